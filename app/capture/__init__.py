@@ -1,0 +1,1 @@
+"""Capture backends, each behind the small Recorder protocol of app.capture.base."""

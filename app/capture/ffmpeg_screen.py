@@ -1,0 +1,70 @@
+"""Backend: ffmpeg captures a screen region and/or an audio source into a crash-safe file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from app.capture.base import CaptureProgress
+from app.ffmpeg.commands import ScreenInput, record_command
+from app.ffmpeg.process import FfmpegProcess
+from app.ffmpeg.progress import ProgressStats
+from app.preflight import RecordingPlan
+
+
+def describe_failure(proc: FfmpegProcess, returncode: int) -> str:
+    """One line for an ffmpeg that ended on its own."""
+    if proc.disk_full:
+        return "The disk is full, so the recording stopped: free some space or choose another folder."
+    tail = [line for line in proc.stderr_tail if line.strip()]
+    detail = tail[-1] if tail else f"exit code {returncode}"
+    return f"ffmpeg stopped unexpectedly ({detail})."
+
+
+class FfmpegScreenRecorder:
+    def __init__(self, plan: RecordingPlan, output: Path, env: dict[str, str] | None = None) -> None:
+        self.plan = plan
+        self.output = output
+        s = plan.settings
+        video = None
+        if plan.region is not None:
+            video = ScreenInput(s.platform, plan.region, float(s.fps), plan.display or ":0", s.draw_mouse)
+        self.command = record_command(
+            plan.ffmpeg.path, str(output), s.encoding, video=video, audio_source=plan.audio_source,
+            platform=s.platform, duration=s.duration,
+        )
+        self._env = env
+        self._proc: FfmpegProcess | None = None
+
+    def start(self, on_progress: Callable[[CaptureProgress], None], on_ended: Callable[[str | None], None]) -> None:
+        def progress(stats: ProgressStats) -> None:
+            on_progress(_to_progress(stats))
+
+        def ended(returncode: int) -> None:
+            assert self._proc is not None
+            planned = self._proc.stop_requested or (returncode == 0 and self.plan.settings.duration)
+            on_ended(None if planned else describe_failure(self._proc, returncode))
+
+        self._proc = FfmpegProcess(self.command, on_progress=progress, on_exit=ended, env=self._env)
+        self._proc.start()
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            self._proc.stop()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._proc is not None and self._proc.wait(timeout) is not None
+
+    def progress(self) -> CaptureProgress:
+        return _to_progress(self._proc.last_stats) if self._proc else CaptureProgress()
+
+    def pids(self) -> list[int]:
+        return [self._proc.pid] if self._proc and self._proc.pid else []
+
+    @property
+    def disk_full(self) -> bool:
+        return bool(self._proc and self._proc.disk_full)
+
+
+def _to_progress(stats: ProgressStats) -> CaptureProgress:
+    return CaptureProgress(stats.frame, stats.fps, stats.dropped, stats.duplicated, stats.total_size, stats.bitrate_kbps)

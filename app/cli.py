@@ -1,0 +1,159 @@
+"""The command line: the same sessions as the GUI, without Qt. Errors are one line, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from typing import Sequence
+
+from app import __version__
+from app.doctor import run_checks
+from app.errors import RecorderError, ValidationError
+from app.ffmpeg.commands import Encoding
+from app.machine import Machine
+from app.preflight import plan as make_plan
+from app.session import RecordingStatus, Session
+from app.settings import CaptureSettings
+
+log = logging.getLogger("tdw-recorder")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tdw-recorder", description="Record video and audio of TDW scenes.")
+    parser.add_argument("--version", action="version", version=f"tdw-recorder {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens (ffmpeg commands, ...)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    rec = sub.add_parser("record", help="record a screen region (and audio) until Ctrl+C or --duration")
+    defaults = CaptureSettings()
+    rec.add_argument("--mode", choices=["video", "av", "audio"], default="video", help="what to record (default video)")
+    rec.add_argument("--region", default="screen", help="X,Y,WxH | screen | window:<id or title> (default screen)")
+    rec.add_argument("--fps", type=_positive_float, default=None, help="framerate (default 30, 60 with audio)")
+    rec.add_argument("--audio", default="none", help="none | default (what the computer plays) | a PulseAudio source")
+    rec.add_argument("--out", default=defaults.output_dir, help=f"output folder (default {defaults.output_dir})")
+    rec.add_argument("--name", default=defaults.name_pattern, help="file name pattern, strftime codes allowed")
+    rec.add_argument("--duration", type=_positive_float, default=None, help="stop after this many seconds")
+    rec.add_argument("--crf", type=int, default=18, help="quality, 0-51, lower is better (default 18)")
+    rec.add_argument("--preset", default="veryfast", help="x264 preset (default veryfast)")
+    rec.add_argument("--container", choices=["mkv", "mp4"], default="mkv", help="crash-safe recording container")
+    rec.add_argument("--no-finalise", action="store_true", help="keep the crash-safe file; do not remux to MP4")
+    rec.add_argument("--round-even", action="store_true", help="shrink odd sizes by a pixel (yuv420p needs even)")
+    rec.add_argument("--no-mouse", action="store_true", help="do not draw the mouse pointer")
+    rec.add_argument("--ffmpeg", default="", help="path of the ffmpeg to use (default: PATH, then embedded)")
+
+    sub.add_parser("sources", help="list audio sources and windows")
+    doc = sub.add_parser("doctor", help="check this machine and say what to fix")
+    doc.add_argument("--out", default=defaults.output_dir, help="output folder to check")
+    doc.add_argument("--ffmpeg", default="", help="path of the ffmpeg to check")
+    return parser
+
+
+def settings_from_args(args: argparse.Namespace) -> CaptureSettings:
+    mode = args.mode
+    audio = args.audio
+    if mode == "video" and audio not in ("", "none"):
+        mode = "av"  # asking for audio with video means audio + video
+    if mode in ("av", "audio") and audio in ("", "none"):
+        audio = "default"
+    fps = args.fps if args.fps is not None else (60.0 if mode == "av" else 30.0)
+    return CaptureSettings(
+        mode=mode, region=args.region, fps=fps, audio=audio, output_dir=args.out, name_pattern=args.name,
+        duration=args.duration, finalise=not args.no_finalise, round_odd_size=args.round_even,
+        draw_mouse=not args.no_mouse, ffmpeg_path=args.ffmpeg,
+        encoding=Encoding(preset=args.preset, crf=args.crf, container=args.container),
+    )
+
+
+def _status_line(status: RecordingStatus) -> str:
+    return (
+        f"\r● REC {status.elapsed_s:7.1f} s  {status.frames:6d} frames  {status.fps:5.1f} fps  "
+        f"dropped {status.dropped}  {status.size_bytes / 1048576:7.1f} MB "
+    )
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+    machine = Machine(platform=settings.platform)
+    plan = make_plan(settings, machine)
+    show = sys.stderr.isatty()
+    session = Session(plan, on_status=(lambda s: print(_status_line(s), end="", file=sys.stderr, flush=True)) if show else None,
+                      env=machine.env)
+    def ask_stop(_signum, _frame) -> None:
+        session.ended.set()  # wakes wait(); stop() below ends the capture gracefully
+
+    previous = {sig: signal.signal(sig, ask_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        session.start()
+        where = f"region {plan.region}" if plan.region else "audio"
+        print(f"Recording {where} at {settings.fps:g} fps to {session.paths.recording} — Ctrl+C stops.", file=sys.stderr)
+        session.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        result = session.stop() if session.paths else None
+    if show:
+        print(file=sys.stderr)
+    if result is None:
+        return 1
+    print(result.summary())
+    return 0 if result.error is None else 1
+
+
+def cmd_sources(_args: argparse.Namespace) -> int:
+    machine = Machine()
+    print("Audio sources (use with --audio):")
+    try:
+        for source in machine.pulse.sources():
+            print(f"  {source.describe()}")
+        print(f"  default = {machine.pulse.default_sink()}.monitor (what the computer plays)")
+    except RecorderError as exc:
+        print(f"  {exc.message}")
+    print("Windows (use with --region window:<id or title>):")
+    try:
+        for window in machine.x11.windows():
+            print(f"  {window.describe()}")
+    except RecorderError as exc:
+        print(f"  {exc.message}")
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    checks = run_checks(Machine(), args.out, args.ffmpeg)
+    for check in checks:
+        print(f"{'ok  ' if check.ok else 'FIX '} {check.name:16} {check.detail}")
+    bad = [c for c in checks if not c.ok]
+    print("All good: ready to record." if not bad else f"{len(bad)} thing(s) to fix before recording everything.")
+    return 0 if not bad else 1
+
+
+COMMANDS = {"record": cmd_record, "sources": cmd_sources, "doctor": cmd_doctor}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if not args.command:
+        parser.print_help()
+        return 0
+    try:
+        return COMMANDS[args.command](args)
+    except ValidationError as exc:
+        for problem in exc.problems:
+            print(f"tdw-recorder: {problem.message}", file=sys.stderr)
+        return 2
+    except RecorderError as exc:
+        print(f"tdw-recorder: {exc.message}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"tdw-recorder: {exc.strerror or exc} ({exc.filename or 'system'}): check the path and permissions.", file=sys.stderr)
+        return 2

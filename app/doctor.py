@@ -1,0 +1,56 @@
+"""`tdw-recorder doctor`: check the machine and say what to fix, one line per check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.errors import RecorderError
+from app.machine import Machine
+from app.output import MIN_FREE_BYTES, expand_folder, folder_problem, free_bytes
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str  # what was found, or what to do when not ok
+
+
+def run_checks(machine: Machine, output_dir: str, ffmpeg_path: str = "") -> list[Check]:
+    checks: list[Check] = []
+    try:
+        binary, caps = machine.ffmpeg(ffmpeg_path)
+    except RecorderError as exc:
+        checks.append(Check("ffmpeg", False, exc.message))
+    else:
+        checks.append(Check("ffmpeg", True, f"{caps.version} ({binary.origin}: {binary.path})"))
+        for feature, why in (("x11grab", "screen capture"), ("pulse", "PulseAudio audio"), ("libx264", "H.264 encoding"), ("aac", "AAC audio")):
+            checks.append(Check(
+                f"ffmpeg {feature}", caps.can(feature),
+                f"supported ({why})" if caps.can(feature) else f"missing, so no {why}: install Debian's ffmpeg (sudo apt install ffmpeg).",
+            ))
+    try:
+        width, height = machine.x11.size()
+        checks.append(Check("display", True, f"DISPLAY={machine.x11.display} is {width}x{height}"))
+    except RecorderError as exc:
+        checks.append(Check("display", False, exc.message))
+    xpra = machine.xpra_running()
+    checks.append(Check("xpra", not xpra, "xpra is running: stop it (xpra stop), x11grab fails under it." if xpra else "not running"))
+    try:
+        sources = machine.pulse.sources()
+        default = machine.pulse.default_sink()
+        checks.append(Check("sound server", True, f"{len(sources)} sources; default output {default} (record it with --audio default)"))
+    except RecorderError as exc:
+        checks.append(Check("sound server", False, exc.message))
+    folder: Path = expand_folder(output_dir)
+    problem = folder_problem(folder)
+    checks.append(Check("output folder", problem is None, problem or f"{folder} is writable"))
+    if problem is None:
+        free = free_bytes(folder)
+        enough = free >= MIN_FREE_BYTES
+        checks.append(Check(
+            "free disk", enough,
+            f"{free / 1024 ** 3:.1f} GB free" if enough else f"only {free // 1024 ** 2} MB free: free some space or choose another folder.",
+        ))
+    return checks

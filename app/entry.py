@@ -1,0 +1,24 @@
+"""Console entry points: `tdw-recorder` (CLI, or the window with `gui`) and `tdw-recorder-gui`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Sequence
+
+
+def gui_main(argv: Sequence[str] | None = None) -> int:
+    try:
+        from app.ui.main_window import run
+    except ImportError as exc:
+        print(f"tdw-recorder: the window cannot start ({exc}): reinstall with PySide6, or use the CLI.", file=sys.stderr)
+        return 2
+    return run(list(argv or []))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["gui"]:
+        return gui_main(args[1:])
+    from app.cli import main as cli_main
+
+    return cli_main(args)

@@ -1,0 +1,1 @@
+"""Everything about the ffmpeg binary: finding it, probing it, building its command lines, reading it."""

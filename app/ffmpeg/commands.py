@@ -1,0 +1,147 @@
+"""Pure builders for every ffmpeg command line, per platform; tested as exact lists.
+
+The graph is built with ffmpeg-python (`get_args()`); the binary and global flags are put in front by
+`_command`, since ffmpeg-python appends global flags after the output, where ffmpeg ignores them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ffmpeg
+
+from app.screen.region import Region
+
+# Flags that make a live recording survive `kill -9`: the muxer flushes every packet and MKV closes a
+# cluster every second (checked: without them a killed recording left nothing decodable).
+CRASH_SAFE_MKV = {"flush_packets": 1, "cluster_time_limit": 1000, "cluster_size_limit": 1_000_000}
+CRASH_SAFE_MP4 = {"flush_packets": 1, "movflags": "+frag_keyframe+empty_moov+default_base_moof"}
+
+LIVE_QUEUE = 1024  # -thread_queue_size on each live input; smaller lost frames with x11grab + pulse
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """How the live recording is encoded (the seed's recommendation: libx264, yuv420p, crf 18)."""
+
+    video_codec: str = "libx264"
+    preset: str = "veryfast"
+    crf: int = 18
+    pixel_format: str = "yuv420p"
+    audio_codec: str = "aac"
+    audio_bitrate: str = "192k"
+    container: str = "mkv"  # crash-safe recording container: "mkv" or "mp4" (fragmented)
+
+
+@dataclass(frozen=True)
+class ScreenInput:
+    """Where the picture comes from, per platform."""
+
+    platform: str  # "linux", "win32" or "darwin"
+    region: Region
+    fps: float
+    display: str = ":0"  # X11 display
+    draw_mouse: bool = True
+    windows_device: str = "gdigrab"  # or "dshow" (screen-capture-recorder, as the TDW docs say)
+    mac_screen_index: int = 1  # avfoundation index of "Capture screen 0"
+
+
+def _progress_flags() -> list[str]:
+    return ["-hide_banner", "-loglevel", "error", "-nostats", "-progress", "pipe:1", "-stats_period", "0.5"]
+
+
+def _command(binary: str, stream, overwrite: bool = False) -> list[str]:
+    return [binary, *_progress_flags(), "-y" if overwrite else "-n", *stream.get_args()]
+
+
+def _fps_text(fps: float) -> str:
+    return str(int(fps)) if float(fps).is_integer() else f"{fps:.3f}"
+
+
+def screen_input(src: ScreenInput, **extra):
+    """The ffmpeg input node for a screen region (cropping where the device cannot take a region)."""
+    r, rate = src.region, _fps_text(src.fps)
+    if src.platform.startswith("linux"):
+        return ffmpeg.input(
+            f"{src.display}+{r.x},{r.y}", f="x11grab", framerate=rate, video_size=(r.width, r.height),
+            draw_mouse=int(src.draw_mouse), thread_queue_size=LIVE_QUEUE, **extra,
+        )
+    if src.platform == "win32" and src.windows_device == "dshow":
+        stream = ffmpeg.input("video=screen-capture-recorder", f="dshow", framerate=rate, thread_queue_size=LIVE_QUEUE)
+        return stream.crop(r.x, r.y, r.width, r.height)
+    if src.platform == "win32":
+        return ffmpeg.input(
+            "desktop", f="gdigrab", framerate=rate, offset_x=r.x, offset_y=r.y, video_size=(r.width, r.height),
+            draw_mouse=int(src.draw_mouse), thread_queue_size=LIVE_QUEUE,
+        )
+    if src.platform == "darwin":
+        stream = ffmpeg.input(
+            f"{src.mac_screen_index}:none", f="avfoundation", framerate=rate, capture_cursor=int(src.draw_mouse),
+            pixel_format="uyvy422", thread_queue_size=LIVE_QUEUE,
+        )
+        return stream.crop(r.x, r.y, r.width, r.height)
+    raise ValueError(f"unsupported platform {src.platform}")
+
+
+def audio_input(platform: str, source: str, **extra):
+    """The ffmpeg input node for an audio source (PulseAudio, DirectShow or AVFoundation)."""
+    if platform.startswith("linux"):
+        # Wall-clock stamps put audio on the same clock as x11grab (which stamps with the wall clock),
+        # so -copyts keeps them in step; small fragments keep the latency low and steady.
+        return ffmpeg.input(
+            source, f="pulse", fragment_size=3840, use_wallclock_as_timestamps=1, thread_queue_size=LIVE_QUEUE,
+            **extra,
+        )
+    if platform == "win32":
+        return ffmpeg.input(f"audio={source}", f="dshow", thread_queue_size=LIVE_QUEUE)
+    if platform == "darwin":
+        return ffmpeg.input(f"none:{source}", f="avfoundation", thread_queue_size=LIVE_QUEUE)
+    raise ValueError(f"unsupported platform {platform}")
+
+
+def _container_flags(enc: Encoding) -> dict:
+    if enc.container == "mp4":
+        return {"f": "mp4", **CRASH_SAFE_MP4}
+    return {"f": "matroska", **CRASH_SAFE_MKV}
+
+
+def record_command(
+    binary: str,
+    out_path: str,
+    enc: Encoding,
+    video: ScreenInput | None = None,
+    audio_source: str | None = None,
+    platform: str = "linux",
+    duration: float | None = None,
+) -> list[str]:
+    """A live recording of a screen region and/or an audio source into a crash-safe container."""
+    streams, opts = [], dict(_container_flags(enc))
+    # With -copyts an output -t would count from the wall-clock epoch, so each live input gets its own -t.
+    synced = video is not None and audio_source is not None and video.platform.startswith("linux")
+    limit = {"t": f"{duration:g}"} if duration and synced else {}
+    if video is not None:
+        streams.append(screen_input(video, **limit))
+        gop = max(int(round(video.fps)), 1)
+        opts.update(vcodec=enc.video_codec, preset=enc.preset, crf=enc.crf, pix_fmt=enc.pixel_format, g=gop * 2)
+        platform = video.platform
+    if audio_source is not None:
+        streams.append(audio_input(platform, audio_source, **limit))
+        opts.update(acodec=enc.audio_codec, **({"b:a": enc.audio_bitrate} if enc.audio_codec != "flac" else {}))
+        if synced:
+            opts["copyts"] = None  # keep both inputs' wall-clock stamps: see audio_input()
+    if duration and not synced:
+        opts["t"] = f"{duration:g}"
+    # -y: the session has just reserved `out_path` by creating it empty (see app.output.reserve).
+    return _command(binary, ffmpeg.output(*streams, out_path, **opts), overwrite=True)
+
+
+def finalise_command(binary: str, recording: str, final_path: str) -> list[str]:
+    """Remux the crash-safe recording to a normal MP4 that starts playing before it is fully read."""
+    stream = ffmpeg.input(recording)
+    return _command(binary, ffmpeg.output(stream, final_path, c="copy", map=0, movflags="+faststart"))
+
+
+def list_devices_command(binary: str, platform: str) -> list[str]:
+    """The device listing the TDW docs give for macOS (`-list_devices true -i ""`), and its dshow twin."""
+    fmt = "avfoundation" if platform == "darwin" else "dshow"
+    return [binary, "-hide_banner", "-f", fmt, "-list_devices", "true", "-i", "dummy" if fmt == "dshow" else ""]

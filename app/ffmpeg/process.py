@@ -1,0 +1,117 @@
+"""One running ffmpeg: progress to a callback, a tail of its errors, and a graceful stop ladder."""
+
+from __future__ import annotations
+
+import collections
+import logging
+import subprocess
+import threading
+from typing import Callable, Sequence
+
+from app.ffmpeg.progress import ProgressParser, ProgressStats
+from app.processes import spawn, stop_tree
+
+log = logging.getLogger(__name__)
+
+DISK_FULL_MARKERS = ("No space left on device", "File too large")
+
+
+class FfmpegProcess:
+    """Runs ffmpeg without ever blocking the caller; all reading happens on daemon threads."""
+
+    def __init__(
+        self,
+        cmd: Sequence[str],
+        on_progress: Callable[[ProgressStats], None] | None = None,
+        on_exit: Callable[[int], None] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.cmd = list(cmd)
+        self._on_progress = on_progress or (lambda _s: None)
+        self._on_exit = on_exit or (lambda _rc: None)
+        self._env = env
+        self._stderr: collections.deque[str] = collections.deque(maxlen=40)
+        self.last_stats = ProgressStats()
+        self.proc: subprocess.Popen | None = None
+        self.stop_requested = False
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        log.info("starting: %s", " ".join(self.cmd))
+        self.proc = spawn(
+            self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self._env,
+            bufsize=0,
+        )
+        self._threads = [
+            threading.Thread(target=self._read_progress, name="ffmpeg-progress", daemon=True),
+            threading.Thread(target=self._read_stderr, name="ffmpeg-stderr", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    @property
+    def stderr_tail(self) -> list[str]:
+        return list(self._stderr)
+
+    @property
+    def disk_full(self) -> bool:
+        return any(marker in line for line in self._stderr for marker in DISK_FULL_MARKERS)
+
+    def _record_stats(self, stats: ProgressStats) -> None:
+        self.last_stats = stats
+        self._on_progress(stats)
+
+    def _read_progress(self) -> None:
+        assert self.proc and self.proc.stdout
+        parser = ProgressParser(self._record_stats)
+        for raw in iter(self.proc.stdout.readline, b""):
+            parser.feed(raw.decode("utf-8", "replace"))
+        returncode = self.proc.wait()
+        for thread in self._threads[1:]:
+            thread.join(timeout=2)
+        self._on_exit(returncode)
+
+    def _read_stderr(self) -> None:
+        assert self.proc and self.proc.stderr
+        for raw in iter(self.proc.stderr.readline, b""):
+            line = raw.decode("utf-8", "replace").rstrip()
+            if line:
+                self._stderr.append(line)
+                log.debug("ffmpeg: %s", line)
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        """Wait for ffmpeg to end and its output to be read; None if it is still running."""
+        if self.proc is None:
+            return None
+        try:
+            code = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        self._threads[0].join(timeout=5)
+        return code
+
+    def stop(self, timeout: float = 10.0) -> int | None:
+        """Ask ffmpeg to finish (`q`), then terminate, then kill its whole tree."""
+        if self.proc is None:
+            return None
+        self.stop_requested = True
+        if self.proc.poll() is None and self.proc.stdin:
+            try:
+                self.proc.stdin.write(b"q")
+                self.proc.stdin.flush()
+                self.proc.stdin.close()
+            except (BrokenPipeError, OSError):
+                pass
+        code = self.wait(timeout)
+        if code is None:
+            log.warning("ffmpeg did not finish within %.0f s of 'q'; terminating it", timeout)
+            stop_tree(self.proc.pid, timeout=timeout)
+            code = self.wait(timeout)
+        return code

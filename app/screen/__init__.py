@@ -1,0 +1,1 @@
+"""Screen regions and platform window discovery."""

@@ -1,0 +1,128 @@
+"""The user's choices for one recording, and their validation into one-sentence problems."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from dataclasses import dataclass, field
+
+from app.errors import Problem, RecorderError
+from app.ffmpeg.commands import Encoding
+from app.output import disk_problem, expand_folder, folder_problem
+from app.screen.region import Region, parse_region
+
+MODES = ("video", "av", "audio")
+CONTAINERS = ("mkv", "mp4")
+MAX_FPS = 240
+
+
+@dataclass
+class CaptureSettings:
+    """Everything that defines a recording; (de)serialises to plain dicts for the GUI and batch jobs."""
+
+    mode: str = "video"  # "video" (screen), "av" (screen + audio), "audio"
+    region: str = "screen"  # X,Y,WxH | screen | window:<id or title>
+    fps: float = 30.0
+    audio: str = "none"  # none | default (what the computer plays) | a source name
+    output_dir: str = "~/Videos/TDW Recorder"
+    name_pattern: str = "tdw-%Y%m%d-%H%M%S"
+    duration: float | None = None  # seconds; None records until stopped
+    encoding: Encoding = field(default_factory=Encoding)
+    finalise: bool = True  # remux the crash-safe recording to MP4 (+faststart) when it stops
+    round_odd_size: bool = False  # shrink an odd width/height by one pixel instead of refusing
+    draw_mouse: bool = True
+    ffmpeg_path: str = ""  # user setting; empty = PATH, then the embedded ffmpeg
+    min_free_mb: int = 500  # refuse to start with less free space than this where recordings go
+    platform: str = sys.platform
+
+    @property
+    def wants_video(self) -> bool:
+        return self.mode in ("video", "av")
+
+    @property
+    def wants_audio(self) -> bool:
+        return self.mode in ("av", "audio") or (self.mode == "video" and self.audio not in ("", "none"))
+
+    def validate(self, machine=None) -> list[Problem]:
+        """Every problem, static and live (display, windows, ffmpeg, sound server): see app.preflight."""
+        from app.preflight import validate as validate_live
+
+        return validate_live(self, machine)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "CaptureSettings":
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        if isinstance(values.get("encoding"), dict):
+            enc_known = {f.name for f in dataclasses.fields(Encoding)}
+            values["encoding"] = Encoding(**{k: v for k, v in values["encoding"].items() if k in enc_known})
+        return cls(**values)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    def static_problems(self) -> list[Problem]:
+        """Problems that need no look at the machine."""
+        problems: list[Problem] = []
+        if self.mode not in MODES:
+            problems.append(Problem("mode", f"Capture mode {self.mode!r} is unknown: use one of {', '.join(MODES)}."))
+        try:
+            fps = float(self.fps)
+        except (TypeError, ValueError):
+            fps = -1.0
+        if not 0 < fps <= MAX_FPS:
+            problems.append(Problem("fps", f"Framerate {self.fps!r} is out of range: use a number above 0 and at most {MAX_FPS} (30 is usual, 60 with audio)."))
+        if self.wants_video:
+            try:
+                spec = parse_region(self.region)
+            except RecorderError as exc:
+                problems.append(Problem("region", exc.message))
+            else:
+                if spec.region is not None:
+                    problems.extend(region_problems(spec.region, None, self))
+        if self.mode == "av" and self.audio in ("", "none"):
+            problems.append(Problem("audio", "Audio + video needs an audio source: pick one (e.g. --audio default)."))
+        if self.duration is not None and not (isinstance(self.duration, (int, float)) and self.duration > 0):
+            problems.append(Problem("duration", f"Duration {self.duration!r} must be a positive number of seconds."))
+        if self.encoding.container not in CONTAINERS:
+            problems.append(Problem("container", f"Container {self.encoding.container!r} is not crash-safe here: use mkv or mp4."))
+        if not 0 <= int(self.encoding.crf) <= 51:
+            problems.append(Problem("quality", f"Quality (crf) {self.encoding.crf} must be between 0 and 51 (18 looks lossless)."))
+        folder = expand_folder(self.output_dir)
+        message = folder_problem(folder)
+        if message:
+            problems.append(Problem("output_dir", message))
+        else:
+            message = disk_problem(folder, int(self.min_free_mb) * 1024 * 1024)
+            if message:
+                problems.append(Problem("output_dir", message))
+        return problems
+
+
+def region_problems(
+    region: Region, screen: tuple[int, int] | None, settings: CaptureSettings, parity: bool = True
+) -> list[Problem]:
+    """Problems with a concrete rectangle: size, parity for yuv420p, and fit on the screen."""
+    problems = []
+    if region.width <= 0 or region.height <= 0 or region.x < 0 or region.y < 0:
+        problems.append(Problem("region", f"Region {region} is empty or starts off-screen: use a positive position and size."))
+        return problems
+    odd = region.width % 2 or region.height % 2
+    if parity and odd and settings.encoding.pixel_format == "yuv420p" and not settings.round_odd_size:
+        even = region.rounded_even()
+        problems.append(Problem(
+            "region",
+            f"Region size {region.size} is odd, which yuv420p cannot encode: use {even.size} (--round-even does it).",
+            fixable=True,
+        ))
+    if screen is not None and not region.fits_in(*screen):
+        problems.append(Problem(
+            "region",
+            f"Region {region} does not fit on the {screen[0]}x{screen[1]} display: move or shrink it.",
+        ))
+    return problems
+
