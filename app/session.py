@@ -18,7 +18,7 @@ from typing import Callable
 from app.capture.base import CaptureProgress
 from app.capture.ffmpeg_screen import FfmpegScreenRecorder
 from app.ffmpeg.commands import finalise_command
-from app.ffmpeg.inspect import media_duration
+from app.ffmpeg.inspect import media_duration, media_info
 from app.output import OutputPaths, expand_folder, reserve, unused
 from app.preflight import RecordingPlan
 
@@ -62,7 +62,7 @@ class RecordingResult:
 
 
 def _decodable(path: Path, binary: str) -> bool:
-    return path.exists() and path.stat().st_size > 0 and media_duration(binary, str(path)) is not None
+    return path.exists() and path.stat().st_size > 0 and bool(media_info(binary, str(path)).streams)
 
 
 class Session:

@@ -14,7 +14,7 @@ from app.screen.region import Region
 
 # Flags that make a live recording survive `kill -9`: the muxer flushes every packet and MKV closes a
 # cluster every second (checked: without them a killed recording left nothing decodable).
-CRASH_SAFE_MKV = {"flush_packets": 1, "cluster_time_limit": 1000, "cluster_size_limit": 1_000_000}
+CRASH_SAFE_MKV = {"flush_packets": 1, "cluster_time_limit": 500, "cluster_size_limit": 1_000_000}
 CRASH_SAFE_MP4 = {"flush_packets": 1, "movflags": "+frag_keyframe+empty_moov+default_base_moof"}
 
 LIVE_QUEUE = 1024  # -thread_queue_size on each live input; smaller lost frames with x11grab + pulse

@@ -1,0 +1,69 @@
+"""Every command line as an exact list: Windows and macOS cannot run here, so their text is the test."""
+
+from app.ffmpeg.commands import Encoding, ScreenInput, finalise_command, list_devices_command, record_command
+from app.screen.region import Region
+
+HEAD = ["ff", "-hide_banner", "-loglevel", "error", "-nostats", "-progress", "pipe:1", "-stats_period", "0.5"]
+MKV_OUT = ["-f", "matroska", "-cluster_size_limit", "1000000", "-cluster_time_limit", "500", "-crf", "18",
+           "-flush_packets", "1", "-g", "60", "-pix_fmt", "yuv420p", "-preset", "veryfast", "-vcodec", "libx264"]
+R = Region(100, 80, 1280, 720)
+
+
+def test_linux_x11grab_region():
+    cmd = record_command("ff", "o.mkv", Encoding(), ScreenInput("linux", R, 30, ":1"))
+    assert cmd == HEAD + ["-y", "-f", "x11grab", "-video_size", "1280x720", "-draw_mouse", "1", "-framerate", "30",
+                          "-thread_queue_size", "1024", "-i", ":1+100,80", *MKV_OUT, "o.mkv"]
+
+
+def test_linux_with_pulse_audio_shares_one_clock_and_limits_each_input():
+    cmd = record_command("ff", "o.mkv", Encoding(), ScreenInput("linux", R, 30, ":1", draw_mouse=False),
+                         audio_source="sink.monitor", duration=10)
+    assert cmd == HEAD + [
+        "-y", "-f", "x11grab", "-video_size", "1280x720", "-draw_mouse", "0", "-framerate", "30", "-t", "10",
+        "-thread_queue_size", "1024", "-i", ":1+100,80",
+        "-f", "pulse", "-fragment_size", "3840", "-t", "10", "-thread_queue_size", "1024",
+        "-use_wallclock_as_timestamps", "1", "-i", "sink.monitor",
+        "-map", "0", "-map", "1", "-f", "matroska", "-acodec", "aac", "-b:a", "192k", "-cluster_size_limit",
+        "1000000", "-cluster_time_limit", "500", "-copyts", "-crf", "18", "-flush_packets", "1", "-g", "60",
+        "-pix_fmt", "yuv420p", "-preset", "veryfast", "-vcodec", "libx264", "o.mkv"]
+
+
+def test_windows_gdigrab_region_with_dshow_audio():
+    cmd = record_command("ffmpeg.exe", "o.mkv", Encoding(), ScreenInput("win32", R, 30), audio_source="Stereo Mix (Realtek)")
+    assert cmd[len(HEAD):] == [
+        "-y", "-f", "gdigrab", "-video_size", "1280x720", "-draw_mouse", "1", "-framerate", "30",
+        "-offset_x", "100", "-offset_y", "80", "-thread_queue_size", "1024", "-i", "desktop",
+        "-f", "dshow", "-thread_queue_size", "1024", "-i", "audio=Stereo Mix (Realtek)",
+        "-map", "0", "-map", "1", "-f", "matroska", "-acodec", "aac", "-b:a", "192k", "-cluster_size_limit",
+        "1000000", "-cluster_time_limit", "500", "-crf", "18", "-flush_packets", "1", "-g", "60",
+        "-pix_fmt", "yuv420p", "-preset", "veryfast", "-vcodec", "libx264", "o.mkv"]
+
+
+def test_windows_dshow_screen_capture_recorder_as_the_tdw_docs_say():
+    cmd = record_command("ffmpeg.exe", "o.mkv", Encoding(), ScreenInput("win32", R, 30, windows_device="dshow"))
+    assert cmd[len(HEAD):] == [
+        "-y", "-f", "dshow", "-framerate", "30", "-thread_queue_size", "1024", "-i", "video=screen-capture-recorder",
+        "-filter_complex", "[0]crop=1280:720:100:80[s0]", "-map", "[s0]", *MKV_OUT, "o.mkv"]
+
+
+def test_macos_avfoundation_crops_the_screen_and_lists_devices():
+    cmd = record_command("ffmpeg", "o.mp4", Encoding(container="mp4"), ScreenInput("darwin", R, 29.97))
+    assert cmd[len(HEAD):] == [
+        "-y", "-f", "avfoundation", "-capture_cursor", "1", "-framerate", "29.970", "-pixel_format", "uyvy422",
+        "-thread_queue_size", "1024", "-i", "1:none", "-filter_complex", "[0]crop=1280:720:100:80[s0]",
+        "-map", "[s0]", "-f", "mp4", "-crf", "18", "-flush_packets", "1", "-g", "60",
+        "-movflags", "+frag_keyframe+empty_moov+default_base_moof", "-pix_fmt", "yuv420p", "-preset", "veryfast",
+        "-vcodec", "libx264", "o.mp4"]
+    assert list_devices_command("ffmpeg", "darwin") == [
+        "ffmpeg", "-hide_banner", "-f", "avfoundation", "-list_devices", "true", "-i", ""]
+    assert list_devices_command("ffmpeg.exe", "win32")[-4:] == ["-list_devices", "true", "-i", "dummy"]
+
+
+def test_audio_only_and_finalise():
+    cmd = record_command("ff", "a.mkv", Encoding(), audio_source="default", platform="linux", duration=5)
+    assert cmd[len(HEAD):] == [
+        "-y", "-f", "pulse", "-fragment_size", "3840", "-thread_queue_size", "1024", "-use_wallclock_as_timestamps",
+        "1", "-i", "default", "-f", "matroska", "-acodec", "aac", "-b:a", "192k", "-cluster_size_limit", "1000000",
+        "-cluster_time_limit", "500", "-flush_packets", "1", "-t", "5", "a.mkv"]
+    assert finalise_command("ff", "a.mkv", "a.mp4")[len(HEAD):] == [
+        "-n", "-i", "a.mkv", "-c", "copy", "-map", "0", "-movflags", "+faststart", "a.mp4"]

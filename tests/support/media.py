@@ -1,0 +1,43 @@
+"""Check recordings the way a user's player would: ffprobe for streams, ffmpeg for loudness."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+
+def probe(path: Path) -> dict:
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", "-count_frames", str(path)],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    return json.loads(out)
+
+
+def stream(info: dict, kind: str) -> dict | None:
+    return next((s for s in info["streams"] if s["codec_type"] == kind), None)
+
+
+def decoded_frames(path: Path) -> int:
+    """Frames a player can decode, counting from the start until the first error."""
+    info = probe(path)
+    video = stream(info, "video")
+    return int(video.get("nb_read_frames", 0)) if video else 0
+
+
+def mean_volume_db(path: Path) -> float:
+    err = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-nostdin", "-i", str(path), "-vn", "-af", "volumedetect", "-f", "null", "-"],
+        capture_output=True, text=True,
+    ).stderr
+    match = re.search(r"mean_volume:\s*(-?[\d.]+|-inf) dB", err)
+    assert match, err[-500:]
+    return float(match.group(1)) if match.group(1) != "-inf" else -200.0
+
+
+def moov_before_mdat(path: Path) -> bool:
+    """True for a +faststart MP4: the index comes first, so playback starts before the file is read."""
+    head = path.read_bytes()
+    return 0 <= head.find(b"moov") < head.find(b"mdat")
