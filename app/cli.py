@@ -35,8 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     rec = sub.add_parser("record", help="record a screen region (and audio) until Ctrl+C or --duration")
     defaults = CaptureSettings()
-    rec.add_argument("--mode", choices=["video", "av", "audio"], default="video", help="what to record (default video)")
-    rec.add_argument("--region", default="screen", help="X,Y,WxH | screen | window:<id or title> (default screen)")
+    rec.add_argument("--mode", choices=["video", "video-screen", "video-frames", "av", "audio"], default="video",
+                     help="video (= video-screen), video-frames (TDW's own images), av, audio (default video)")
+    rec.add_argument("--region", default=None,
+                     help="X,Y,WxH | screen | window:<id or title> | tdw (default: tdw with --scene, else screen)")
     rec.add_argument("--fps", type=_positive_float, default=None, help="framerate (default 30, 60 with audio)")
     rec.add_argument("--audio", default="none", help="none | default (what the computer plays) | a PulseAudio source")
     rec.add_argument("--out", default=defaults.output_dir, help=f"output folder (default {defaults.output_dir})")
@@ -49,8 +51,17 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--round-even", action="store_true", help="shrink odd sizes by a pixel (yuv420p needs even)")
     rec.add_argument("--no-mouse", action="store_true", help="do not draw the mouse pointer")
     rec.add_argument("--ffmpeg", default="", help="path of the ffmpeg to use (default: PATH, then embedded)")
+    scene = rec.add_argument_group("TDW scene")
+    scene.add_argument("--scene", default="", help="your controller script (run unmodified) or demo:<name>")
+    scene.add_argument("--build", default="", help="the TDW build (default: where tdw installs it)")
+    scene.add_argument("--port", type=int, default=0, help="the build's port (default: a free one)")
+    scene.add_argument("--screen-size", default="", help="WxH sent to the build with set_screen_size")
+    scene.add_argument("--keep-frames", default="", help="video-frames: also save each frame in this folder")
+    scene.add_argument("--connect-timeout", type=_positive_float, default=60.0, help="seconds to wait for the build")
+    scene.add_argument("scene_args", nargs="*", help="arguments for the scene script (after --)")
 
     sub.add_parser("sources", help="list audio sources and windows")
+    sub.add_parser("demos", help="list the built-in demo scenes (use with --scene demo:<name>)")
     doc = sub.add_parser("doctor", help="check this machine and say what to fix")
     doc.add_argument("--out", default=defaults.output_dir, help="output folder to check")
     doc.add_argument("--ffmpeg", default="", help="path of the ffmpeg to check")
@@ -58,18 +69,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def settings_from_args(args: argparse.Namespace) -> CaptureSettings:
-    mode = args.mode
+    mode = "video" if args.mode == "video-screen" else args.mode
     audio = args.audio
+    region = args.region or ("tdw" if args.scene else "screen")
     if mode == "video" and audio not in ("", "none"):
         mode = "av"  # asking for audio with video means audio + video
     if mode in ("av", "audio") and audio in ("", "none"):
         audio = "default"
     fps = args.fps if args.fps is not None else (60.0 if mode == "av" else 30.0)
     return CaptureSettings(
-        mode=mode, region=args.region, fps=fps, audio=audio, output_dir=args.out, name_pattern=args.name,
+        mode=mode, region=region, fps=fps, audio=audio, output_dir=args.out, name_pattern=args.name,
         duration=args.duration, finalise=not args.no_finalise, round_odd_size=args.round_even,
         draw_mouse=not args.no_mouse, ffmpeg_path=args.ffmpeg,
         encoding=Encoding(preset=args.preset, crf=args.crf, container=args.container),
+        scene=args.scene, scene_args=list(args.scene_args), build=args.build, port=args.port,
+        screen_size=args.screen_size, keep_frames=args.keep_frames, connect_timeout=args.connect_timeout,
     )
 
 
@@ -93,7 +107,8 @@ def cmd_record(args: argparse.Namespace) -> int:
     previous = {sig: signal.signal(sig, ask_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         session.start()
-        where = f"region {plan.region}" if plan.region else "audio"
+        where = ("TDW's frames" if settings.mode == "video-frames" else f"region {plan.region}" if plan.region
+                 else "the TDW window" if settings.region == "tdw" else "audio")
         print(f"Recording {where} at {settings.fps:g} fps to {session.paths.recording} — Ctrl+C stops.", file=sys.stderr)
         session.wait()
     finally:
@@ -135,7 +150,16 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 0 if not bad else 1
 
 
-COMMANDS = {"record": cmd_record, "sources": cmd_sources, "doctor": cmd_doctor}
+def cmd_demos(_args: argparse.Namespace) -> int:
+    from app.scene.runner import demos
+
+    for name, path in demos().items():
+        doc = (path.read_text().split('"""')[1].strip().splitlines() or [""])[0]
+        print(f"  demo:{name:16} {doc}")
+    return 0
+
+
+COMMANDS = {"record": cmd_record, "sources": cmd_sources, "doctor": cmd_doctor, "demos": cmd_demos}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -25,7 +25,7 @@ class RecordingPlan:
 
 def _needed_features(settings: CaptureSettings) -> list[tuple[str, str]]:
     needs = []
-    if settings.wants_video and settings.platform.startswith("linux"):
+    if settings.wants_screen and settings.platform.startswith("linux"):
         needs.append(("x11grab", "screen capture (x11grab)"))
     if settings.wants_audio and settings.platform.startswith("linux"):
         needs.append(("pulse", "PulseAudio input"))
@@ -65,8 +65,10 @@ def _build_plan(settings: CaptureSettings, machine: Machine) -> RecordingPlan:
                 ))
 
     region, window_id = None, None
-    if settings.wants_video and settings.platform.startswith("linux") and not any(p.field == "region" for p in problems):
+    if settings.wants_screen and settings.platform.startswith("linux") and not any(p.field == "region" for p in problems):
         region, window_id = _resolve_region(settings, machine, problems)
+    if settings.scene:
+        _check_scene(settings, problems)
 
     audio_source = None
     if settings.wants_audio and settings.platform.startswith("linux"):
@@ -83,6 +85,20 @@ def _build_plan(settings: CaptureSettings, machine: Machine) -> RecordingPlan:
     return RecordingPlan(settings, binary, caps, region, machine.x11.display, audio_source, window_id)
 
 
+def _check_scene(settings: CaptureSettings, problems: list[Problem]) -> None:
+    from app.scene.build import find_build
+    from app.scene.runner import resolve_script
+
+    try:
+        resolve_script(settings.scene)
+    except RecorderError as exc:
+        problems.append(Problem("scene", exc.message))
+    try:
+        find_build(settings.build or None)
+    except RecorderError as exc:
+        problems.append(Problem("build", exc.message))
+
+
 def _resolve_region(settings: CaptureSettings, machine: Machine, problems: list[Problem]):
     if machine.xpra_running():
         problems.append(Problem("region", "xpra is running, and x11grab cannot record under it: stop xpra (xpra stop) and try again."))
@@ -94,6 +110,8 @@ def _resolve_region(settings: CaptureSettings, machine: Machine, problems: list[
         return None, None
     spec = parse_region(settings.region)
     window_id = None
+    if spec.kind == "tdw":
+        return None, None  # found by the session once the build's window opens
     if spec.kind == "screen":
         region = Region(0, 0, *screen)
     elif spec.kind == "window":

@@ -10,9 +10,12 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
+from concurrent.futures import Future
 from typing import Callable, Mapping, Sequence
 
 import psutil
@@ -45,16 +48,50 @@ def _die_with_parent(sig: int) -> Callable[[], None] | None:
     return preexec
 
 
+class _Launcher:
+    """One thread that lives as long as the program and forks every long-lived child.
+
+    PDEATHSIG fires when the *thread* that forked the child exits, not the process: a child started from
+    a short-lived worker thread would be killed when that thread ends. Forking from this thread ties
+    each child's life to the whole program instead, whichever thread asked for it.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def _run(self) -> None:
+        while True:
+            future, cmd, kwargs = self._jobs.get()
+            try:
+                future.set_result(subprocess.Popen(cmd, **kwargs))
+            except BaseException as exc:  # handed back to the caller's thread
+                future.set_exception(exc)
+
+    def popen(self, cmd: list[str], kwargs: dict) -> subprocess.Popen:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="process-launcher", daemon=True)
+                self._thread.start()
+        future: Future = Future()
+        self._jobs.put((future, cmd, kwargs))
+        return future.result()
+
+
+_launcher = _Launcher()
+
+
 def spawn(cmd: Sequence[str], *, death_signal: int = signal.SIGTERM, **popen_kwargs) -> subprocess.Popen:
     """Popen that cannot outlive us: the kernel sends `death_signal` to the child when we die.
 
-    PDEATHSIG fires when the *thread* that forked exits, so call this from a thread that lives as long
-    as the child (the main thread, or the session's own long-lived worker).
+    The child also gets its own process group, so stopping it never signals us.
     """
     preexec = _die_with_parent(death_signal)
     if preexec is not None:
         popen_kwargs.setdefault("preexec_fn", preexec)
-    elif sys.platform == "win32":
+        return _launcher.popen(list(cmd), popen_kwargs)
+    if sys.platform == "win32":
         popen_kwargs.setdefault("creationflags", subprocess.CREATE_NEW_PROCESS_GROUP)
     return subprocess.Popen(list(cmd), **popen_kwargs)
 

@@ -15,12 +15,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from app.capture.base import CaptureProgress
+from app.capture.base import CaptureProgress, Recorder
 from app.capture.ffmpeg_screen import FfmpegScreenRecorder
+from app.capture.frame_pipe import FramePipeRecorder
 from app.ffmpeg.commands import finalise_command
 from app.ffmpeg.inspect import media_duration, media_info
 from app.output import OutputPaths, expand_folder, reserve, unused
 from app.preflight import RecordingPlan
+from app.scene.runner import SceneConfig, SceneEnd, SceneRunner
+from app.screen.x11 import X11Display
+from app.settings import screen_size_of
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +88,9 @@ class Session:
         self._stopped: RecordingResult | None = None
         self.ended = threading.Event()  # the capture ended by itself (duration reached or failure)
         self.paths: OutputPaths | None = None
-        self.recorder: FfmpegScreenRecorder | None = None
+        self.recorder: Recorder | None = None
+        self.scene: SceneRunner | None = None
+        self.scene_log: list[str] = []
 
     # -- status -----------------------------------------------------------------------------------
     @property
@@ -107,21 +113,83 @@ class Session:
         )
 
     def _capture_ended(self, error: str | None) -> None:
-        self._error = error
+        if error and self.scene is not None and self.scene.wait(3) and not self.scene.error:
+            error = None  # the build closed its window as the scene finished: a planned end, not a failure
+        if error and not self._error:
+            self._error = error
         self.ended.set()
 
     # -- lifecycle --------------------------------------------------------------------------------
     def start(self) -> RecordingStatus:
+        """Reserve the file names, launch the scene (if any) and the capture; returns at once."""
         s = self.plan.settings
         folder = expand_folder(s.output_dir)
         folder.mkdir(parents=True, exist_ok=True)
         live_ext = s.encoding.container
         self.paths = reserve(folder, s.name_pattern, live_ext, "mp4" if s.finalise else live_ext)
-        self.recorder = FfmpegScreenRecorder(self.plan, self.paths.recording, env=self._env)
         self._started_at = self._clock()
         self._publish(state="recording", path=str(self.paths.recording))
-        self.recorder.start(self._progress, self._capture_ended)
+        if not s.scene:
+            self._start_screen_capture(self.plan.region, self.plan.window_id)
+            return self.status
+        frames = s.mode == "video-frames"
+        if frames:
+            self.recorder = FramePipeRecorder(self.plan.ffmpeg.path, self.paths.recording, s.encoding, float(s.fps))
+            self.recorder.start(self._progress, self._capture_ended)
+        self.scene = SceneRunner(
+            SceneConfig(
+                s.scene, list(s.scene_args), s.build or None, s.port or None, s.target_framerate,
+                screen_size_of(s), frames=frames, keep_frames=s.keep_frames or None, connect_timeout=s.connect_timeout,
+            ),
+            env=self._env or dict(os.environ),
+            on_image=(lambda header, data: self.recorder.add_image(header["ext"], data)) if frames else None,
+            on_end=self._scene_ended, on_log=self.scene_log.append,
+        )
+        self.scene.start()
+        if not frames:
+            threading.Thread(target=self._capture_scene_window, name="scene-window", daemon=True).start()
         return self.status
+
+    def _start_screen_capture(self, region, window_id) -> None:
+        self.recorder = FfmpegScreenRecorder(self.plan, self.paths.recording, env=self._env, region=region,
+                                             window_id=window_id)
+        self.recorder.start(self._progress, self._capture_ended)
+
+    def _capture_scene_window(self) -> None:
+        """Wait for the build's window (matched by _NET_WM_PID), then record exactly it."""
+        assert self.scene is not None
+        if self.plan.region is not None:  # the user chose a region: it overrides the TDW window
+            self._start_screen_capture(self.plan.region, self.plan.window_id)
+            return
+        display = X11Display(env=self._env)
+        deadline = time.monotonic() + self.plan.settings.connect_timeout
+        while time.monotonic() < deadline and not self.scene.ended.is_set():
+            window = self._build_window(display)
+            if window is not None:
+                screen = display.size()
+                self._start_screen_capture(window.region.clamped(*screen).rounded_even(), window.window_id)
+                return
+            time.sleep(0.2)
+        if not self.scene.ended.is_set():
+            self._error = "The TDW build never opened a window on this display: check DISPLAY, or use --mode video-frames."
+            self.scene.stop()
+
+    def _build_window(self, display: X11Display):
+        import psutil
+
+        pids = set(self.scene.pids())
+        for pid in list(pids):
+            try:
+                pids.update(c.pid for c in psutil.Process(pid).children(recursive=True))
+            except psutil.NoSuchProcess:
+                pass
+        windows = [w for w in display.windows_of_process(pids) if w.region.width > 16 and w.region.height > 16]
+        return windows[0] if windows else None
+
+    def _scene_ended(self, end: SceneEnd) -> None:
+        if end.error and not self._error:
+            self._error = end.error
+        self.ended.set()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the capture ends by itself (True) or `timeout` passes (False)."""
@@ -131,11 +199,17 @@ class Session:
         """Stop (if still running), finalise, and report. Safe to call more than once."""
         if self._stopped is not None:
             return self._stopped
-        assert self.recorder is not None and self.paths is not None
+        assert self.paths is not None
         elapsed = self._clock() - self._started_at
         self._publish(state="stopping", elapsed_s=elapsed)
-        self.recorder.stop()
-        last = self.recorder.progress()
+        frames_route = isinstance(self.recorder, FramePipeRecorder)
+        if self.scene is not None and frames_route:
+            self.scene.stop()  # no more frames can come; then ffmpeg encodes what it has
+        if self.recorder is not None:
+            self.recorder.stop()
+        if self.scene is not None and not frames_route:
+            self.scene.stop()
+        last = self.recorder.progress() if self.recorder is not None else CaptureProgress()
         result = self._finish(last)
         self._stopped = result
         self._publish(state="failed" if result.error else "done", path=str(result.path or ""), error=result.error)
@@ -145,6 +219,8 @@ class Session:
         assert self.paths is not None
         binary = self.plan.ffmpeg.path
         live = self.paths.recording
+        if isinstance(self.recorder, FramePipeRecorder) and self.recorder.frames_in == 0 and not self._error:
+            self._error = "The scene sent no images: give it a camera (avatar), or record the screen with --mode video."
         if not _decodable(live, binary):
             live.unlink(missing_ok=True)  # no partial garbage: nothing playable was recorded
             return RecordingResult(None, 0.0, 0, 0, 0, 0, False, self._error or "Nothing was recorded.")

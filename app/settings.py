@@ -12,7 +12,7 @@ from app.ffmpeg.commands import Encoding
 from app.output import disk_problem, expand_folder, folder_problem
 from app.screen.region import Region, parse_region
 
-MODES = ("video", "av", "audio")
+MODES = ("video", "video-frames", "av", "audio")  # video = from the screen; video-frames = TDW's images
 CONTAINERS = ("mkv", "mp4")
 MAX_FPS = 240
 
@@ -21,8 +21,8 @@ MAX_FPS = 240
 class CaptureSettings:
     """Everything that defines a recording; (de)serialises to plain dicts for the GUI and batch jobs."""
 
-    mode: str = "video"  # "video" (screen), "av" (screen + audio), "audio"
-    region: str = "screen"  # X,Y,WxH | screen | window:<id or title>
+    mode: str = "video"  # "video" (screen), "video-frames" (TDW's images), "av" (screen + audio), "audio"
+    region: str = "screen"  # X,Y,WxH | screen | window:<id or title> | tdw (the build's window, found at start)
     fps: float = 30.0
     audio: str = "none"  # none | default (what the computer plays) | a source name
     output_dir: str = "~/Videos/TDW Recorder"
@@ -34,11 +34,28 @@ class CaptureSettings:
     draw_mouse: bool = True
     ffmpeg_path: str = ""  # user setting; empty = PATH, then the embedded ffmpeg
     min_free_mb: int = 500  # refuse to start with less free space than this where recordings go
+    # The TDW scene to run while recording (empty: record the screen as it is)
+    scene: str = ""  # a controller script path, or demo:<name>
+    scene_args: list[str] = field(default_factory=list)
+    build: str = ""  # the TDW build; empty = where tdw installs it (~/tdw_build/TDW/TDW.x86_64)
+    port: int = 0  # 0 = a free port
+    connect_timeout: float = 60.0  # seconds to wait for the build to connect
+    screen_size: str = ""  # WxH sent to the build with set_screen_size; empty = the build's default
+    keep_frames: str = ""  # video-frames: also save each frame here, named as TDWUtils.save_images does
     platform: str = sys.platform
 
     @property
     def wants_video(self) -> bool:
+        return self.mode in ("video", "av", "video-frames")
+
+    @property
+    def wants_screen(self) -> bool:
         return self.mode in ("video", "av")
+
+    @property
+    def target_framerate(self) -> int:
+        """What the add-on asks the build for: the recording's rate (TDW docs: 30 for video, 60 with audio)."""
+        return int(round(float(self.fps)))
 
     @property
     def wants_audio(self) -> bool:
@@ -76,7 +93,7 @@ class CaptureSettings:
             fps = -1.0
         if not 0 < fps <= MAX_FPS:
             problems.append(Problem("fps", f"Framerate {self.fps!r} is out of range: use a number above 0 and at most {MAX_FPS} (30 is usual, 60 with audio)."))
-        if self.wants_video:
+        if self.wants_screen:
             try:
                 spec = parse_region(self.region)
             except RecorderError as exc:
@@ -86,6 +103,12 @@ class CaptureSettings:
                     problems.extend(region_problems(spec.region, None, self))
         if self.mode == "av" and self.audio in ("", "none"):
             problems.append(Problem("audio", "Audio + video needs an audio source: pick one (e.g. --audio default)."))
+        if self.mode == "video-frames" and not self.scene:
+            problems.append(Problem("scene", "Video from TDW frames needs a scene: pass --scene your_controller.py or demo:<name>."))
+        if self.region == "tdw" and not self.scene:
+            problems.append(Problem("region", "The TDW window is only known when a scene runs: pass --scene, or pick another region."))
+        if self.screen_size and not _screen_size(self.screen_size):
+            problems.append(Problem("screen_size", f"Screen size {self.screen_size!r} is not WIDTHxHEIGHT with even numbers (e.g. 1280x720)."))
         if self.duration is not None and not (isinstance(self.duration, (int, float)) and self.duration > 0):
             problems.append(Problem("duration", f"Duration {self.duration!r} must be a positive number of seconds."))
         if self.encoding.container not in CONTAINERS:
@@ -126,3 +149,14 @@ def region_problems(
         ))
     return problems
 
+
+def _screen_size(text: str) -> tuple[int, int] | None:
+    parts = text.lower().split("x")
+    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+        return None
+    w, h = int(parts[0]), int(parts[1])
+    return (w, h) if w > 0 and h > 0 and w % 2 == 0 and h % 2 == 0 else None
+
+
+def screen_size_of(settings: CaptureSettings) -> tuple[int, int] | None:
+    return _screen_size(settings.screen_size) if settings.screen_size else None

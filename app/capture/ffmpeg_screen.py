@@ -7,28 +7,22 @@ from typing import Callable
 
 from app.capture.base import CaptureProgress
 from app.ffmpeg.commands import ScreenInput, record_command
-from app.ffmpeg.process import FfmpegProcess
+from app.ffmpeg.process import FfmpegProcess, describe_failure
 from app.ffmpeg.progress import ProgressStats
 from app.preflight import RecordingPlan
 
 
-def describe_failure(proc: FfmpegProcess, returncode: int) -> str:
-    """One line for an ffmpeg that ended on its own."""
-    if proc.disk_full:
-        return "The disk is full, so the recording stopped: free some space or choose another folder."
-    tail = [line for line in proc.stderr_tail if line.strip()]
-    detail = tail[-1] if tail else f"exit code {returncode}"
-    return f"ffmpeg stopped unexpectedly ({detail})."
-
-
 class FfmpegScreenRecorder:
-    def __init__(self, plan: RecordingPlan, output: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, plan: RecordingPlan, output: Path, env: dict[str, str] | None = None,
+                 region=None, window_id: int | None = None) -> None:
         self.plan = plan
         self.output = output
         s = plan.settings
         video = None
-        if plan.region is not None:
-            video = ScreenInput(s.platform, plan.region, float(s.fps), plan.display or ":0", s.draw_mouse)
+        region = region or plan.region
+        if region is not None and s.wants_screen:
+            video = ScreenInput(s.platform, region, float(s.fps), plan.display or ":0", s.draw_mouse,
+                                window_id=window_id if s.region == "tdw" else None)
         self.command = record_command(
             plan.ffmpeg.path, str(output), s.encoding, video=video, audio_source=plan.audio_source,
             platform=s.platform, duration=s.duration,

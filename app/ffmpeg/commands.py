@@ -44,6 +44,7 @@ class ScreenInput:
     draw_mouse: bool = True
     windows_device: str = "gdigrab"  # or "dshow" (screen-capture-recorder, as the TDW docs say)
     mac_screen_index: int = 1  # avfoundation index of "Capture screen 0"
+    window_id: int | None = None  # X11: grab this window wherever it moves (region x,y are then ignored)
 
 
 def _progress_flags() -> list[str]:
@@ -62,6 +63,9 @@ def screen_input(src: ScreenInput, **extra):
     """The ffmpeg input node for a screen region (cropping where the device cannot take a region)."""
     r, rate = src.region, _fps_text(src.fps)
     if src.platform.startswith("linux"):
+        if src.window_id is not None:
+            extra = {**extra, "window_id": hex(src.window_id)}
+            r = type(r)(0, 0, r.width, r.height)
         return ffmpeg.input(
             f"{src.display}+{r.x},{r.y}", f="x11grab", framerate=rate, video_size=(r.width, r.height),
             draw_mouse=int(src.draw_mouse), thread_queue_size=LIVE_QUEUE, **extra,
@@ -133,6 +137,15 @@ def record_command(
         opts["t"] = f"{duration:g}"
     # -y: the session has just reserved `out_path` by creating it empty (see app.output.reserve).
     return _command(binary, ffmpeg.output(*streams, out_path, **opts), overwrite=True)
+
+
+def frame_pipe_command(binary: str, out_path: str, enc: Encoding, fps: float, image_ext: str) -> list[str]:
+    """TDW's encoded frames (PNG or JPG bytes, one per rendered frame) from stdin, at the scene's framerate."""
+    decoder = "mjpeg" if image_ext in ("jpg", "jpeg") else "png"
+    stream = ffmpeg.input("pipe:0", f="image2pipe", framerate=_fps_text(fps), vcodec=decoder)
+    gop = max(int(round(fps)), 1)
+    opts = dict(_container_flags(enc), vcodec=enc.video_codec, preset=enc.preset, crf=enc.crf, pix_fmt=enc.pixel_format, g=gop * 2)
+    return _command(binary, ffmpeg.output(stream, out_path, **opts), overwrite=True)
 
 
 def finalise_command(binary: str, recording: str, final_path: str) -> list[str]:

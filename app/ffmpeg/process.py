@@ -83,6 +83,32 @@ class FfmpegProcess:
                 self._stderr.append(line)
                 log.debug("ffmpeg: %s", line)
 
+    def write(self, data: bytes) -> bool:
+        """Feed stdin (the frame route); False once ffmpeg has gone away."""
+        if self.proc is None or self.proc.stdin is None or self.proc.stdin.closed:
+            return False
+        try:
+            self.proc.stdin.write(data)
+            return True
+        except (BrokenPipeError, OSError, ValueError):
+            return False
+
+    def finish_input(self, timeout: float = 60.0) -> int | None:
+        """End of the piped input: ffmpeg encodes what it has, closes the file and exits."""
+        if self.proc is None:
+            return None
+        self.stop_requested = True
+        if self.proc.stdin and not self.proc.stdin.closed:
+            try:
+                self.proc.stdin.close()
+            except (BrokenPipeError, OSError):
+                pass
+        code = self.wait(timeout)
+        if code is None:
+            stop_tree(self.proc.pid, timeout=5)
+            code = self.wait(5)
+        return code
+
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
@@ -115,3 +141,12 @@ class FfmpegProcess:
             stop_tree(self.proc.pid, timeout=timeout)
             code = self.wait(timeout)
         return code
+
+
+def describe_failure(proc: FfmpegProcess, returncode: int) -> str:
+    """One line for an ffmpeg that ended on its own."""
+    if proc.disk_full:
+        return "The disk is full, so the recording stopped: free some space or choose another folder."
+    tail = [line for line in proc.stderr_tail if line.strip()]
+    detail = tail[-1] if tail else f"exit code {returncode}"
+    return f"ffmpeg stopped unexpectedly ({detail})."

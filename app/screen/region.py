@@ -52,7 +52,8 @@ class Region:
 class RegionSpec:
     """What the user asked for, before it is resolved against the live screen.
 
-    kind is "rect" (region set), "screen" (whole display) or "window" (query = id or title substring).
+    kind is "rect" (region set), "screen" (whole display), "window" (query = id or title substring) or
+    "tdw" (the window of the TDW build the session launches, found once it opens).
     """
 
     kind: str
@@ -72,6 +73,8 @@ def parse_region(text: str) -> RegionSpec:
     value = (text or "").strip()
     if value.lower() in ("screen", "fullscreen", "full"):
         return RegionSpec("screen")
+    if value.lower() in ("tdw", "tdw-window", "build"):
+        return RegionSpec("tdw")
     if value.lower().startswith("window:"):
         query = value.split(":", 1)[1].strip()
         if not query:

@@ -41,3 +41,20 @@ def moov_before_mdat(path: Path) -> bool:
     """True for a +faststart MP4: the index comes first, so playback starts before the file is read."""
     head = path.read_bytes()
     return 0 <= head.find(b"moov") < head.find(b"mdat")
+
+
+def wait_for_frames(path: Path, at_least: int, timeout: float = 30.0) -> int:
+    """Poll a file that is still being written until it decodes at least `at_least` frames."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    count = 0
+    while time.monotonic() < deadline:
+        try:
+            count = decoded_frames(path)
+        except subprocess.CalledProcessError:
+            count = 0
+        if count >= at_least:
+            return count
+        time.sleep(0.3)
+    raise AssertionError(f"{path} decoded only {count} frames after {timeout} s")

@@ -1,0 +1,94 @@
+"""The recorder's TDW add-on, injected into the user's Controller inside the scene process.
+
+It merges what recording needs with what the script asks for instead of fighting it: the script's own
+`set_target_framerate` wins; `send_images` is one setting per build, so the user's request is widened to all
+avatars (ImageCapture keeps filtering by its own ids) and `_img` is added to every pass mask.
+"""
+
+from __future__ import annotations
+
+from typing import BinaryIO, Callable
+
+from tdw.add_ons.add_on import AddOn
+from tdw.controller import Controller
+from tdw.output_data import Images, OutputData
+
+from app.scene.protocol import write_event, write_image
+
+class RecorderAddOn(AddOn):
+    def __init__(
+        self,
+        events: BinaryIO,
+        target_framerate: int | None = 30,
+        screen_size: tuple[int, int] | None = None,
+        want_frames: bool = False,
+        avatar: str = "",
+        keep_frames: Callable[[Images], None] | None = None,
+        start_capture: list[dict] | None = None,
+    ) -> None:
+        super().__init__()
+        self._events = events
+        self._target_framerate = target_framerate
+        self._screen_size = screen_size
+        self._want_frames = want_frames
+        self._avatar = avatar
+        self._keep_frames = keep_frames
+        self._start_capture = start_capture or []
+        self._first = True
+        self.frames_rendered = 0
+        self.images_sent = 0
+
+    def get_initialization_commands(self) -> list[dict]:
+        commands: list[dict] = []
+        if self._screen_size:
+            w, h = self._screen_size
+            commands.append({"$type": "set_screen_size", "width": w, "height": h})
+        commands.extend(self._start_capture)
+        return commands
+
+    def before_send(self, commands: list[dict]) -> None:
+        types = [c.get("$type") for c in commands]
+        if self._first and self._target_framerate and "set_target_framerate" not in types:
+            commands.insert(0, {"$type": "set_target_framerate", "framerate": self._target_framerate})
+        if self._want_frames:
+            self._merge_image_requests(commands)
+        self._first = False
+
+    def _merge_image_requests(self, commands: list[dict]) -> None:
+        extra: list[dict] = []
+        asked = False
+        for command in commands:
+            kind = command.get("$type")
+            if kind == "set_pass_masks" and "_img" not in command.get("pass_masks", []):
+                command["pass_masks"] = ["_img", *command.get("pass_masks", [])]
+            elif kind == "create_avatar":
+                if not any(c.get("$type") == "set_pass_masks" and c.get("avatar_id") == command.get("id") for c in commands):
+                    extra.append({"$type": "set_pass_masks", "avatar_id": command.get("id", "a"), "pass_masks": ["_img"]})
+            elif kind == "send_images":
+                asked = True
+        if asked or self._first:
+            extra.append({"$type": "send_images", "frequency": "always", "ids": []})
+        commands.extend(extra)
+
+    def on_send(self, resp: list[bytes]) -> None:
+        frame_number = Controller.get_frame(resp[-1])  # the last element of every reply is the frame number
+        self.frames_rendered += 1
+        if self._want_frames:
+            for item in resp[:-1]:
+                if OutputData.get_data_type_id(item) == "imag":
+                    self._send_images(Images(item), frame_number)
+        write_event(self._events, "frame", n=frame_number, images=self.images_sent)
+
+    def _send_images(self, images: Images, frame_number: int) -> None:
+        avatar = images.get_avatar_id()
+        if not self._avatar:
+            self._avatar = avatar  # the first avatar that renders is the one recorded
+        if avatar != self._avatar:
+            return
+        if self._keep_frames is not None:
+            self._keep_frames(images)
+        for i in range(images.get_num_passes()):
+            if images.get_pass_mask(i) == "_img":
+                ext = images.get_extension(i)
+                write_image(self._events, frame_number, avatar, ext, bytes(images.get_image(i)))
+                self.images_sent += 1

@@ -1,0 +1,77 @@
+"""The scene process: runs a controller script unmodified, with the recorder add-on injected.
+
+Started by app.scene.runner as `python -m app.scene.child CONFIG_JSON`; events go to the inherited file
+descriptor named in the config. The user's code never runs inside the engine or GUI process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import sys
+import traceback
+from pathlib import Path
+
+
+def _script_line(exc: BaseException, script: str) -> str:
+    """Where in the user's script the error surfaced: 'file.py line N'."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).resolve() == Path(script).resolve()]
+    where = frames[-1] if frames else (traceback.extract_tb(exc.__traceback__) or [None])[-1]
+    if where is None:
+        return Path(script).name
+    return f"{Path(where.filename).name} line {where.lineno}"
+
+
+def main(config_text: str) -> int:
+    config = json.loads(config_text)
+    events = os.fdopen(int(config["events_fd"]), "wb", buffering=0)
+
+    from tdw.controller import Controller
+    from tdw.tdw_utils import TDWUtils
+
+    from app.scene.addon import RecorderAddOn
+    from app.scene.protocol import write_event
+
+    keep_dir = config.get("keep_frames")
+
+    def keep(images) -> None:
+        TDWUtils.save_images(images, filename=f"{addon.frames_rendered - 1:04d}", output_directory=keep_dir)
+
+    addon = RecorderAddOn(
+        events,
+        target_framerate=config.get("target_framerate"),
+        screen_size=tuple(config["screen_size"]) if config.get("screen_size") else None,
+        want_frames=bool(config.get("frames")),
+        avatar=config.get("avatar", ""),
+        keep_frames=keep if keep_dir else None,
+        start_capture=config.get("start_capture"),
+    )
+    original_init = Controller.__init__
+
+    def recorder_init(self, port: int = 1071, check_version: bool = True, launch_build: bool = True, *args, **kwargs):
+        # The engine has launched the build on its own port; never download or launch another one here.
+        original_init(self, port=int(config["port"]), check_version=False, launch_build=False)
+        self.add_ons.append(addon)
+        write_event(events, "connected", port=int(config["port"]))
+
+    Controller.__init__ = recorder_init  # type: ignore[method-assign]
+    script = config["script"]
+    sys.argv = [script, *config.get("args", [])]
+    sys.path.insert(0, str(Path(script).resolve().parent))
+    try:
+        runpy.run_path(script, run_name="__main__")
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        write_event(events, "script_exit", code=code)
+        return code
+    except BaseException as exc:  # the user's error, reported as one line with its place
+        write_event(events, "script_error", where=_script_line(exc, script), error=f"{type(exc).__name__}: {exc}")
+        traceback.print_exc()
+        return 1
+    write_event(events, "script_exit", code=0, frames=addon.frames_rendered, images=addon.images_sent)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

@@ -1,0 +1,196 @@
+"""Engine side of a scene: launch the build and the scene process, stream their events, stop them.
+
+Events arrive on a reader thread and are handed to callbacks; nothing here blocks the caller. The scene
+(user code) runs in its own process; if no build connects within `connect_timeout` (tdw's Controller would
+wait forever), or the build dies, the scene is stopped and the reason reported in one line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from app.errors import RecorderError
+from app.processes import spawn, stop_tree
+from app.scene.build import find_build, free_port, launch_build
+from app.scene.protocol import read_messages
+
+log = logging.getLogger(__name__)
+
+DEMOS_DIR = Path(__file__).parent / "demos"
+
+
+@dataclass
+class SceneConfig:
+    script: str  # a path, or demo:<name>
+    args: list[str] = field(default_factory=list)
+    build: str | None = None
+    port: int | None = None
+    target_framerate: int | None = 30
+    screen_size: tuple[int, int] | None = None
+    frames: bool = False  # stream the avatar's _img frames back (the frame route)
+    avatar: str = ""
+    keep_frames: str | None = None
+    connect_timeout: float = 60.0
+    start_capture: list[dict] | None = None
+
+
+def demos() -> dict[str, Path]:
+    return {p.stem: p for p in sorted(DEMOS_DIR.glob("*.py")) if not p.stem.startswith("_")}
+
+
+def resolve_script(script: str) -> Path:
+    if script.startswith("demo:"):
+        name = script.split(":", 1)[1]
+        found = demos().get(name)
+        if not found:
+            raise RecorderError(f"There is no demo {name!r}: `tdw-recorder demos` lists them ({', '.join(demos())}).")
+        return found
+    path = Path(os.path.expanduser(script))
+    if not path.is_file():
+        raise RecorderError(f"Scene script {script} does not exist: give the path of your controller .py file.")
+    if path.suffix != ".py":
+        raise RecorderError(f"Scene script {script} is not a Python file: give your controller's .py file.")
+    return path.resolve()
+
+
+@dataclass
+class SceneEnd:
+    ok: bool
+    error: str | None
+    frames: int
+
+
+class SceneRunner:
+    def __init__(
+        self,
+        config: SceneConfig,
+        env: dict[str, str],
+        on_image: Callable[[dict, bytes], None] | None = None,
+        on_frame: Callable[[int], None] | None = None,
+        on_end: Callable[[SceneEnd], None] | None = None,
+        on_log: Callable[[str], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.env = dict(env)
+        self.script = resolve_script(config.script)
+        self.build_path = find_build(config.build)
+        self.port = config.port or free_port()
+        self._on_image = on_image or (lambda _h, _d: None)
+        self._on_frame = on_frame or (lambda _n: None)
+        self._on_end = on_end or (lambda _e: None)
+        self._on_log = on_log or (lambda _l: None)
+        self.build: subprocess.Popen | None = None
+        self.scene: subprocess.Popen | None = None
+        self.connected = threading.Event()
+        self.ended = threading.Event()
+        self.frames = 0
+        self._error: str | None = None
+        self._stopping = False
+        self._end_lock = threading.Lock()
+
+    # -- start ------------------------------------------------------------------------------------
+    def start(self) -> None:
+        read_fd, write_fd = os.pipe()
+        child_config = {
+            "script": str(self.script), "args": list(self.config.args), "port": self.port, "events_fd": write_fd,
+            "target_framerate": self.config.target_framerate, "screen_size": self.config.screen_size,
+            "frames": self.config.frames, "avatar": self.config.avatar, "keep_frames": self.config.keep_frames,
+            "start_capture": self.config.start_capture,
+        }
+        env = dict(self.env)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).parents[2]), env.get("PYTHONPATH", "")]))
+        self.scene = spawn(
+            [sys.executable, "-u", "-m", "app.scene.child", json.dumps(child_config)], env=env, pass_fds=(write_fd,),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=str(self.script.parent),
+        )
+        os.close(write_fd)
+        self.build = launch_build(self.build_path, self.port, self.env, self.config.screen_size)
+        self._reader = threading.Thread(target=self._read_events, args=(read_fd,), name="scene-events", daemon=True)
+        self._reader.start()
+        threading.Thread(target=self._read_log, name="scene-log", daemon=True).start()
+        threading.Thread(target=self._watch, name="scene-watch", daemon=True).start()
+
+    def pids(self) -> list[int]:
+        return [p.pid for p in (self.scene, self.build) if p is not None]
+
+    # -- event handling ---------------------------------------------------------------------------
+    def _read_events(self, read_fd: int) -> None:
+        with os.fdopen(read_fd, "rb") as source:
+            for message, data in read_messages(source):
+                if data is not None:
+                    self._on_image(message, data)
+                    continue
+                kind = message.get("event")
+                if kind == "connected":
+                    self.connected.set()
+                elif kind == "frame":
+                    self.frames += 1
+                    self._on_frame(int(message.get("n", self.frames)))
+                elif kind == "script_error":
+                    self._error = f"The scene script failed at {message['where']}: {message['error']}"
+                elif kind == "script_exit" and message.get("code"):
+                    self._error = f"The scene script exited with code {message['code']}."
+
+    def _read_log(self) -> None:
+        assert self.scene and self.scene.stdout
+        for raw in iter(self.scene.stdout.readline, b""):
+            line = raw.decode("utf-8", "replace").rstrip()
+            log.info("scene: %s", line)
+            self._on_log(line)
+
+    def _watch(self) -> None:
+        """Ends the scene when the script finishes, the build dies, or no build connects in time."""
+        assert self.scene and self.build
+        started = time.monotonic()
+        while True:
+            if self.scene.poll() is not None:
+                self._reader.join(timeout=30)  # the script's last events (its error, its last frames)
+                break
+            build_code = self.build.poll()
+            if build_code is not None and not self._stopping:
+                time.sleep(0.5)  # a build that quits on `terminate` lets the script finish first
+                if self.scene.poll() is None:
+                    self._error = self._error or (
+                        f"The TDW build exited with code {build_code} while the scene was running "
+                        f"(see its log: ~/.config/unity3d/MIT/TDW/Player.log)."
+                    )
+                    break
+            if not self.connected.is_set() and time.monotonic() - started > self.config.connect_timeout:
+                self._error = (
+                    f"No TDW build connected on port {self.port} within {self.config.connect_timeout:g} s: "
+                    f"check that {self.build_path} is a TDW build that starts on this display."
+                )
+                break
+            time.sleep(0.1)
+        self._finish()
+
+    def _finish(self) -> None:
+        with self._end_lock:
+            if self.ended.is_set():
+                return
+            for proc in (self.scene, self.build):
+                if proc is not None and proc.poll() is None:
+                    stop_tree(proc.pid, timeout=5)
+            self.ended.set()
+        self._on_end(SceneEnd(self._error is None, self._error, self.frames))
+
+    def stop(self) -> None:
+        """Stop the scene and its build now (the user pressed Stop)."""
+        self._stopping = True
+        self._finish()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self.ended.wait(timeout)
+
+    @property
+    def error(self) -> str | None:
+        return self._error
