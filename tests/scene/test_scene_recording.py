@@ -1,0 +1,138 @@
+"""TDW scenes end to end: unmodified controller scripts, the real tdw Controller, the stand-in build."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.errors import RecorderError, ValidationError
+from app.preflight import plan
+from app.scene.build import build_command
+from app.scene.runner import demos, resolve_script
+from app.session import Session
+from app.settings import CaptureSettings
+from tests.support.media import probe, stream
+from tests.support.standin_build import BUILD_PATH, decode_frame_number
+
+SCENES = Path(__file__).parent.parent / "support" / "scenes"
+
+
+@pytest.fixture
+def scene_env(env):
+    env = dict(env)
+    env["STANDIN_BUILD_PYTHON"] = sys.executable
+    return env
+
+
+def run_scene(machine, scene_env, tmp_path, timeout=90, **kw):
+    kw.setdefault("build", str(BUILD_PATH))
+    kw.setdefault("output_dir", str(tmp_path / "out"))
+    kw.setdefault("connect_timeout", 30)
+    session = Session(plan(CaptureSettings(**kw), machine), env=scene_env)
+    session.start()
+    assert session.wait(timeout), "the scene did not end"
+    return session, session.stop()
+
+
+def frame_numbers(path: Path) -> list[int]:
+    video = stream(probe(path), "video")
+    w, h = video["width"], video["height"]
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                         capture_output=True, check=True).stdout
+    frames = np.frombuffer(raw, np.uint8).reshape(-1, h, w, 3)
+    return [decode_frame_number(f) for f in frames]
+
+
+def test_frame_route_is_count_exact_for_the_seed_script(no_orphans, machine, scene_env, tmp_path):
+    session, result = run_scene(machine, scene_env, tmp_path, mode="video-frames",
+                                scene=str(SCENES / "seed_option_a.py"), scene_args=["45", str(tmp_path / "seed")])
+    assert result.error is None and result.finalised
+    numbers = frame_numbers(result.path)
+    # every frame the build rendered with the avatar, once each, in order: none lost or duplicated
+    assert numbers == list(range(numbers[0], numbers[0] + 46))
+    assert session.recorder.frames_in == 46
+    assert stream(probe(result.path), "video")["r_frame_rate"] == "30/1"
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [result.path.name]  # no frame files anywhere
+
+
+def test_frame_route_merges_with_a_users_image_capture_and_keeps_frames(machine, scene_env, tmp_path):
+    keep = tmp_path / "frames"
+    _, result = run_scene(machine, scene_env, tmp_path, mode="video-frames", keep_frames=str(keep),
+                          scene=str(SCENES / "image_capture_scene.py"), scene_args=["20", str(tmp_path / "user")])
+    assert result.error is None
+    numbers = frame_numbers(result.path)
+    assert numbers == list(range(numbers[0], numbers[0] + len(numbers))) and len(numbers) >= 20
+    user_files = sorted((tmp_path / "user" / "cam").glob("img_*.png"))
+    assert len(user_files) >= 20  # the user's ImageCapture still saves its own images
+    kept = sorted(keep.glob("img_*.png"))
+    assert len(kept) == len(numbers)  # named as TDWUtils.save_images names them
+
+
+def test_screen_route_finds_and_records_the_build_window(machine, scene_env, tmp_path):
+    _, result = run_scene(machine, scene_env, tmp_path, mode="video", region="tdw", scene="demo:moving_object",
+                          scene_args=["90"], screen_size="320x240")
+    assert result.error is None and result.finalised
+    video = stream(probe(result.path), "video")
+    assert (video["width"], video["height"]) == (320, 240)  # exactly the build's window
+    numbers = set(frame_numbers(result.path))
+    assert len(numbers) > 20  # the window's own frame counter, read back from the screen recording
+
+
+def test_scene_without_a_camera_in_frame_mode_says_what_to_do(machine, scene_env, tmp_path):
+    _, result = run_scene(machine, scene_env, tmp_path, mode="video-frames",
+                          scene=str(SCENES / "streamed_scene.py"), scene_args=["5"])
+    assert result.path is None and "give it a camera" in result.error
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_script_error_names_the_line_and_keeps_the_frames(no_orphans, machine, scene_env, tmp_path):
+    _, result = run_scene(machine, scene_env, tmp_path, mode="video-frames", scene=str(SCENES / "crashing_scene.py"))
+    assert result.error.startswith("The scene script failed at crashing_scene.py line 10: KeyError")
+    assert result.path is not None and len(frame_numbers(result.path)) >= 10
+
+
+def test_build_crash_names_its_exit_code(no_orphans, machine, scene_env, tmp_path):
+    scene_env["STANDIN_BUILD_CRASH_AT_FRAME"] = "20"
+    _, result = run_scene(machine, scene_env, tmp_path, mode="video-frames",
+                          scene=str(SCENES / "seed_option_a.py"), scene_args=["100", str(tmp_path / "s")])
+    assert "The TDW build exited with code 139" in result.error
+    assert result.path is not None and 10 <= len(frame_numbers(result.path)) <= 21
+
+
+def test_no_build_connecting_times_out(no_orphans, machine, scene_env, tmp_path):
+    silent = tmp_path / "TDW.x86_64"
+    silent.write_text("#!/bin/sh\nexec sleep 60\n")
+    silent.chmod(0o755)
+    _, result = run_scene(machine, scene_env, tmp_path, mode="video-frames", build=str(silent), connect_timeout=3,
+                          scene=str(SCENES / "seed_option_a.py"))
+    assert "No TDW build connected on port" in result.error and result.path is None
+
+
+def test_scene_and_build_problems_are_refused_before_recording(machine, tmp_path):
+    notpy = tmp_path / "scene.txt"
+    notpy.write_text("")
+    cases = [
+        (dict(scene=str(tmp_path / "missing.py")), "does not exist"),
+        (dict(scene=str(notpy)), "not a Python file"),
+        (dict(scene="demo:nope"), "There is no demo"),
+        (dict(scene="demo:moving_object", build=str(tmp_path / "nobuild")), "No TDW build at"),
+        (dict(scene="demo:moving_object", build=str(notpy)), "not an executable"),
+        (dict(mode="video-frames"), "needs a scene"),
+        (dict(region="tdw"), "only known when a scene runs"),
+    ]
+    for kw, words in cases:
+        kw.setdefault("build", str(BUILD_PATH))
+        with pytest.raises(ValidationError) as err:
+            plan(CaptureSettings(output_dir=str(tmp_path), **kw), machine)
+        assert words in err.value.problems[0].message, (kw, err.value.problems)
+
+
+def test_demos_and_launch_line():
+    assert {"moving_object", "impact_sounds"} <= set(demos())
+    assert resolve_script("demo:moving_object").name == "moving_object.py"
+    with pytest.raises(RecorderError):
+        resolve_script("demo:")
+    assert build_command(Path("/b/TDW.x86_64"), 1071, (640, 360)) == [
+        "/b/TDW.x86_64", "-port 1071", "-screenWidth", "640", "-screenHeight", "360"]
