@@ -1,6 +1,6 @@
 """Benchmark: a TDW scene recorded by the product's frame route vs the classic route (files, then ffmpeg).
 
-    /tmp/venv/bin/python benchmarks/frame_route.py --frames 300 --rounds 2
+    .venv/bin/python benchmarks/frame_route.py --frames 300 --rounds 2
 
 The scene is a small tdw controller written into a temp dir (create_empty_room, an A_Img_Caps_Kinematic
 avatar, set_screen_size 1280x720, set_target_framerate 30, _img pass, send_images always, N frames,

@@ -1,6 +1,6 @@
 """Benchmark: screen capture of a 1280x720 animated window at 30 fps, engine vs bare ffmpeg.
 
-    /tmp/venv/bin/python benchmarks/screen_capture.py --seconds 60 --rounds 2
+    .venv/bin/python benchmarks/screen_capture.py --seconds 60 --rounds 2
 
 In one run, on a private Xvfb (+ openbox) with the test window painting a moving pattern, it alternates
     A) the engine: `plan(...)` -> `Session.start()` -> `wait()` -> `stop()`, in this process, as the CLI does;
