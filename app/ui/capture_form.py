@@ -1,0 +1,250 @@
+"""The settings form: every choice of a recording, turned into a `CaptureSettings` and back.
+
+Fields the form does not show (ffmpeg path, free-space minimum, ...) are kept from the loaded settings,
+so saving never loses them. Each field has its own problem label for the inline preflight.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from PySide6.QtCore import Signal, QTimer
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+    QPushButton, QSpinBox, QVBoxLayout, QWidget,
+)
+
+from app.audio.pulse import AudioSource
+from app.errors import Problem
+from app.machine import Machine
+from app.settings import MAX_FPS, CaptureSettings
+from app.ui.background import Background
+from app.ui.region_panel import RegionPanel
+from app.ui.widgets import ProblemLabel, add_item, select_data
+
+DEFAULT_AUDIO = "default"
+PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
+
+
+def _with_problem(field: QWidget, problem: ProblemLabel | None, *extra: QWidget, stretch: bool = True) -> QWidget:
+    """A field (plus buttons) with its problem label right under it; a hidden label takes no space."""
+    box = QWidget()
+    column = QVBoxLayout(box)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.setSpacing(3)
+    row = QHBoxLayout()
+    row.addWidget(field, 1 if stretch else 0)
+    for widget in extra:
+        row.addWidget(widget)
+    if not stretch:
+        row.addStretch(1)
+    column.addLayout(row)
+    if problem is not None:
+        column.addWidget(problem)
+    return box
+
+
+class CaptureForm(QWidget):
+    changed = Signal()
+
+    def __init__(self, background: Background, machine: Machine, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._background, self._machine = background, machine
+        self._base = CaptureSettings()
+        self._sources: list[AudioSource] = []
+        self.problems: dict[str, ProblemLabel] = {
+            name: ProblemLabel() for name in ("mode", "ffmpeg", "audio", "output_dir", "container", "fps", "duration", "quality")
+        }
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._capture_group())
+        self.region = RegionPanel(background, machine)
+        layout.addWidget(self.region)
+        layout.addWidget(self._output_group())
+        layout.addWidget(self._timing_group())
+        layout.addStretch(1)
+        for signal in (self.mode.currentIndexChanged, self.backend.currentIndexChanged, self.audio.currentIndexChanged,
+                       self.region.changed, self.folder.textChanged, self.name.textChanged, self.container.currentIndexChanged,
+                       self.fps.valueChanged, self.duration.valueChanged, self.countdown.currentIndexChanged,
+                       self.crf.valueChanged, self.preset.currentIndexChanged, self.draw_mouse.toggled, self.finalise.toggled):
+            signal.connect(self._edited)
+        self.mode.currentIndexChanged.connect(self._mode_changed)
+        self._last_mode = self.mode_value()
+        self._align_labels()
+        self._clock = QTimer(self, interval=1000)  # the name preview shows the time the file would get now
+        self._clock.timeout.connect(self._preview_name)
+        self._clock.start()
+
+    def _align_labels(self) -> None:
+        """One label column width for every group, so the fields line up down the form."""
+        labels = [label for form in self.findChildren(QFormLayout) for row in range(form.rowCount())
+                  if (item := form.itemAt(row, QFormLayout.LabelRole)) and isinstance(label := item.widget(), QLabel)]
+        width = max(label.sizeHint().width() for label in labels)
+        for label in labels:
+            label.setMinimumWidth(width)
+
+    # -- groups -------------------------------------------------------------------------------------
+    def _capture_group(self) -> QGroupBox:
+        group = QGroupBox("Capture")
+        form = QFormLayout(group)
+        self.mode = QComboBox()
+        add_item(self.mode, "Video from screen", "video")
+        add_item(self.mode, "Audio + video", "av")
+        add_item(self.mode, "Audio only", "audio")
+        add_item(self.mode, "Video from TDW frames", "frames", enabled=False, tooltip="arrives with TDW scene support")
+        self.backend = QComboBox()
+        add_item(self.backend, "ffmpeg", "ffmpeg", tooltip="Records with ffmpeg (x11grab + PulseAudio)")
+        add_item(self.backend, "OBS (websocket)", "obs-websocket", enabled=False, tooltip="not available yet")
+        add_item(self.backend, "OBS (launch)", "obs-launch", enabled=False, tooltip="not available yet")
+        self.audio = QComboBox(minimumContentsLength=20)
+        self.audio.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.audio_refresh = QPushButton("Refresh", toolTip="List the sound server's sources again")
+        self.audio_refresh.clicked.connect(self.refresh_sources)
+        self._fill_sources([], DEFAULT_AUDIO)
+        form.addRow("Mode", _with_problem(self.mode, self.problems["mode"]))
+        form.addRow("Backend", _with_problem(self.backend, self.problems["ffmpeg"]))
+        form.addRow("Audio source", _with_problem(self.audio, self.problems["audio"], self.audio_refresh))
+        return group
+
+    def _output_group(self) -> QGroupBox:
+        group = QGroupBox("Output")
+        form = QFormLayout(group)
+        self.folder = QLineEdit()
+        browse = QPushButton("Browse…", toolTip="Choose the folder recordings are saved in")
+        browse.clicked.connect(self._browse)
+        self.name = QLineEdit(toolTip="File name; strftime codes such as %Y%m%d-%H%M%S give the date and time")
+        self.name_preview = QLabel(objectName="hint")
+        name_box = QWidget()
+        name_column = QVBoxLayout(name_box)
+        name_column.setContentsMargins(0, 0, 0, 0)
+        name_column.setSpacing(2)
+        name_column.addWidget(self.name)
+        name_column.addWidget(self.name_preview)
+        self.container = QComboBox(toolTip="What is written while recording; both survive a crash")
+        add_item(self.container, "MKV (crash-safe)", "mkv")
+        add_item(self.container, "MP4 (fragmented)", "mp4")
+        self.finalise = QCheckBox("Turn it into a standard MP4 when it stops")
+        form.addRow("Folder", _with_problem(self.folder, self.problems["output_dir"], browse))
+        form.addRow("Name", name_box)
+        form.addRow("Recording as", _with_problem(self.container, self.problems["container"]))
+        form.addRow("", self.finalise)
+        return group
+
+    def _timing_group(self) -> QGroupBox:
+        group = QGroupBox("Timing and quality")
+        form = QFormLayout(group)
+        self.fps = QSpinBox(minimumWidth=110, minimum=0, maximum=MAX_FPS, suffix=" fps", toolTip="30 for video, 60 when audio is recorded (TDW docs)")
+        self.duration = QDoubleSpinBox(minimum=0, maximum=24 * 3600, decimals=1, suffix=" s", specialValueText="until stopped", minimumWidth=140)
+        self.countdown = QComboBox(toolTip="Wait before recording starts")
+        for seconds in (0, 3, 5):
+            add_item(self.countdown, "none" if not seconds else f"{seconds} s", seconds)
+        self.crf = QSpinBox(minimumWidth=110, minimum=0, maximum=51, prefix="crf ", toolTip="Lower is better: 18 looks lossless, 23 is smaller")
+        self.preset = QComboBox(toolTip="x264 preset: faster presets use less CPU, slower ones give smaller files")
+        for preset in PRESETS:
+            add_item(self.preset, preset, preset)
+        self.draw_mouse = QCheckBox("Record the mouse pointer")
+        form.addRow("Framerate", _with_problem(self.fps, self.problems["fps"], stretch=False))
+        form.addRow("Duration", _with_problem(self.duration, self.problems["duration"], stretch=False))
+        form.addRow("Countdown", _with_problem(self.countdown, None, stretch=False))
+        form.addRow("Quality", _with_problem(self.crf, self.problems["quality"], self.preset, stretch=False))
+        form.addRow("", self.draw_mouse)
+        return group
+
+    # -- values -------------------------------------------------------------------------------------
+    def mode_value(self) -> str:
+        return self.mode.currentData()
+
+    def settings(self) -> CaptureSettings:
+        mode = self.mode_value()
+        return replace(
+            self._base, mode=mode, region=self.region.region_text(), fps=float(self.fps.value()),
+            audio=(self.audio.currentData() or DEFAULT_AUDIO) if mode in ("av", "audio") else "none",
+            output_dir=self.folder.text().strip(), name_pattern=self.name.text().strip(),
+            duration=self.duration.value() or None, finalise=self.finalise.isChecked(), draw_mouse=self.draw_mouse.isChecked(),
+            encoding=replace(self._base.encoding, crf=self.crf.value(), preset=self.preset.currentData(),
+                             container=self.container.currentData()),
+        )
+
+    def load(self, settings: CaptureSettings, countdown: int = 0) -> None:
+        self._base = settings
+        self.blockSignals(True)
+        select_data(self.mode, settings.mode if settings.mode in ("video", "av", "audio") else "video")
+        self._last_mode = self.mode_value()
+        self._fill_sources(self._sources, settings.audio if settings.audio not in ("", "none") else DEFAULT_AUDIO)
+        self.region.load(settings.region)
+        self.folder.setText(settings.output_dir)
+        self.name.setText(settings.name_pattern)
+        select_data(self.container, settings.encoding.container)
+        self.fps.setValue(round(float(settings.fps)) if isinstance(settings.fps, (int, float)) else 30)
+        self.duration.setValue(float(settings.duration or 0))
+        select_data(self.countdown, countdown)
+        self.crf.setValue(int(settings.encoding.crf))
+        select_data(self.preset, settings.encoding.preset)
+        self.draw_mouse.setChecked(settings.draw_mouse)
+        self.finalise.setChecked(settings.finalise)
+        self.blockSignals(False)
+        self._edited()
+
+    def show_problems(self, problems: list[Problem]) -> list[Problem]:
+        """Put each problem under its field; return those that belong to no field (for the banner)."""
+        by_field: dict[str, list[Problem]] = {}
+        for problem in problems:
+            by_field.setdefault(problem.field, []).append(problem)
+        for name, label in self.problems.items():
+            label.show_messages([p.message for p in by_field.pop(name, [])])
+        self.region.show_problems(by_field.pop("region", []))
+        return [p for rest in by_field.values() for p in rest]
+
+    # -- reactions ----------------------------------------------------------------------------------
+    def refresh_sources(self) -> None:
+        self.audio_refresh.setEnabled(False)
+        self._background.call(self._machine.pulse.sources, self._sources_listed, self._sources_failed)
+
+    def _sources_listed(self, sources: list[AudioSource]) -> None:
+        self._sources = sources
+        self._fill_sources(sources, self.audio.currentData() or DEFAULT_AUDIO)
+
+    def _sources_failed(self, exc: BaseException) -> None:
+        self.audio_refresh.setEnabled(True)
+        self.audio.setToolTip(str(exc))
+
+    def _fill_sources(self, sources: list[AudioSource], wanted: str) -> None:
+        self.audio_refresh.setEnabled(True)
+        self.audio.blockSignals(True)
+        self.audio.clear()
+        add_item(self.audio, "default (what the computer plays)", DEFAULT_AUDIO)
+        for source in sources:
+            add_item(self.audio, source.describe(), source.name)
+        if not select_data(self.audio, wanted):
+            add_item(self.audio, f"{wanted}  (not found)", wanted)
+            select_data(self.audio, wanted)
+        self.audio.blockSignals(False)
+
+    def _mode_changed(self) -> None:
+        """30 fps for video, 60 when audio is recorded (TDW's advice), unless the user chose another."""
+        mode, before = self.mode_value(), self._last_mode
+        self._last_mode = mode
+        defaults = {"video": 30, "av": 60, "audio": 60}
+        if self.fps.value() == defaults.get(before):
+            self.fps.setValue(defaults[mode])
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder for recordings", self.folder.text())
+        if folder:
+            self.folder.setText(folder)
+
+    def _edited(self) -> None:
+        mode = self.mode_value()
+        self.audio.setEnabled(mode in ("av", "audio"))
+        self.region.setEnabled(mode in ("video", "av"))
+        self._preview_name()
+        if not self.signalsBlocked():
+            self.changed.emit()
+
+    def _preview_name(self) -> None:
+        suffix = "mp4" if self.finalise.isChecked() else self.container.currentData()
+        try:
+            self.name_preview.setText(f"→ {time.strftime(self.name.text() or 'tdw')}.{suffix}")
+        except ValueError:
+            self.name_preview.setText("")

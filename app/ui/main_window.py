@@ -1,0 +1,281 @@
+"""The desktop window: settings on the left, the live recording and the recordings list on the right.
+
+It only builds `CaptureSettings` and hands them to the engine: validation runs in the background
+(`LiveCheck`), recordings run on one long-lived worker thread, and engine callbacks come back through
+`SessionBridge` signals, so the GUI thread never waits on ffmpeg.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication, QGroupBox, QHBoxLayout, QLabel, QMainWindow, QPushButton, QScrollArea, QVBoxLayout, QWidget,
+)
+
+from app.errors import Problem
+from app.machine import Machine
+from app.session import RecordingResult
+from app.ui.background import Background
+from app.ui.capture_form import CaptureForm
+from app.ui.interrupt import close_on_signals
+from app.ui.live_check import LiveCheck
+from app.ui.machine_banner import MachineBanner
+from app.ui.recordings import RecordingsPanel
+from app.ui.session_bridge import SessionBridge
+from app.ui.settings_store import SettingsStore, WindowChoices
+from app.ui.status_panel import StatusPanel, size_text
+from app.ui.style import STYLE
+from app.ui.tray import make_tray
+from app.ui.widgets import MessageBar, app_icon
+from app.ui.worker import RecordingWorker
+
+log = logging.getLogger(__name__)
+
+
+def result_message(result: RecordingResult) -> tuple[str, str]:
+    """(text, kind) for the message bar: one line, plus the kept file when something went wrong."""
+    if result.path is None:
+        return result.error or "Nothing was recorded.", "error"
+    figures = f"{result.duration_s:.1f} s, {result.frames} frames, {result.dropped} dropped, {size_text(result.size_bytes)}"
+    if result.error:
+        return f"{result.error} Kept: {result.path} ({figures}).", "error"
+    return f"Saved {result.path.name} ({figures}).", "success"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, machine: Machine | None = None, store: SettingsStore | None = None, **recordings_options) -> None:
+        super().__init__()
+        self.setWindowTitle("TDW Recorder")
+        self.setWindowIcon(app_icon())
+        self.machine = machine or Machine()
+        self.store = store or SettingsStore()
+        self.background = Background(self)
+        self.bridge = SessionBridge(self)
+        self.worker = RecordingWorker(self.bridge, self.machine)
+        self.form = CaptureForm(self.background, self.machine)
+        self.live = LiveCheck(self.background, self.machine, self.form.settings, parent=self)
+        self.banner = MachineBanner(self.background, self.machine)
+        self.message = MessageBar()
+        self.status_panel = StatusPanel()
+        self.recordings = RecordingsPanel(self.background, **recordings_options)
+        self._countdown_left = 0
+        self._countdown = QTimer(self, interval=1000)
+        self._countdown.timeout.connect(self._tick)
+        self._close_pending = self._shut = False
+        self._build_actions()
+        self._build_layout()
+        self.tray = make_tray(self, [self.record_action, self.stop_action])
+        self._connect()
+        self._load()
+
+    # -- construction -------------------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        self.record_action = QAction("Record", self, shortcut=QKeySequence("Ctrl+R"), toolTip="Start recording (Ctrl+R)")
+        self.stop_action = QAction("Stop", self, toolTip="Stop recording (Ctrl+S or Esc)")
+        self.stop_action.setShortcuts([QKeySequence("Ctrl+S"), QKeySequence(Qt.Key_Escape)])
+        for action in (self.record_action, self.stop_action):
+            self.addAction(action)  # window shortcuts: Esc in a dialog or the region overlay stays theirs
+        self.record_action.triggered.connect(self.record)
+        self.stop_action.triggered.connect(self.stop)
+
+    def _build_layout(self) -> None:
+        scroll = QScrollArea(widgetResizable=True, frameShape=QScrollArea.NoFrame)
+        scroll.setWidget(self.form)
+        scroll.setMinimumWidth(self.form.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 6)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.record_button = QPushButton("●  Record", objectName="recordButton", toolTip="Start recording (Ctrl+R)")
+        self.stop_button = QPushButton("■  Stop", objectName="stopButton", toolTip="Stop recording (Ctrl+S or Esc)")
+        self.record_button.clicked.connect(self.record_action.trigger)
+        self.stop_button.clicked.connect(self.stop_action.trigger)
+        self.readiness = QLabel(objectName="hint", wordWrap=True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.readiness, 1)
+        buttons.addWidget(self.record_button)
+        buttons.addWidget(self.stop_button)
+        files = QGroupBox("Recordings")
+        QVBoxLayout(files).addWidget(self.recordings)
+        right = QVBoxLayout()
+        right.addWidget(self.status_panel)
+        right.addLayout(buttons)
+        right.addWidget(files, 1)
+        columns = QHBoxLayout()
+        columns.addWidget(scroll, 5)
+        columns.addLayout(right, 4)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.message)
+        layout.addLayout(columns, 1)
+        self.setCentralWidget(central)
+        self.resize(1180, 760)
+
+    def _connect(self) -> None:
+        self.form.changed.connect(self._settings_changed)
+        self.live.checked.connect(self._show_problems)
+        self.bridge.status.connect(self.status_panel.show_status)
+        self.bridge.started.connect(lambda path: self.statusBar().showMessage(f"Recording to {path}"))
+        self.bridge.finished.connect(self._finished)
+        self.bridge.failed.connect(self._failed)
+        self.banner.again.clicked.connect(self.check_machine)
+
+    def _load(self) -> None:
+        choices = self.store.load_choices()
+        self.form.load(self.store.load(), choices.countdown)
+        geometry = self.store.geometry()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        self.check_machine()
+        self.live.run_now()
+        self._update_actions()
+
+    def check_machine(self) -> None:
+        s = self.form.settings()
+        self.banner.run(s.output_dir, s.ffmpeg_path)
+        self.form.refresh_sources()
+        self.form.region.refresh()
+        self.live.schedule()
+
+    # -- settings and problems ----------------------------------------------------------------------
+    def _settings_changed(self) -> None:
+        settings = self.form.settings()
+        self.store.save(settings)
+        self.store.save_choices(WindowChoices(self.form.countdown.currentData(), self.form.backend.currentData()))
+        self.recordings.set_folder(settings.output_dir, settings.ffmpeg_path)
+        self.live.schedule()
+        self._update_actions()
+
+    def _show_problems(self, problems: list[Problem]) -> None:
+        rest = self.form.show_problems(problems)
+        if problems:
+            extra = "".join(f" {p.message}" for p in rest)
+            self.readiness.setText(f"{len(problems)} problem{'s' if len(problems) > 1 else ''} to fix first (shown in red).{extra}")
+        else:
+            self.readiness.setText("Ready to record.")
+        self._update_actions()
+
+    def can_record(self) -> bool:
+        return self.live.problems == [] and not self.busy
+
+    @property
+    def busy(self) -> bool:
+        return self.worker.busy or self._countdown.isActive()
+
+    def _update_actions(self) -> None:
+        if self.worker.busy:
+            self.readiness.setText("Recording: Stop with Ctrl+S or Esc.")
+        elif self.live.problems == [] and self.readiness.text().startswith("Recording"):
+            self.readiness.setText("Ready to record.")
+        self.record_action.setEnabled(self.can_record())
+        self.record_button.setEnabled(self.can_record())
+        self.stop_action.setEnabled(self.busy)
+        self.stop_button.setEnabled(self.busy)
+        self.form.setEnabled(not self.busy)
+
+    # -- recording ----------------------------------------------------------------------------------
+    def record(self) -> None:
+        if not self.can_record():
+            return
+        self.message.hide()
+        self._countdown_left = int(self.form.countdown.currentData() or 0)
+        if self._countdown_left > 0:
+            self.status_panel.show_countdown(self._countdown_left)
+            self._countdown.start()
+            self._update_actions()
+        else:
+            self._start()
+
+    def _tick(self) -> None:
+        self._countdown_left -= 1
+        if self._countdown_left > 0:
+            self.status_panel.show_countdown(self._countdown_left)
+        else:
+            self._countdown.stop()
+            self._start()
+
+    def _start(self) -> None:
+        settings = self.form.settings()
+        self.status_panel.reset()
+        self.status_panel.show_state("starting")
+        if not self.worker.record(settings):
+            self.message.show_message("A recording is already running.", "error")
+        self._update_actions()
+
+    def stop(self) -> None:
+        if self._countdown.isActive():
+            self._countdown.stop()
+            self.status_panel.reset()
+        elif self.worker.busy:
+            self.status_panel.show_state("stopping")
+            self.worker.stop()
+        self._update_actions()
+
+    def _finished(self, result: RecordingResult) -> None:
+        text, kind = result_message(result)
+        self.message.show_message(text, kind)
+        self.statusBar().showMessage(text.splitlines()[0], 10000)
+        self.status_panel.show_state("failed" if result.error else "done")
+        self.recordings.refresh(select=result.path)
+        self._after_recording()
+
+    def _failed(self, message: str) -> None:
+        self.message.show_message(message, "error")
+        self.statusBar().showMessage(message, 10000)
+        self.status_panel.show_state("failed")
+        self._after_recording()
+
+    def _after_recording(self) -> None:
+        self._update_actions()
+        self.live.schedule()
+        if self._close_pending:
+            self.close()
+
+    # -- closing ------------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._countdown.isActive():
+            self.stop()
+        if self.worker.busy:
+            event.ignore()  # finish the file first; _after_recording closes the window again
+            self._close_pending = True
+            self.message.show_message("Stopping and saving the recording before closing…", "info")
+            self.stop()
+            return
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Save the choices and end the helper threads; safe to call twice."""
+        if self._shut:
+            return
+        self._shut = True
+        self.store.save(self.form.settings())
+        self.store.save_geometry(self.saveGeometry())
+        self.store.sync()
+        if self.form.region.picker is not None:
+            self.form.region.picker.close()
+        self.background.close()
+        self.worker.shutdown()
+        if self.tray is not None:
+            self.tray.hide()
+
+
+def run(argv: list[str]) -> int:
+    """Start the window; returns the exit code of the Qt event loop."""
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "tdw-recorder-gui", *argv])
+    app.setOrganizationName("TDW Recorder")
+    app.setApplicationName("TDW Recorder")
+    app.setWindowIcon(app_icon())
+    app.setStyle("Fusion")
+    app.setStyleSheet(STYLE)
+    window = MainWindow()
+    window.show()
+    restore = close_on_signals(window)
+    try:
+        code = app.exec()
+    finally:
+        restore()
+        window.shutdown()  # stops and finalises a recording if the loop ended some other way
+    return code

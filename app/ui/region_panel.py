@@ -1,0 +1,221 @@
+"""Which part of the screen to record: the whole screen, a window from a live list, or a rectangle
+typed as X,Y,WxH or drawn on a screenshot, with a thumbnail of what will be recorded."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QPixmap
+from PySide6.QtWidgets import (
+    QButtonGroup, QComboBox, QGridLayout, QGroupBox, QLabel, QLineEdit, QPushButton, QRadioButton, QWidget,
+)
+
+from app.errors import Problem, RecorderError
+from app.machine import Machine
+from app.screen.region import Region, parse_region
+from app.screen.x11 import WindowInfo
+from app.ui.background import Background
+from app.ui.region_picker import RegionPicker
+from app.ui.widgets import ProblemLabel, select_data
+
+THUMB = (160, 100)
+MIN_WINDOW = 16  # smaller windows are helpers (selection owners, tooltips), not something to record
+
+
+def window_choice(window: WindowInfo, windows: list[WindowInfo]) -> str:
+    """`window:<title>` survives restarts; fall back to the id when the title is not unique."""
+    same = [w for w in windows if w.title.lower() == window.title.lower()]
+    return f"window:{window.title}" if window.title and len(same) == 1 else f"window:{window.window_id:#x}"
+
+
+class RegionPanel(QGroupBox):
+    changed = Signal()
+
+    def __init__(self, background: Background, machine: Machine, parent: QWidget | None = None) -> None:
+        super().__init__("Region", parent)
+        self._background, self._machine = background, machine
+        self._windows: dict[str, WindowInfo] = {}
+        self._wanted_window = ""
+        self.picker: RegionPicker | None = None
+        self.screen_radio = QRadioButton("Whole screen")
+        self.window_radio = QRadioButton("Window")
+        self.rect_radio = QRadioButton("Rectangle")
+        self._kinds = QButtonGroup(self)
+        for radio in (self.screen_radio, self.window_radio, self.rect_radio):
+            self._kinds.addButton(radio)
+        self.window_combo = QComboBox(minimumContentsLength=18, toolTip="Open windows: title, size and position")
+        self.window_combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.window_combo.setPlaceholderText("no windows listed: press Refresh")
+        self.refresh_button = QPushButton("Refresh", toolTip="List the open windows again")
+        self.rect_edit = QLineEdit(placeholderText="X,Y,WxH  e.g. 100,80,1280x720")
+        self.draw_button = QPushButton("Draw…", toolTip="Drag a rectangle on a screenshot of the screen")
+        self.thumbnail = QLabel("No preview", alignment=Qt.AlignCenter, objectName="thumbnail")
+        self.thumbnail.setFixedSize(*THUMB)
+        self.problem = ProblemLabel()
+        self.round_button = QPushButton("Round to even", toolTip="Shrink the odd width/height by one pixel")
+        self.round_button.hide()
+
+        grid = QGridLayout(self)
+        grid.addWidget(self.screen_radio, 0, 0, 1, 3)
+        grid.addWidget(self.window_radio, 1, 0)
+        grid.addWidget(self.window_combo, 1, 1)
+        grid.addWidget(self.refresh_button, 1, 2)
+        grid.addWidget(self.rect_radio, 2, 0)
+        grid.addWidget(self.rect_edit, 2, 1)
+        grid.addWidget(self.draw_button, 2, 2)
+        grid.addWidget(self.thumbnail, 0, 3, 3, 1, Qt.AlignRight | Qt.AlignTop)
+        grid.addWidget(self.problem, 3, 0, 1, 3)
+        grid.addWidget(self.round_button, 3, 3, Qt.AlignRight | Qt.AlignTop)
+        grid.setColumnStretch(1, 1)
+
+        self._thumb_timer = QTimer(self, singleShot=True, interval=300)
+        self._thumb_timer.timeout.connect(self.update_thumbnail)
+        self._kinds.buttonToggled.connect(self._kind_toggled)
+        self.window_combo.currentIndexChanged.connect(self._edited)
+        self.rect_edit.textChanged.connect(self._edited)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.draw_button.clicked.connect(self.start_drawing)
+        self.round_button.clicked.connect(self.round_to_even)
+        self.screen_radio.setChecked(True)
+
+    # -- value --------------------------------------------------------------------------------------
+    def region_text(self) -> str:
+        if self.window_radio.isChecked():
+            return self.window_combo.currentData() or "window:"
+        if self.rect_radio.isChecked():
+            return self.rect_edit.text().strip()
+        return "screen"
+
+    def load(self, text: str) -> None:
+        try:
+            spec = parse_region(text)
+        except RecorderError:
+            spec = None
+        if spec is not None and spec.kind == "window":
+            self._wanted_window = f"window:{spec.query}"
+            self._fill_windows(list(self._windows.values()))
+            self.window_radio.setChecked(True)
+        elif spec is None or spec.kind == "rect":
+            self.rect_edit.setText(text)
+            self.rect_radio.setChecked(True)
+        else:
+            self.screen_radio.setChecked(True)
+
+    def show_problems(self, problems: list[Problem]) -> None:
+        self.problem.show_messages([p.message for p in problems])
+        self.round_button.setVisible(any(p.fixable for p in problems) and self.rect_radio.isChecked())
+
+    # -- windows ------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        self.refresh_button.setEnabled(False)
+        self._background.call(self._machine.x11.windows, self._fill_windows, self._windows_failed)
+
+    def _windows_failed(self, exc: BaseException) -> None:
+        self.refresh_button.setEnabled(True)
+        self.window_combo.setToolTip(str(exc))
+
+    def _fill_windows(self, windows: list[WindowInfo]) -> None:
+        self.refresh_button.setEnabled(True)
+        own = self.window().windowTitle()
+        windows = [w for w in windows if w.title != own and min(w.region.width, w.region.height) >= MIN_WINDOW]
+        wanted = self.window_combo.currentData() or self._wanted_window
+        self.window_combo.blockSignals(True)
+        self.window_combo.clear()
+        self._windows = {}
+        for w in windows:
+            choice = window_choice(w, windows)
+            self._windows[choice] = w
+            r = w.region
+            self.window_combo.addItem(f"{w.title}  —  {r.width}×{r.height} at {r.x},{r.y}", choice)
+        if wanted and not select_data(self.window_combo, wanted):
+            self.window_combo.insertItem(0, f"{wanted.split(':', 1)[1]}  (not open now)", wanted)
+            self.window_combo.setCurrentIndex(0)
+        self.window_combo.blockSignals(False)
+        self._edited()
+
+    def select_window(self, title: str) -> bool:
+        """Pick the listed window with this exact title (as a user would from the list)."""
+        for index in range(self.window_combo.count()):
+            info = self._windows.get(self.window_combo.itemData(index))
+            if info is not None and info.title == title:
+                self.window_radio.setChecked(True)
+                self.window_combo.setCurrentIndex(index)
+                return True
+        return False
+
+    # -- rectangle ----------------------------------------------------------------------------------
+    def round_to_even(self) -> None:
+        spec = parse_region(self.rect_edit.text())
+        if spec.region is not None:
+            self.rect_edit.setText(str(spec.region.rounded_even()))
+
+    def start_drawing(self) -> None:
+        """Hide this window, let the screen repaint, then open the overlay on a fresh screenshot."""
+        self.window().hide()
+        QTimer.singleShot(300, self._open_picker)
+
+    def _open_picker(self) -> None:
+        self.picker = RegionPicker()  # replaces (and frees) the previous, long closed overlay
+        self.picker.accepted.connect(self._drawn)
+        self.picker.cancelled.connect(self._picker_closed)
+        self.picker.open()
+
+    def _drawn(self, region: Region) -> None:
+        assert self.picker is not None
+        crop = self.picker.crop()
+        self.rect_edit.setText(str(region))
+        self.rect_radio.setChecked(True)
+        self._thumb_timer.stop()
+        self._set_thumbnail(crop)
+        self._picker_closed()
+
+    def _picker_closed(self) -> None:
+        # self.picker is kept: dropping the last reference here would delete it inside its own key event.
+        top = self.window()
+        top.show()
+        top.raise_()
+        top.activateWindow()
+
+    # -- preview ------------------------------------------------------------------------------------
+    def _kind_toggled(self, _button: QRadioButton, checked: bool) -> None:
+        if not checked:
+            return
+        if self.window_radio.isChecked() and not self._windows:
+            self.refresh()
+        self._edited()
+
+    def _edited(self) -> None:
+        self.window_combo.setEnabled(self.window_radio.isChecked())
+        self.rect_edit.setEnabled(self.rect_radio.isChecked())
+        self._thumb_timer.start()
+        self.changed.emit()
+
+    def _current_rect(self) -> Region | None:
+        if self.window_radio.isChecked():
+            info = self._windows.get(self.window_combo.currentData() or "")
+            return info.region if info else None
+        if self.rect_radio.isChecked():
+            try:
+                return parse_region(self.rect_edit.text()).region
+            except RecorderError:
+                return None
+        return None
+
+    def update_thumbnail(self) -> None:
+        screen = QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        region, scale = self._current_rect(), screen.devicePixelRatio() or 1.0
+        if self.screen_radio.isChecked():
+            self._set_thumbnail(screen.grabWindow(0))
+        elif region is not None and region.width > 0 and region.height > 0:
+            rect = QRect(int(region.x / scale), int(region.y / scale), int(region.width / scale), int(region.height / scale))
+            self._set_thumbnail(screen.grabWindow(0, rect.x(), rect.y(), rect.width(), rect.height()))
+        else:
+            self._set_thumbnail(QPixmap())
+
+    def _set_thumbnail(self, pixmap: QPixmap) -> None:
+        if pixmap.isNull():
+            self.thumbnail.setPixmap(QPixmap())
+            self.thumbnail.setText("No preview")
+            return
+        self.thumbnail.setPixmap(pixmap.scaled(THUMB[0] - 4, THUMB[1] - 4, Qt.KeepAspectRatio, Qt.SmoothTransformation))

@@ -1,0 +1,71 @@
+"""Remember every choice across restarts in QSettings (the platform's usual place for app settings).
+
+The capture settings are stored as the engine's own dict (`CaptureSettings.to_dict()`, as JSON), so the
+GUI, the CLI and batch jobs share one format; a few window-only choices sit beside it under `ui/`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from app.settings import CaptureSettings
+
+log = logging.getLogger(__name__)
+
+ORGANIZATION = APPLICATION = "TDW Recorder"
+
+
+@dataclass
+class WindowChoices:
+    """Choices the engine does not know about."""
+
+    countdown: int = 0
+    backend: str = "ffmpeg"
+
+
+class SettingsStore:
+    def __init__(self, qsettings: QSettings | None = None) -> None:
+        # Tests pass QSettings(path, QSettings.IniFormat) to keep the user's settings untouched.
+        self.qsettings = qsettings if qsettings is not None else QSettings(ORGANIZATION, APPLICATION)
+
+    def load(self) -> CaptureSettings:
+        text = self.qsettings.value("capture/settings", "")
+        if not text:
+            return CaptureSettings()
+        try:
+            data = json.loads(str(text))
+            data.pop("platform", None)  # always the running platform
+            return CaptureSettings.from_dict(data)
+        except (ValueError, TypeError) as exc:
+            log.warning("ignoring unreadable saved settings: %s", exc)
+            return CaptureSettings()
+
+    def save(self, settings: CaptureSettings) -> None:
+        data = settings.to_dict()
+        data.pop("platform", None)
+        self.qsettings.setValue("capture/settings", json.dumps(data))
+
+    def load_choices(self) -> WindowChoices:
+        try:
+            countdown = int(self.qsettings.value("ui/countdown", 0))
+        except (TypeError, ValueError):
+            countdown = 0
+        return WindowChoices(countdown, str(self.qsettings.value("ui/backend", "ffmpeg")))
+
+    def save_choices(self, choices: WindowChoices) -> None:
+        self.qsettings.setValue("ui/countdown", choices.countdown)
+        self.qsettings.setValue("ui/backend", choices.backend)
+
+    def geometry(self) -> QByteArray | None:
+        value = self.qsettings.value("ui/geometry")
+        return value if isinstance(value, QByteArray) else None
+
+    def save_geometry(self, geometry: QByteArray) -> None:
+        self.qsettings.setValue("ui/geometry", geometry)
+
+    def sync(self) -> None:
+        self.qsettings.sync()

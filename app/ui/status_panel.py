@@ -1,0 +1,95 @@
+"""What a running recording is doing: a state light, elapsed time and ffmpeg's own figures.
+
+Everything shown comes from the engine's `RecordingStatus`; this panel only formats it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from app.session import RecordingStatus
+
+STATES = {  # state -> (light colour, words)
+    "idle": ("#9e9e9e", "Ready"),
+    "countdown": ("#fb8c00", "Starting…"),
+    "starting": ("#fb8c00", "Starting…"),
+    "recording": ("#e53935", "Recording"),
+    "stopping": ("#fb8c00", "Stopping…"),
+    "finalising": ("#fb8c00", "Finishing the file…"),
+    "done": ("#43a047", "Saved"),
+    "failed": ("#e53935", "Failed"),
+}
+
+
+def clock(seconds: float) -> str:
+    whole = int(max(seconds, 0))
+    return f"{whole // 3600:02d}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
+
+def size_text(size_bytes: int) -> str:
+    if size_bytes >= 1024 ** 3:
+        return f"{size_bytes / 1024 ** 3:.2f} GB"
+    if size_bytes >= 1024 ** 2:
+        return f"{size_bytes / 1024 ** 2:.1f} MB"
+    return f"{size_bytes / 1024:.0f} KB"
+
+
+class StatusPanel(QFrame):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("statusPanel")
+        self.light = QLabel("●", objectName="light")
+        self.state = QLabel(objectName="stateText")
+        self.elapsed = QLabel("00:00:00", objectName="elapsed")
+        self.elapsed.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        top = QHBoxLayout()
+        top.addWidget(self.light)
+        top.addWidget(self.state, 1)
+        top.addWidget(self.elapsed)
+
+        self.figures: dict[str, QLabel] = {}
+        grid = QGridLayout()
+        names = (("frames", "Frames"), ("fps", "FPS"), ("dropped", "Dropped"), ("size", "Size"), ("bitrate", "Bitrate"))
+        for column, (key, title) in enumerate(names):
+            caption = QLabel(title, objectName="caption", alignment=Qt.AlignCenter)
+            value = QLabel("–", objectName="figure", alignment=Qt.AlignCenter)
+            grid.addWidget(caption, 0, column)
+            grid.addWidget(value, 1, column)
+            self.figures[key] = value
+        self.path = QLabel(objectName="hint", wordWrap=True)
+        self.path.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(grid)
+        layout.addWidget(self.path)
+        self.show_state("idle")
+
+    def show_state(self, state: str, words: str | None = None) -> None:
+        colour, default = STATES.get(state, STATES["idle"])
+        self.setProperty("recording", state == "recording")
+        self.light.setStyleSheet(f"color: {colour};")
+        self.state.setText(words or default)
+        self.current = state
+
+    def show_countdown(self, seconds: int) -> None:
+        self.show_state("countdown", f"Starting in {seconds}…")
+
+    def show_status(self, status: RecordingStatus) -> None:
+        self.show_state(status.state)
+        self.elapsed.setText(clock(status.elapsed_s))
+        self.figures["frames"].setText(str(status.frames))
+        self.figures["fps"].setText(f"{status.fps:.1f}")
+        self.figures["dropped"].setText(str(status.dropped))
+        self.figures["dropped"].setStyleSheet("color: #e53935;" if status.dropped else "")
+        self.figures["size"].setText(size_text(status.size_bytes))
+        self.figures["bitrate"].setText(f"{status.bitrate_kbps:.0f} kb/s")
+        if status.path:
+            self.path.setText(status.path)
+
+    def reset(self) -> None:
+        self.show_state("idle")
+        self.elapsed.setText("00:00:00")
+        for label in self.figures.values():
+            label.setText("–")
+        self.path.setText("")

@@ -1,0 +1,112 @@
+"""The one long-lived thread that starts, watches and stops recordings, off the GUI thread.
+
+Children are started with PR_SET_PDEATHSIG, which fires when the *thread* that started them exits, so the
+thread calling `Session.start()` must outlive the recording: this thread lives as long as the window.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from typing import Callable
+
+from app.errors import RecorderError
+from app.machine import Machine
+from app.preflight import RecordingPlan, plan
+from app.session import RecordingResult, Session
+from app.settings import CaptureSettings
+from app.ui.session_bridge import SessionBridge
+
+log = logging.getLogger(__name__)
+
+Planner = Callable[[CaptureSettings, Machine], RecordingPlan]
+
+
+def one_line(exc: BaseException) -> str:
+    """A user-facing sentence for any failure (never a traceback)."""
+    if isinstance(exc, RecorderError):
+        return exc.message
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror or exc}{where}: check the path and its permissions."
+    return f"Unexpected error ({type(exc).__name__}: {exc}); see the log for details."
+
+
+class RecordingWorker:
+    """Queue of recording jobs served by a single thread; `stop()` ends the running one gracefully."""
+
+    def __init__(self, bridge: SessionBridge, machine: Machine, planner: Planner = plan) -> None:
+        self._bridge = bridge
+        self._machine = machine
+        self._planner = planner
+        self._jobs: queue.Queue[CaptureSettings | None] = queue.Queue()
+        self._stop = threading.Event()
+        self._idle = threading.Event()
+        self._idle.set()
+        self._thread = threading.Thread(target=self._serve, name="tdw-recording-worker", daemon=True)
+        self._thread.start()
+
+    @property
+    def busy(self) -> bool:
+        return not self._idle.is_set()
+
+    def record(self, settings: CaptureSettings) -> bool:
+        """Queue one recording; False when one is already running or the worker has shut down."""
+        if self.busy or not self._thread.is_alive():
+            return False
+        self._idle.clear()
+        self._stop.clear()
+        self._jobs.put(settings)
+        return True
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        return self._idle.wait(timeout)
+
+    def shutdown(self, timeout: float = 60.0) -> None:
+        """Stop and finalise any recording, then end the thread (it must not outlive its children)."""
+        self._stop.set()
+        self._jobs.put(None)
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def _serve(self) -> None:
+        while True:
+            settings = self._jobs.get()
+            if settings is None:
+                return
+            outcome = self._record(settings)
+            self._idle.set()  # before telling the window, so it can start the next one at once
+            if isinstance(outcome, RecordingResult):
+                self._bridge.on_finished(outcome)
+            else:
+                self._bridge.on_failed(outcome)
+
+    def _record(self, settings: CaptureSettings) -> RecordingResult | str:
+        session: Session | None = None
+        try:
+            session = Session(self._planner(settings, self._machine), on_status=self._bridge.on_status,
+                              env=self._machine.env)
+            session.start()
+        except Exception as exc:  # noqa: BLE001 - every failure becomes one line in the window
+            if not isinstance(exc, (RecorderError, OSError)):
+                log.exception("recording could not start")
+            if session is not None and session.recorder is not None:
+                self._safe_stop(session)
+            return one_line(exc)
+        assert session.paths is not None
+        self._bridge.on_started(str(session.paths.recording))
+        while not self._stop.is_set() and not session.wait(0.1):
+            pass
+        return self._safe_stop(session)
+
+    @staticmethod
+    def _safe_stop(session: Session) -> RecordingResult | str:
+        try:
+            return session.stop()
+        except Exception as exc:  # noqa: BLE001
+            log.exception("stopping the recording failed")
+            return one_line(exc)

@@ -1,0 +1,65 @@
+"""Every choice survives a restart: the settings go through QSettings (a temp ini file here)."""
+
+from PySide6.QtCore import QSettings
+
+from app.ffmpeg.commands import Encoding
+from app.settings import CaptureSettings
+from app.ui.settings_store import SettingsStore, WindowChoices
+
+
+def test_the_store_round_trips_the_engine_settings(tmp_path, qapp):
+    path = tmp_path / "s.ini"
+    first = SettingsStore(QSettings(str(path), QSettings.IniFormat))
+    settings = CaptureSettings(mode="av", region="window:TDW", fps=60, audio="default", duration=4.5,
+                               encoding=Encoding(crf=23, preset="fast", container="mp4"), ffmpeg_path="/opt/ffmpeg")
+    first.save(settings)
+    first.save_choices(WindowChoices(countdown=5))
+    first.sync()
+    again = SettingsStore(QSettings(str(path), QSettings.IniFormat))
+    assert again.load() == settings
+    assert again.load_choices() == WindowChoices(countdown=5, backend="ffmpeg")
+
+
+def test_unreadable_settings_fall_back_to_defaults(tmp_path, qapp):
+    qsettings = QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat)
+    qsettings.setValue("capture/settings", "{not json")
+    assert SettingsStore(qsettings).load() == CaptureSettings()
+
+
+def test_a_new_window_shows_the_choices_of_the_last_one(make_window, qtbot, store):
+    window = make_window()
+    form = window.form
+    form.mode.setCurrentIndex(1)  # Audio + video -> 60 fps
+    form.region.rect_radio.setChecked(True)
+    form.region.rect_edit.setText("10,20,200x100")
+    form.name.setText("clip-%H%M")
+    form.container.setCurrentIndex(form.container.findData("mp4"))
+    form.finalise.setChecked(False)
+    form.fps.setValue(50)
+    form.duration.setValue(12.5)
+    form.countdown.setCurrentIndex(form.countdown.findData(3))
+    form.crf.setValue(23)
+    form.preset.setCurrentIndex(form.preset.findData("fast"))
+    form.draw_mouse.setChecked(False)
+    window.close()
+    qtbot.waitUntil(lambda: not window.isVisible())
+
+    again = make_window(first_run=False).form
+    s = again.settings()
+    assert (s.mode, s.region, s.fps, s.audio, s.name_pattern, s.duration) == ("av", "10,20,200x100", 50.0, "default", "clip-%H%M", 12.5)
+    assert (s.encoding.container, s.encoding.crf, s.encoding.preset, s.finalise, s.draw_mouse) == ("mp4", 23, "fast", False, False)
+    assert s.output_dir == str(make_window.out) and s.min_free_mb == 10  # fields the form does not show are kept
+    assert again.countdown.currentData() == 3 and again.region.rect_radio.isChecked()
+
+
+def test_a_remembered_window_that_is_not_open_stays_selected(make_window, qtbot, store):
+    settings = store.load()
+    settings.region = "window:Long Gone"
+    store.save(settings)
+    window = make_window(first_run=False)
+    panel = window.form.region
+    qtbot.waitUntil(lambda: panel.window_combo.count() > 0, timeout=10000)
+    assert panel.window_radio.isChecked()
+    assert panel.window_combo.currentText() == "Long Gone  (not open now)"
+    assert window.form.settings().region == "window:Long Gone"
+    qtbot.waitUntil(lambda: "Long Gone" in panel.problem.text(), timeout=10000)
