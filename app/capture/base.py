@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Protocol
 
+from app.ffmpeg.progress import ProgressStats
+
 
 @dataclass(frozen=True)
 class CaptureProgress:
@@ -17,6 +19,11 @@ class CaptureProgress:
     duplicated: int = 0
     size_bytes: int = 0
     bitrate_kbps: float = 0.0
+
+    @classmethod
+    def from_stats(cls, stats: ProgressStats) -> "CaptureProgress":
+        """From ffmpeg's own -progress figures (every ffmpeg backend reports these)."""
+        return cls(stats.frame, stats.fps, stats.dropped, stats.duplicated, stats.total_size, stats.bitrate_kbps)
 
 
 class Recorder(Protocol):

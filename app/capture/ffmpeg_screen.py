@@ -32,7 +32,7 @@ class FfmpegScreenRecorder:
 
     def start(self, on_progress: Callable[[CaptureProgress], None], on_ended: Callable[[str | None], None]) -> None:
         def progress(stats: ProgressStats) -> None:
-            on_progress(_to_progress(stats))
+            on_progress(CaptureProgress.from_stats(stats))
 
         def ended(returncode: int) -> None:
             assert self._proc is not None
@@ -50,7 +50,7 @@ class FfmpegScreenRecorder:
         return self._proc is not None and self._proc.wait(timeout) is not None
 
     def progress(self) -> CaptureProgress:
-        return _to_progress(self._proc.last_stats) if self._proc else CaptureProgress()
+        return CaptureProgress.from_stats(self._proc.last_stats) if self._proc else CaptureProgress()
 
     def pids(self) -> list[int]:
         return [self._proc.pid] if self._proc and self._proc.pid else []
@@ -59,6 +59,3 @@ class FfmpegScreenRecorder:
     def disk_full(self) -> bool:
         return bool(self._proc and self._proc.disk_full)
 
-
-def _to_progress(stats: ProgressStats) -> CaptureProgress:
-    return CaptureProgress(stats.frame, stats.fps, stats.dropped, stats.duplicated, stats.total_size, stats.bitrate_kbps)

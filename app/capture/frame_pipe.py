@@ -42,8 +42,7 @@ class FramePipeRecorder:
                 self.frames_in += 1
 
     def _progress(self, stats: ProgressStats) -> None:
-        self._on_progress(CaptureProgress(stats.frame, stats.fps, stats.dropped, stats.duplicated, stats.total_size,
-                                          stats.bitrate_kbps))
+        self._on_progress(CaptureProgress.from_stats(stats))
 
     def _exited(self, returncode: int) -> None:
         assert self._proc is not None
@@ -58,10 +57,7 @@ class FramePipeRecorder:
                 self._proc.finish_input()
 
     def progress(self) -> CaptureProgress:
-        if self._proc is None:
-            return CaptureProgress()
-        s = self._proc.last_stats
-        return CaptureProgress(s.frame, s.fps, s.dropped, s.duplicated, s.total_size, s.bitrate_kbps)
+        return CaptureProgress.from_stats(self._proc.last_stats) if self._proc else CaptureProgress()
 
     def pids(self) -> list[int]:
         return [self._proc.pid] if self._proc and self._proc.pid else []
