@@ -101,8 +101,9 @@ def cmd_record(args: argparse.Namespace) -> int:
     show = sys.stderr.isatty()
     session = Session(plan, on_status=(lambda s: print(_status_line(s), end="", file=sys.stderr, flush=True)) if show else None,
                       env=machine.env)
+
     def ask_stop(_signum, _frame) -> None:
-        session.ended.set()  # wakes wait(); stop() below ends the capture gracefully
+        session.request_stop()  # wakes wait(); stop() below ends the capture gracefully
 
     previous = {sig: signal.signal(sig, ask_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:

@@ -86,7 +86,9 @@ class Session:
         self._status = RecordingStatus("idle")
         self._error: str | None = None
         self._stopped: RecordingResult | None = None
-        self.ended = threading.Event()  # the capture ended by itself (duration reached or failure)
+        self.ended = threading.Event()  # the capture ended by itself (duration reached, scene over, failure)
+        self._wake = threading.Event()  # ended, or a stop was requested: wakes wait()
+        self._stopping = False  # set under _lock by stop(); no capture may start after it
         self.paths: OutputPaths | None = None
         self.recorder: Recorder | None = None
         self.scene: SceneRunner | None = None
@@ -112,12 +114,16 @@ class Session:
             bitrate_kbps=p.bitrate_kbps,
         )
 
+    def _end(self) -> None:
+        self.ended.set()
+        self._wake.set()
+
     def _capture_ended(self, error: str | None) -> None:
         if error and self.scene is not None and self.scene.wait(3) and not self.scene.error:
             error = None  # the build closed its window as the scene finished: a planned end, not a failure
         if error and not self._error:
             self._error = error
-        self.ended.set()
+        self._end()
 
     # -- lifecycle --------------------------------------------------------------------------------
     def start(self) -> RecordingStatus:
@@ -151,9 +157,12 @@ class Session:
         return self.status
 
     def _start_screen_capture(self, region, window_id) -> None:
-        self.recorder = FfmpegScreenRecorder(self.plan, self.paths.recording, env=self._env, region=region,
-                                             window_id=window_id)
-        self.recorder.start(self._progress, self._capture_ended)
+        with self._lock:  # a Stop pressed while the build's window was being looked for wins
+            if self._stopping:
+                return
+            self.recorder = FfmpegScreenRecorder(self.plan, self.paths.recording, env=self._env, region=region,
+                                                 window_id=window_id)
+            self.recorder.start(self._progress, self._capture_ended)
 
     def _capture_scene_window(self) -> None:
         """Wait for the build's window (matched by _NET_WM_PID), then record exactly it."""
@@ -189,17 +198,23 @@ class Session:
     def _scene_ended(self, end: SceneEnd) -> None:
         if end.error and not self._error:
             self._error = end.error
-        self.ended.set()
+        self._end()
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until the capture ends by itself (True) or `timeout` passes (False)."""
-        return self.ended.wait(timeout)
+        """Block until the capture ends by itself or a stop is requested (True), or `timeout` passes (False)."""
+        return self._wake.wait(timeout)
+
+    def request_stop(self) -> None:
+        """Wake whoever waits in wait() so it calls stop(); safe from a signal handler or another thread."""
+        self._wake.set()
 
     def stop(self) -> RecordingResult:
         """Stop (if still running), finalise, and report. Safe to call more than once."""
         if self._stopped is not None:
             return self._stopped
         assert self.paths is not None
+        with self._lock:
+            self._stopping = True
         elapsed = self._clock() - self._started_at
         self._publish(state="stopping", elapsed_s=elapsed)
         frames_route = isinstance(self.recorder, FramePipeRecorder)
@@ -228,7 +243,7 @@ class Session:
         if self.plan.settings.finalise:
             self._publish(state="finalising")
             path, finalised = self._finalise(live, binary)
-        elif live.name.endswith(f".recording.{live.suffix.lstrip('.')}"):
+        else:  # keep the crash-safe file, under its final name
             target = unused(self.paths.final)
             os.replace(live, target)
             path = target

@@ -24,6 +24,15 @@ def default_build_path() -> Path:
     return Path(BUILD_PATH)
 
 
+def player_log_path() -> Path:
+    """Where the Unity player writes its log on this platform (tdw knows; ~/.config/unity3d/... on Linux)."""
+    try:
+        from tdw.backend.paths import PLAYER_LOG_PATH
+    except Exception:
+        return Path.home() / ".config" / "unity3d" / "MIT" / "TDW" / "Player.log"
+    return Path(PLAYER_LOG_PATH)
+
+
 def find_build(path: str | None) -> Path:
     candidate = Path(os.path.expanduser(path)) if path else default_build_path()
     if not candidate.exists():

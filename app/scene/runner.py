@@ -20,7 +20,7 @@ from typing import Callable
 
 from app.errors import RecorderError
 from app.processes import spawn, stop_tree
-from app.scene.build import find_build, free_port, launch_build
+from app.scene.build import find_build, free_port, launch_build, player_log_path
 from app.scene.protocol import read_messages
 
 log = logging.getLogger(__name__)
@@ -152,7 +152,11 @@ class SceneRunner:
         assert self.scene and self.build
         started = time.monotonic()
         while True:
-            if self.scene.poll() is not None:
+            try:
+                self.scene.wait(timeout=0.1)  # returns the moment the script ends
+            except subprocess.TimeoutExpired:
+                pass
+            else:
                 self._reader.join(timeout=30)  # the script's last events (its error, its last frames)
                 break
             build_code = self.build.poll()
@@ -161,7 +165,7 @@ class SceneRunner:
                 if self.scene.poll() is None:
                     self._error = self._error or (
                         f"The TDW build exited with code {build_code} while the scene was running "
-                        f"(see its log: ~/.config/unity3d/MIT/TDW/Player.log)."
+                        f"(see its log: {player_log_path()})."
                     )
                     break
             if not self.connected.is_set() and time.monotonic() - started > self.config.connect_timeout:
@@ -170,7 +174,6 @@ class SceneRunner:
                     f"check that {self.build_path} is a TDW build that starts on this display."
                 )
                 break
-            time.sleep(0.1)
         self._finish()
 
     def _finish(self) -> None:

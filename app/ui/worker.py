@@ -42,6 +42,7 @@ class RecordingWorker:
         self._planner = planner
         self._jobs: queue.Queue[CaptureSettings | None] = queue.Queue()
         self._stop = threading.Event()
+        self._session: Session | None = None  # the recording in progress, for stop()
         self._idle = threading.Event()
         self._idle.set()
         self._thread = threading.Thread(target=self._serve, name="tdw-recording-worker", daemon=True)
@@ -62,13 +63,16 @@ class RecordingWorker:
 
     def stop(self) -> None:
         self._stop.set()
+        session = self._session  # read after setting _stop: see _record for why this cannot be missed
+        if session is not None:
+            session.request_stop()
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         return self._idle.wait(timeout)
 
     def shutdown(self, timeout: float = 60.0) -> None:
         """Stop and finalise any recording, then end the thread (it must not outlive its children)."""
-        self._stop.set()
+        self.stop()
         self._jobs.put(None)
         if self._thread is not threading.current_thread():
             self._thread.join(timeout)
@@ -99,9 +103,13 @@ class RecordingWorker:
             return one_line(exc)
         assert session.paths is not None
         self._bridge.on_started(str(session.paths.recording))
-        while not self._stop.is_set() and not session.wait(0.1):
-            pass
-        return self._safe_stop(session)
+        self._session = session  # published before _stop is checked, so a stop() now always wakes wait()
+        try:
+            if not self._stop.is_set():
+                session.wait()  # until the capture ends by itself or stop() calls request_stop()
+            return self._safe_stop(session)
+        finally:
+            self._session = None
 
     @staticmethod
     def _safe_stop(session: Session) -> RecordingResult | str:
