@@ -180,7 +180,7 @@ class Session:
                 return
             time.sleep(0.2)
         if not self.scene.ended.is_set():
-            self._error = "The TDW build never opened a window on this display: check DISPLAY, or use --mode video-frames."
+            self._error = "The TDW build never opened a window on this display: check DISPLAY, or record TDW's frames (video-frames mode) instead."
             self.scene.stop()
 
     def _build_window(self, display: X11Display):
@@ -235,7 +235,7 @@ class Session:
         binary = self.plan.ffmpeg.path
         live = self.paths.recording
         if isinstance(self.recorder, FramePipeRecorder) and self.recorder.frames_in == 0 and not self._error:
-            self._error = "The scene sent no images: give it a camera (avatar), or record the screen with --mode video."
+            self._error = "The scene sent no images: give it a camera (avatar), or record the screen (video mode) instead."
         if not _decodable(live, binary):
             live.unlink(missing_ok=True)  # no partial garbage: nothing playable was recorded
             return RecordingResult(None, 0.0, 0, 0, 0, 0, False, self._error or "Nothing was recorded.")

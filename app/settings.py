@@ -139,7 +139,8 @@ def region_problems(
         even = region.rounded_even()
         problems.append(Problem(
             "region",
-            f"Region size {region.size} is odd, which yuv420p cannot encode: use {even.size} (--round-even does it).",
+            f"Region size {region.size} is odd, which yuv420p cannot encode: use {even.size} "
+            "(Round to even in the window, --round-even on the command line).",
             fixable=True,
         ))
     if screen is not None and not region.fits_in(*screen):

@@ -32,7 +32,7 @@ class PulseAudio:
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
             raise RecorderError(
                 "No PulseAudio/PipeWire sound server answers: start one (pulseaudio --start), "
-                "or record without audio (--audio none), or use --headless."
+                "or record without audio."
             )
 
     def sources(self) -> list[AudioSource]:

@@ -47,7 +47,7 @@ class X11Display:
 
     def _run(self, *cmd: str) -> str:
         if not self.display:
-            raise RecorderError("No DISPLAY is set: run inside a desktop session, set DISPLAY=:0, or use --headless.")
+            raise RecorderError("No DISPLAY is set: run inside a desktop session, or set DISPLAY (e.g. DISPLAY=:0).")
         try:
             return run_text(cmd, env=self.env)
         except FileNotFoundError:
