@@ -9,6 +9,7 @@ import sys
 from typing import Sequence
 
 from app import __version__
+from app.capture.registry import BACKENDS
 from app.doctor import run_checks
 from app.errors import RecorderError, ValidationError
 from app.ffmpeg.commands import Encoding
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="video (= video-screen), video-frames (TDW's own images), av, audio (default video)")
     rec.add_argument("--region", default=None,
                      help="X,Y,WxH | screen | window:<id or title> | tdw (default: tdw with --scene, else screen)")
+    rec.add_argument("--backend", default="ffmpeg", help="what records: " + ", ".join(BACKENDS) + " (default ffmpeg)")
     rec.add_argument("--fps", type=_positive_float, default=None, help="framerate (default 30, 60 with audio)")
     rec.add_argument("--audio", default="none", help="none | default (what the computer plays) | a PulseAudio source")
     rec.add_argument("--out", default=defaults.output_dir, help=f"output folder (default {defaults.output_dir})")
@@ -78,7 +80,7 @@ def settings_from_args(args: argparse.Namespace) -> CaptureSettings:
         audio = "default"
     fps = args.fps if args.fps is not None else (60.0 if mode == "av" else 30.0)
     return CaptureSettings(
-        mode=mode, region=region, fps=fps, audio=audio, output_dir=args.out, name_pattern=args.name,
+        mode=mode, region=region, fps=fps, backend=args.backend, audio=audio, output_dir=args.out, name_pattern=args.name,
         duration=args.duration, finalise=not args.no_finalise, round_odd_size=args.round_even,
         draw_mouse=not args.no_mouse, ffmpeg_path=args.ffmpeg,
         encoding=Encoding(preset=args.preset, crf=args.crf, container=args.container),

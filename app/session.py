@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Callable
 
 from app.capture.base import CaptureProgress, Recorder
-from app.capture.ffmpeg_screen import FfmpegScreenRecorder
+from app.capture.registry import CaptureContext
+from app.capture.registry import create as create_recorder
 from app.capture.frame_pipe import FramePipeRecorder
 from app.ffmpeg.commands import finalise_command
 from app.ffmpeg.inspect import media_duration, media_info
@@ -160,8 +161,8 @@ class Session:
         with self._lock:  # a Stop pressed while the build's window was being looked for wins
             if self._stopping:
                 return
-            self.recorder = FfmpegScreenRecorder(self.plan, self.paths.recording, env=self._env, region=region,
-                                                 window_id=window_id)
+            context = CaptureContext(self.plan, self.paths.recording, self._env, region, window_id)
+            self.recorder = create_recorder(self.plan.settings.backend, context)
             self.recorder.start(self._progress, self._capture_ended)
 
     def _capture_scene_window(self) -> None:
@@ -233,7 +234,7 @@ class Session:
     def _finish(self, last: CaptureProgress) -> RecordingResult:
         assert self.paths is not None
         binary = self.plan.ffmpeg.path
-        live = self.paths.recording
+        live = self.recorder.output if self.recorder is not None else self.paths.recording
         if isinstance(self.recorder, FramePipeRecorder) and self.recorder.frames_in == 0 and not self._error:
             self._error = "The scene sent no images: give it a camera (avatar), or record the screen (video mode) instead."
         if not _decodable(live, binary):

@@ -7,6 +7,7 @@ import json
 import sys
 from dataclasses import dataclass, field
 
+from app.capture.registry import BACKENDS
 from app.errors import Problem, RecorderError
 from app.ffmpeg.commands import Encoding
 from app.output import disk_problem, expand_folder, folder_problem
@@ -24,6 +25,7 @@ class CaptureSettings:
     mode: str = "video"  # "video" (screen), "video-frames" (TDW's images), "av" (screen + audio), "audio"
     region: str = "screen"  # X,Y,WxH | screen | window:<id or title> | tdw (the build's window, found at start)
     fps: float = 30.0
+    backend: str = "ffmpeg"  # a name from app.capture.registry.BACKENDS
     audio: str = "none"  # none | default (what the computer plays) | a source name
     output_dir: str = "~/Videos/TDW Recorder"
     name_pattern: str = "tdw-%Y%m%d-%H%M%S"
@@ -103,6 +105,13 @@ class CaptureSettings:
                     problems.extend(region_problems(spec.region, None, self))
         if self.mode == "av" and self.audio in ("", "none"):
             problems.append(Problem("audio", "Audio + video needs an audio source: pick one (e.g. --audio default)."))
+        backend = BACKENDS.get(self.backend)
+        if backend is None:
+            problems.append(Problem("backend", f"Backend {self.backend!r} is unknown: use one of {', '.join(BACKENDS)}."))
+        elif backend.unavailable():
+            problems.append(Problem("backend", backend.unavailable()))
+        if self.mode == "video-frames" and self.backend != "ffmpeg":
+            problems.append(Problem("backend", "Video from TDW frames is encoded by ffmpeg: choose the ffmpeg backend."))
         if self.mode == "video-frames" and not self.scene:
             problems.append(Problem("scene", "Video from TDW frames needs a scene: pass --scene your_controller.py or demo:<name>."))
         if self.region == "tdw" and not self.scene:

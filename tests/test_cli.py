@@ -70,6 +70,7 @@ def test_killing_the_cli_leaves_no_ffmpeg_and_a_playable_file(env, anim_window, 
     (["--audio", "nosuchsource"], "does not exist"),
     (["--ffmpeg", "/no/ffmpeg"], "not an executable"),
     (["--crf", "99"], "between 0 and 51"),
+    (["--backend", "vlc"], "Backend 'vlc' is unknown"),
 ])
 def test_bad_input_is_one_line_and_no_traceback(env, tmp_path, args, words):
     done = cli(env, "record", "--out", str(tmp_path), "--duration", "1", *args)

@@ -1,0 +1,58 @@
+"""The capture backends the user can choose, by name: one factory each, behind the Recorder protocol.
+
+A backend module adds itself here; the session only ever asks `create(name, context)`. `unavailable(name)`
+says why a backend cannot be used on this machine (the GUI greys it out with that reason).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from app.capture.base import Recorder
+from app.errors import RecorderError
+from app.screen.region import Region
+
+if TYPE_CHECKING:
+    from app.preflight import RecordingPlan
+
+
+@dataclass(frozen=True)
+class CaptureContext:
+    """What a backend needs to start: the plan, where to write, and the resolved picture source."""
+
+    plan: "RecordingPlan"
+    output: Path  # the reserved crash-safe file; a backend that writes elsewhere reports it in `Recorder.output`
+    env: dict[str, str] | None
+    region: Region | None
+    window_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    label: str
+    create: Callable[[CaptureContext], Recorder]
+    unavailable: Callable[[], str | None] = lambda: None  # None when usable, else why not (one sentence)
+
+
+def _ffmpeg(context: CaptureContext) -> Recorder:
+    from app.capture.ffmpeg_screen import FfmpegScreenRecorder
+
+    return FfmpegScreenRecorder(context.plan, context.output, env=context.env, region=context.region,
+                                window_id=context.window_id)
+
+
+BACKENDS: dict[str, Backend] = {"ffmpeg": Backend("ffmpeg", "ffmpeg", _ffmpeg)}
+
+
+def register(backend: Backend) -> None:
+    BACKENDS[backend.name] = backend
+
+
+def create(name: str, context: CaptureContext) -> Recorder:
+    backend = BACKENDS.get(name)
+    if backend is None:
+        raise RecorderError(f"Backend {name!r} is unknown: use one of {', '.join(BACKENDS)}.")
+    return backend.create(context)
