@@ -7,6 +7,11 @@ from typing import Sequence
 
 
 def gui_main(argv: Sequence[str] | None = None) -> int:
+    if list(sys.argv[1:] if argv is None else argv)[:1] == ["--version"]:  # answers without a display
+        from app import __version__
+
+        print(f"tdw-recorder {__version__}")
+        return 0
     try:
         from app.ui.main_window import run
     except ImportError as exc:

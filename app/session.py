@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
+from app.audio.formats import LIVE_EXTENSION as AUDIO_LIVE_EXTENSION
+from app.audio.formats import audio_finalise_command, final_extension
 from app.capture.base import CaptureProgress, Recorder
 from app.capture.registry import CaptureContext
 from app.capture.registry import create as create_recorder
@@ -23,6 +25,8 @@ from app.ffmpeg.commands import finalise_command
 from app.ffmpeg.inspect import media_duration, media_info
 from app.output import OutputPaths, expand_folder, reserve, unused
 from app.preflight import RecordingPlan
+from app.recovery import hold, release
+from app.scene.build_capture import BuildCapture, display_number
 from app.scene.runner import SceneConfig, SceneEnd, SceneRunner
 from app.screen.x11 import X11Display
 from app.settings import screen_size_of
@@ -94,6 +98,7 @@ class Session:
         self.recorder: Recorder | None = None
         self.scene: SceneRunner | None = None
         self.scene_log: list[str] = []
+        self._held: int | None = None
 
     # -- status -----------------------------------------------------------------------------------
     @property
@@ -110,6 +115,8 @@ class Session:
         self._on_status(status)
 
     def _progress(self, p: CaptureProgress) -> None:
+        if self.scene is not None and (p.frames or p.size_bytes):
+            self.scene.release()  # the capture is really running: the held scene may render its first frame
         self._publish(
             frames=p.frames, fps=p.fps, dropped=p.dropped, duplicated=p.duplicated, size_bytes=p.size_bytes,
             bitrate_kbps=p.bitrate_kbps,
@@ -132,30 +139,45 @@ class Session:
         s = self.plan.settings
         folder = expand_folder(s.output_dir)
         folder.mkdir(parents=True, exist_ok=True)
-        live_ext = s.encoding.container
-        self.paths = reserve(folder, s.name_pattern, live_ext, "mp4" if s.finalise else live_ext)
+        live_ext = s.encoding.container if s.mode != "audio" else AUDIO_LIVE_EXTENSION
+        final_ext = "mp4" if s.mode != "audio" else final_extension(s.audio_format)
+        self.paths = reserve(folder, s.name_pattern, live_ext, final_ext if s.finalise else live_ext)
         self._started_at = self._clock()
+        self._held = hold(self.paths.recording)  # "being recorded": `recover` leaves it alone while we live
         self._publish(state="recording", path=str(self.paths.recording))
         if not s.scene:
             self._start_screen_capture(self.plan.region, self.plan.window_id)
             return self.status
         frames = s.mode == "video-frames"
+        by_build = s.backend == "tdw-build"
         if frames:
             self.recorder = FramePipeRecorder(self.plan.ffmpeg.path, self.paths.recording, s.encoding, float(s.fps))
             self.recorder.start(self._progress, self._capture_ended)
+        elif by_build:
+            self._start_screen_capture(self.plan.region, None)
         self.scene = SceneRunner(
             SceneConfig(
                 s.scene, list(s.scene_args), s.build or None, s.port or None, s.target_framerate,
                 screen_size_of(s), frames=frames, keep_frames=s.keep_frames or None, connect_timeout=s.connect_timeout,
+                build_capture=self._build_capture() if by_build else None,
+                hold_until_recording=not frames and not by_build,
             ),
             env=self._env or dict(os.environ),
             on_image=(lambda header, data: self.recorder.add_image(header["ext"], data)) if frames else None,
             on_end=self._scene_ended, on_log=self.scene_log.append,
+            on_framerate=self.recorder.set_framerate if frames else None,
         )
         self.scene.start()
-        if not frames:
+        if not frames and not by_build:
             threading.Thread(target=self._capture_scene_window, name="scene-window", daemon=True).start()
         return self.status
+
+    def _build_capture(self) -> dict:
+        """The build's own capture command; aimed at the user's region, or at the build's window when found."""
+        s, region = self.plan.settings, self.plan.region
+        capture = BuildCapture(str(self.paths.recording), s.target_framerate, display_number(self.plan.display),
+                               self.plan.audio_source, s.encoding.pixel_format, s.encoding.crf)
+        return {"command": capture.command(s.platform, None), "position": (region.x, region.y) if region else None}
 
     def _start_screen_capture(self, region, window_id) -> None:
         with self._lock:  # a Stop pressed while the build's window was being looked for wins
@@ -168,7 +190,7 @@ class Session:
     def _capture_scene_window(self) -> None:
         """Wait for the build's window (matched by _NET_WM_PID), then record exactly it."""
         assert self.scene is not None
-        if self.plan.region is not None:  # the user chose a region: it overrides the TDW window
+        if self.plan.region is not None or not self.plan.settings.wants_screen:  # a chosen region, or audio only
             self._start_screen_capture(self.plan.region, self.plan.window_id)
             return
         display = X11Display(env=self._env)
@@ -218,15 +240,16 @@ class Session:
             self._stopping = True
         elapsed = self._clock() - self._started_at
         self._publish(state="stopping", elapsed_s=elapsed)
-        frames_route = isinstance(self.recorder, FramePipeRecorder)
-        if self.scene is not None and frames_route:
-            self.scene.stop()  # no more frames can come; then ffmpeg encodes what it has
+        fed_by_scene = getattr(self.recorder, "fed_by_scene", False)
+        if self.scene is not None and fed_by_scene:
+            self.scene.stop()  # no more frames can come / the build closes its file; then the recorder finishes
         if self.recorder is not None:
             self.recorder.stop()
-        if self.scene is not None and not frames_route:
+        if self.scene is not None and not fed_by_scene:
             self.scene.stop()
         last = self.recorder.progress() if self.recorder is not None else CaptureProgress()
         result = self._finish(last)
+        release(self._held)
         self._stopped = result
         self._publish(state="failed" if result.error else "done", path=str(result.path or ""), error=result.error)
         return result
@@ -258,8 +281,11 @@ class Session:
     def _finalise(self, live: Path, binary: str) -> tuple[Path, bool]:
         assert self.paths is not None
         target = unused(self.paths.final)
+        s = self.plan.settings
+        command = (audio_finalise_command(binary, str(live), str(target), s.audio_format) if s.mode == "audio"
+                   else finalise_command(binary, str(live), str(target)))
         done = subprocess.run(
-            finalise_command(binary, str(live), str(target)), capture_output=True, text=True,
+            command, capture_output=True, text=True,
             stdin=subprocess.DEVNULL, timeout=600,
         )
         if done.returncode == 0 and _decodable(target, binary):
@@ -268,6 +294,6 @@ class Session:
         log.warning("finalising %s failed: %s", live, done.stderr.strip()[-500:])
         target.unlink(missing_ok=True)
         self._error = (self._error + " " if self._error else "") + (
-            f"The MP4 could not be written, so the crash-safe recording {live.name} is kept as is."
+            f"The {target.suffix[1:].upper()} could not be written (`tdw-recorder recover` can finish it later)."
         )
         return live, False

@@ -7,9 +7,11 @@ import json
 import sys
 from dataclasses import dataclass, field
 
+from app.audio.formats import audio_format_problem
 from app.capture.registry import BACKENDS
 from app.errors import Problem, RecorderError
 from app.ffmpeg.commands import Encoding
+from app.obs.settings import ObsSettings, obs_problems
 from app.output import disk_problem, expand_folder, folder_problem
 from app.screen.region import Region, parse_region
 
@@ -44,6 +46,10 @@ class CaptureSettings:
     connect_timeout: float = 60.0  # seconds to wait for the build to connect
     screen_size: str = ""  # WxH sent to the build with set_screen_size; empty = the build's default
     keep_frames: str = ""  # video-frames: also save each frame here, named as TDWUtils.save_images does
+    audio_format: str = "flac"  # audio mode: flac | wav | m4a | opus (app.audio.formats)
+    audio_offset: float | None = None  # seconds added to the audio (A/V); None = the sync-check calibration
+    headless: bool = False  # run on a private Xvfb + PulseAudio (app.headless), for machines with neither
+    obs: ObsSettings = field(default_factory=ObsSettings)  # OBS backends: where OBS is; its password is never serialised
     platform: str = sys.platform
 
     @property
@@ -70,7 +76,9 @@ class CaptureSettings:
         return validate_live(self, machine)
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        data["obs"] = self.obs.to_dict()  # without the OBS password
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> "CaptureSettings":
@@ -79,6 +87,8 @@ class CaptureSettings:
         if isinstance(values.get("encoding"), dict):
             enc_known = {f.name for f in dataclasses.fields(Encoding)}
             values["encoding"] = Encoding(**{k: v for k, v in values["encoding"].items() if k in enc_known})
+        if isinstance(values.get("obs"), dict):
+            values["obs"] = ObsSettings.from_dict(values["obs"])
         return cls(**values)
 
     def to_json(self) -> str:
@@ -110,16 +120,21 @@ class CaptureSettings:
             problems.append(Problem("backend", f"Backend {self.backend!r} is unknown: use one of {', '.join(BACKENDS)}."))
         elif backend.unavailable():
             problems.append(Problem("backend", backend.unavailable()))
+        if self.backend == "tdw-build" and (not self.scene or self.mode not in ("video", "av")):
+            problems.append(Problem("backend", "The TDW build's own ffmpeg records a scene's window: choose a scene (--scene) and a video or audio + video mode."))
+        problems.extend(obs_problems(self.obs, self.backend, self.mode, self.encoding.container, self.finalise))
         if self.mode == "video-frames" and self.backend != "ffmpeg":
             problems.append(Problem("backend", "Video from TDW frames is encoded by ffmpeg: choose the ffmpeg backend."))
         if self.mode == "video-frames" and not self.scene:
-            problems.append(Problem("scene", "Video from TDW frames needs a scene: pass --scene your_controller.py or demo:<name>."))
+            problems.append(Problem("scene", "Video from TDW frames needs a scene: choose your controller script or a demo (--scene FILE.py or demo:<name>)."))
         if self.region == "tdw" and not self.scene:
-            problems.append(Problem("region", "The TDW window is only known when a scene runs: pass --scene, or pick another region."))
+            problems.append(Problem("region", "The TDW window is only known when a scene runs: choose a scene (--scene), or pick another region."))
         if self.screen_size and not _screen_size(self.screen_size):
             problems.append(Problem("screen_size", f"Screen size {self.screen_size!r} is not WIDTHxHEIGHT with even numbers (e.g. 1280x720)."))
         if self.duration is not None and not (isinstance(self.duration, (int, float)) and self.duration > 0):
             problems.append(Problem("duration", f"Duration {self.duration!r} must be a positive number of seconds."))
+        if self.mode == "audio" and audio_format_problem(self.audio_format):
+            problems.append(Problem("audio_format", audio_format_problem(self.audio_format) or ""))
         if self.encoding.container not in CONTAINERS:
             problems.append(Problem("container", f"Container {self.encoding.container!r} is not crash-safe here: use mkv or mp4."))
         if not 0 <= int(self.encoding.crf) <= 51:

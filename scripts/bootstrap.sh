@@ -8,6 +8,9 @@ apt_packages=(
   python3-venv python3-tk
   xvfb openbox x11-utils xdotool wmctrl x11-xserver-utils
   ffmpeg pulseaudio pulseaudio-utils sox imagemagick
+  obs-studio trayer
+  # the desktop entry and AppStream checks (tests/test_desktop.py, tests/test_packaging.py); gio launches entries
+  desktop-file-utils appstream libglib2.0-bin
   # Qt's xcb platform plugin
   libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0
   libxcb-randr0 libxcb-render-util0 libxcb-image0 libegl1 libgl1 libfontconfig1 libdbus-1-3

@@ -19,6 +19,13 @@ from tests.support.servers import PulseServer, XServer
 SUPPORT = Path(__file__).parent / "support"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def private_config(tmp_path_factory):
+    """The user's own settings (e.g. a saved A/V calibration) never change what the tests record."""
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("xdg-config"))
+    yield
+
+
 @pytest.fixture(scope="session")
 def xserver():
     server = XServer().start()

@@ -116,3 +116,21 @@ def test_status_is_delivered_without_blocking_the_caller(machine, anim_window, t
     session.stop()
     assert "ffmpeg-progress" in threads  # progress arrives on the reader thread, not the caller's
     assert started_in < 5  # start() returns once ffmpeg is launched (behaviour bound, not a benchmark)
+
+
+def test_x_server_going_away_is_named_and_the_file_kept(tmp_path):
+    from app.machine import Machine
+    from tests.support.servers import XServer
+
+    x = XServer(640, 480).start(window_manager=False)
+    try:
+        machine = Machine(env=x.env(), platform="linux")
+        session = Session(plan(CaptureSettings(region="0,0,320x240", output_dir=str(tmp_path)), machine), env=x.env())
+        session.start()
+        wait_for_frames(session.paths.recording, 15)
+    finally:
+        x.stop()
+    assert session.wait(20)
+    result = session.stop()
+    assert result.error.startswith(f"The X display {x.display} went away mid-recording") and "kept" in result.error
+    assert decoded_frames(result.path) >= 15

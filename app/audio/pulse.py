@@ -47,7 +47,7 @@ class PulseAudio:
         for line in self._pactl("info").splitlines():
             if line.startswith("Default Sink:"):
                 return line.split(":", 1)[1].strip()
-        raise RecorderError("The sound server has no default output: create one or pass --audio <source>.")
+        raise RecorderError("The sound server has no default output: create one, or choose an audio source (`tdw-recorder sources` lists them).")
 
     def resolve(self, choice: str) -> str:
         """`default` means what the computer plays (the default sink's monitor); else a source name."""

@@ -9,7 +9,10 @@ from app.capture.base import CaptureProgress
 from app.ffmpeg.commands import ScreenInput, record_command
 from app.ffmpeg.process import FfmpegProcess, describe_failure
 from app.ffmpeg.progress import ProgressStats
+from app.errors import RecorderError
 from app.preflight import RecordingPlan
+from app.screen.x11 import X11Display
+from app.sync.config import audio_offset_for
 
 
 class FfmpegScreenRecorder:
@@ -25,7 +28,7 @@ class FfmpegScreenRecorder:
                                 window_id=window_id if s.region == "tdw" else None)
         self.command = record_command(
             plan.ffmpeg.path, str(output), s.encoding, video=video, audio_source=plan.audio_source,
-            platform=s.platform, duration=s.duration,
+            platform=s.platform, duration=s.duration, audio_offset=audio_offset_for(s),
         )
         self._env = env
         self._proc: FfmpegProcess | None = None
@@ -37,10 +40,21 @@ class FfmpegScreenRecorder:
         def ended(returncode: int) -> None:
             assert self._proc is not None
             planned = self._proc.stop_requested or (returncode == 0 and self.plan.settings.duration)
-            on_ended(None if planned else describe_failure(self._proc, returncode))
+            on_ended(None if planned else self._cause(returncode))
 
         self._proc = FfmpegProcess(self.command, on_progress=progress, on_exit=ended, env=self._env)
         self._proc.start()
+
+    def _cause(self, returncode: int) -> str:
+        """Name what went away when ffmpeg cannot tell: the X server under a screen capture."""
+        assert self._proc is not None
+        if self.plan.region is not None and self.plan.settings.platform.startswith("linux") and not self._proc.disk_full:
+            try:
+                X11Display(env=self._env).size()
+            except RecorderError:
+                return (f"The X display {self.plan.display} went away mid-recording (was its X server stopped?): "
+                        "start it again to record.")
+        return describe_failure(self._proc, returncode)
 
     def stop(self) -> None:
         if self._proc is not None:

@@ -44,7 +44,16 @@ def _ffmpeg(context: CaptureContext) -> Recorder:
                                 window_id=context.window_id)
 
 
-BACKENDS: dict[str, Backend] = {"ffmpeg": Backend("ffmpeg", "ffmpeg", _ffmpeg)}
+def _tdw_build(context: CaptureContext) -> Recorder:
+    from app.capture.build_ffmpeg import BuildFfmpegRecorder
+
+    return BuildFfmpegRecorder(context.output)
+
+
+BACKENDS: dict[str, Backend] = {
+    "ffmpeg": Backend("ffmpeg", "ffmpeg", _ffmpeg),
+    "tdw-build": Backend("tdw-build", "TDW build's own ffmpeg (TDW 1.10.4+)", _tdw_build),
+}
 
 
 def register(backend: Backend) -> None:
@@ -56,3 +65,33 @@ def create(name: str, context: CaptureContext) -> Recorder:
     if backend is None:
         raise RecorderError(f"Backend {name!r} is unknown: use one of {', '.join(BACKENDS)}.")
     return backend.create(context)
+
+
+def _obs_websocket(context: CaptureContext) -> Recorder:
+    from app.capture.obs_websocket import ObsWebsocketRecorder
+
+    return ObsWebsocketRecorder(context.plan, context.output, env=context.env, region=context.region)
+
+
+def _obs_websocket_unavailable() -> str | None:
+    import importlib.util
+
+    if importlib.util.find_spec("obsws_python") is None:
+        return "obsws-python is missing: pip install obsws-python (the OBS WebSocket client)."
+    return None
+
+
+def _obs_launch(context: CaptureContext) -> Recorder:
+    from app.capture.obs_launch import ObsLaunchRecorder
+
+    return ObsLaunchRecorder(context.plan, context.output, env=context.env, region=context.region)
+
+
+def _obs_launch_unavailable() -> str | None:
+    from app.obs.install import find_obs, not_installed_message
+
+    return None if find_obs() else not_installed_message()
+
+
+register(Backend("obs-websocket", "OBS Studio you run (over its WebSocket)", _obs_websocket, _obs_websocket_unavailable))
+register(Backend("obs-launch", "OBS Studio, started for the recording", _obs_launch, _obs_launch_unavailable))

@@ -97,9 +97,9 @@ def audio_input(platform: str, source: str, **extra):
             **extra,
         )
     if platform == "win32":
-        return ffmpeg.input(f"audio={source}", f="dshow", thread_queue_size=LIVE_QUEUE)
+        return ffmpeg.input(f"audio={source}", f="dshow", thread_queue_size=LIVE_QUEUE, **extra)
     if platform == "darwin":
-        return ffmpeg.input(f"none:{source}", f="avfoundation", thread_queue_size=LIVE_QUEUE)
+        return ffmpeg.input(f"none:{source}", f="avfoundation", thread_queue_size=LIVE_QUEUE, **extra)
     raise ValueError(f"unsupported platform {platform}")
 
 
@@ -117,9 +117,16 @@ def record_command(
     audio_source: str | None = None,
     platform: str = "linux",
     duration: float | None = None,
+    audio_offset: float = 0.0,
 ) -> list[str]:
-    """A live recording of a screen region and/or an audio source into a crash-safe container."""
-    streams, opts = [], dict(_container_flags(enc))
+    """A live recording of a screen region and/or an audio source into a crash-safe container.
+
+    Audio only is recorded as lossless FLAC in Matroska whatever the container setting: the session
+    encodes the chosen audio format once, at the end (app.audio.formats). `audio_offset` (seconds,
+    from `tdw-recorder sync-check`) shifts the audio input with -itsoffset when video is recorded too:
+    negative moves the sound earlier, correcting audio measured late against the picture.
+    """
+    streams, opts = [], dict(_container_flags(enc) if video is not None else {"f": "matroska", **CRASH_SAFE_MKV})
     # With -copyts an output -t would count from the wall-clock epoch, so each live input gets its own -t.
     synced = video is not None and audio_source is not None and video.platform.startswith("linux")
     limit = {"t": f"{duration:g}"} if duration and synced else {}
@@ -127,10 +134,16 @@ def record_command(
         streams.append(screen_input(video, **limit))
         gop = max(int(round(video.fps)), 1)
         opts.update(vcodec=enc.video_codec, preset=enc.preset, crf=enc.crf, pix_fmt=enc.pixel_format, g=gop * 2)
+        if not synced:
+            # a steady N fps file even when the grab runs late on a busy machine (ffmpeg counts the frames it
+            # duplicates or drops for that). Not with -copyts: from wall-clock stamps it would fill from 0.
+            opts["fps_mode"] = "cfr"
         platform = video.platform
     if audio_source is not None:
-        streams.append(audio_input(platform, audio_source, **limit))
-        opts.update(acodec=enc.audio_codec, **({"b:a": enc.audio_bitrate} if enc.audio_codec != "flac" else {}))
+        shift = {"itsoffset": f"{audio_offset:.3f}"} if audio_offset and video is not None else {}
+        streams.append(audio_input(platform, audio_source, **limit, **shift))
+        codec = enc.audio_codec if video is not None else "flac"
+        opts.update(acodec=codec, **({"b:a": enc.audio_bitrate} if codec != "flac" else {}))
         if synced:
             opts["copyts"] = None  # keep both inputs' wall-clock stamps: see audio_input()
     if duration and not synced:
@@ -142,7 +155,10 @@ def record_command(
 def frame_pipe_command(binary: str, out_path: str, enc: Encoding, fps: float, image_ext: str) -> list[str]:
     """TDW's encoded frames (PNG or JPG bytes, one per rendered frame) from stdin, at the scene's framerate."""
     decoder = "mjpeg" if image_ext in ("jpg", "jpeg") else "png"
-    stream = ffmpeg.input("pipe:0", f="image2pipe", framerate=_fps_text(fps), vcodec=decoder)
+    # The codec and rate are known, so no probing: by default ffmpeg would buffer 5 MB of frames (hundreds of
+    # small PNGs) before encoding the first, and live status would sit still meanwhile.
+    stream = ffmpeg.input("pipe:0", f="image2pipe", framerate=_fps_text(fps), vcodec=decoder, probesize=32,
+                          analyzeduration=0)
     gop = max(int(round(fps)), 1)
     opts = dict(_container_flags(enc), vcodec=enc.video_codec, preset=enc.preset, crf=enc.crf, pix_fmt=enc.pixel_format, g=gop * 2)
     return _command(binary, ffmpeg.output(stream, out_path, **opts), overwrite=True)

@@ -13,6 +13,7 @@ from tdw.add_ons.add_on import AddOn
 from tdw.controller import Controller
 from tdw.output_data import Images, OutputData
 
+from app.scene.build_capture import STOP
 from app.scene.protocol import write_event, write_image
 
 class RecorderAddOn(AddOn):
@@ -24,7 +25,8 @@ class RecorderAddOn(AddOn):
         want_frames: bool = False,
         avatar: str = "",
         keep_frames: Callable[[Images], None] | None = None,
-        start_capture: list[dict] | None = None,
+        build_capture: Callable[[], dict | None] | None = None,
+        before_first_frame: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
         self._events = events
@@ -33,7 +35,9 @@ class RecorderAddOn(AddOn):
         self._want_frames = want_frames
         self._avatar = avatar
         self._keep_frames = keep_frames
-        self._start_capture = start_capture or []
+        self._build_capture = build_capture  # returns the build's start_video_capture_* command (or None)
+        self._capturing = False
+        self._before_first_frame = before_first_frame  # e.g. wait until the screen recording has started
         self._first = True
         self.frames_rendered = 0
         self.images_sent = 0
@@ -43,15 +47,27 @@ class RecorderAddOn(AddOn):
         if self._screen_size:
             w, h = self._screen_size
             commands.append({"$type": "set_screen_size", "width": w, "height": h})
-        commands.extend(self._start_capture)
+        if self._build_capture is not None:
+            start = self._build_capture()
+            if start is not None:
+                commands.append(start)
+                self._capturing = True
         return commands
 
     def before_send(self, commands: list[dict]) -> None:
+        if self._first and self._before_first_frame is not None:
+            self._before_first_frame()
         types = [c.get("$type") for c in commands]
         if self._first and self._target_framerate and "set_target_framerate" not in types:
             commands.insert(0, {"$type": "set_target_framerate", "framerate": self._target_framerate})
+        for command in commands:  # the scene's own rate wins; the frame route encodes at the rate it runs at
+            if command.get("$type") == "set_target_framerate" and command.get("framerate", 0) > 0:
+                write_event(self._events, "framerate", fps=command["framerate"])
         if self._want_frames:
             self._merge_image_requests(commands)
+        if self._capturing and "terminate" in types:
+            commands.insert(types.index("terminate"), dict(STOP))  # the build closes its file before quitting
+            self._capturing = False
         self._first = False
 
     def _merge_image_requests(self, commands: list[dict]) -> None:

@@ -11,7 +11,7 @@ from app.errors import RecorderError
 from app.processes import spawn
 
 GET_A_BUILD = (
-    "get one from TDW's GitHub releases (or run a tdw Controller once with internet) and pass --build PATH"
+    "get one from TDW's GitHub releases (or run a tdw Controller once with internet) and choose it as the build (--build PATH)"
 )
 
 
@@ -34,7 +34,7 @@ def player_log_path() -> Path:
 
 
 def find_build(path: str | None) -> Path:
-    candidate = Path(os.path.expanduser(path)) if path else default_build_path()
+    candidate = (Path(os.path.expanduser(path)) if path else default_build_path()).absolute()  # launched from its folder
     if not candidate.exists():
         where = f"at {candidate}" if path else f"at tdw's default place ({candidate})"
         raise RecorderError(f"No TDW build {where}: {GET_A_BUILD}.")

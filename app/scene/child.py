@@ -23,6 +23,47 @@ def _script_line(exc: BaseException, script: str) -> str:
     return f"{Path(where.filename).name} line {where.lineno}"
 
 
+def _wait_for_go(fd: int, timeout: float) -> None:
+    """Hold the script's first frame until the engine's capture is running (or give up after `timeout`)."""
+    import select
+
+    ready, _, _ = select.select([fd], [], [], timeout)
+    if ready:
+        os.read(fd, 1)
+    os.close(fd)
+
+
+def _build_capture_command(config: dict, events) -> dict | None:
+    """The build's own capture command, aimed at the build's window (found by its process id)."""
+    import time
+
+    from app.errors import RecorderError
+    from app.scene.protocol import write_event
+    from app.screen.x11 import X11Display
+
+    capture = config["build_capture"]
+    command = dict(capture["command"])
+    if capture.get("position") is None:
+        display = X11Display()
+        deadline = time.monotonic() + 30
+        while "position" not in command and time.monotonic() < deadline:
+            try:
+                windows = display.windows_of_process({int(config["build_pid"])})
+            except RecorderError:
+                windows = []
+            if windows:
+                command["position"] = {"x": windows[0].region.x, "y": windows[0].region.y}
+            else:
+                time.sleep(0.2)
+        if "position" not in command:
+            write_event(events, "capture_error", error="The TDW build's window was not found, so its capture cannot aim at it.")
+            return None
+    else:
+        command["position"] = {"x": capture["position"][0], "y": capture["position"][1]}
+    write_event(events, "capture_started", command=command)
+    return command
+
+
 def main(config_text: str) -> int:
     config = json.loads(config_text)
     events = os.fdopen(int(config["events_fd"]), "wb", buffering=0)
@@ -45,7 +86,9 @@ def main(config_text: str) -> int:
         want_frames=bool(config.get("frames")),
         avatar=config.get("avatar", ""),
         keep_frames=keep if keep_dir else None,
-        start_capture=config.get("start_capture"),
+        build_capture=(lambda: _build_capture_command(config, events)) if config.get("build_capture") else None,
+        before_first_frame=(lambda: _wait_for_go(int(config["go_fd"]), float(config.get("go_timeout", 60))))
+        if config.get("go_fd") is not None else None,
     )
     original_init = Controller.__init__
 

@@ -26,6 +26,8 @@ from app.scene.protocol import read_messages
 log = logging.getLogger(__name__)
 
 DEMOS_DIR = Path(__file__).parent / "demos"
+BUILD_CRASH_GRACE_S = 0.5  # a crashed build: the script may still be reporting its own error
+BUILD_QUIT_GRACE_S = 15.0  # a build that quit on `terminate`: the script is finishing
 
 
 @dataclass
@@ -40,7 +42,8 @@ class SceneConfig:
     avatar: str = ""
     keep_frames: str | None = None
     connect_timeout: float = 60.0
-    start_capture: list[dict] | None = None
+    hold_until_recording: bool = False  # the script's first frame waits for release() (the capture is running)
+    build_capture: dict | None = None  # {"command": start_video_capture_* without position, "position": (x, y) | None}
 
 
 def demos() -> dict[str, Path]:
@@ -78,6 +81,7 @@ class SceneRunner:
         on_frame: Callable[[int], None] | None = None,
         on_end: Callable[[SceneEnd], None] | None = None,
         on_log: Callable[[str], None] | None = None,
+        on_framerate: Callable[[float], None] | None = None,
     ) -> None:
         self.config = config
         self.env = dict(env)
@@ -88,36 +92,58 @@ class SceneRunner:
         self._on_frame = on_frame or (lambda _n: None)
         self._on_end = on_end or (lambda _e: None)
         self._on_log = on_log or (lambda _l: None)
+        self._on_framerate = on_framerate or (lambda _f: None)
         self.build: subprocess.Popen | None = None
         self.scene: subprocess.Popen | None = None
         self.connected = threading.Event()
         self.ended = threading.Event()
+        self._script_done = threading.Event()  # its last event arrived: every frame before it is delivered
         self.frames = 0
         self._error: str | None = None
         self._stopping = False
-        self._end_lock = threading.Lock()
+        self._end_lock = threading.RLock()
+        self._go: int | None = None  # write end of the "recording has started" pipe
 
     # -- start ------------------------------------------------------------------------------------
     def start(self) -> None:
+        # The build first: the scene needs its pid to find its window; its REQ socket waits for our bind.
+        self.build = launch_build(self.build_path, self.port, self.env, self.config.screen_size)
         read_fd, write_fd = os.pipe()
+        go_read = None
+        if self.config.hold_until_recording:
+            go_read, self._go = os.pipe()
         child_config = {
             "script": str(self.script), "args": list(self.config.args), "port": self.port, "events_fd": write_fd,
             "target_framerate": self.config.target_framerate, "screen_size": self.config.screen_size,
             "frames": self.config.frames, "avatar": self.config.avatar, "keep_frames": self.config.keep_frames,
-            "start_capture": self.config.start_capture,
+            "build_capture": self.config.build_capture, "build_pid": self.build.pid, "go_fd": go_read,
+            "go_timeout": self.config.connect_timeout,
         }
         env = dict(self.env)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).parents[2]), env.get("PYTHONPATH", "")]))
         self.scene = spawn(
-            [sys.executable, "-u", "-m", "app.scene.child", json.dumps(child_config)], env=env, pass_fds=(write_fd,),
+            [sys.executable, "-u", "-m", "app.scene.child", json.dumps(child_config)], env=env,
+            pass_fds=tuple(fd for fd in (write_fd, go_read) if fd is not None),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=str(self.script.parent),
         )
         os.close(write_fd)
-        self.build = launch_build(self.build_path, self.port, self.env, self.config.screen_size)
+        if go_read is not None:
+            os.close(go_read)
         self._reader = threading.Thread(target=self._read_events, args=(read_fd,), name="scene-events", daemon=True)
         self._reader.start()
         threading.Thread(target=self._read_log, name="scene-log", daemon=True).start()
         threading.Thread(target=self._watch, name="scene-watch", daemon=True).start()
+
+    def release(self) -> None:
+        """Let a held script run its first frame: the recording has started. Safe to call more than once."""
+        with self._end_lock:
+            if self._go is not None:
+                try:
+                    os.write(self._go, b"g")
+                except OSError:
+                    pass
+                os.close(self._go)
+                self._go = None
 
     def pids(self) -> list[int]:
         return [p.pid for p in (self.scene, self.build) if p is not None]
@@ -137,6 +163,10 @@ class SceneRunner:
                     self._on_frame(int(message.get("n", self.frames)))
                 elif kind == "script_error":
                     self._error = f"The scene script failed at {message['where']}: {message['error']}"
+                elif kind == "framerate":
+                    self._on_framerate(float(message["fps"]))
+                elif kind == "capture_error":
+                    self._error = self._error or message["error"]
                 elif kind == "script_exit" and message.get("code"):
                     self._error = f"The scene script exited with code {message['code']}."
 
@@ -151,21 +181,23 @@ class SceneRunner:
         """Ends the scene when the script finishes, the build dies, or no build connects in time."""
         assert self.scene and self.build
         started = time.monotonic()
+        build_gone_at: float | None = None
         while True:
-            try:
-                self.scene.wait(timeout=0.1)  # returns the moment the script ends
-            except subprocess.TimeoutExpired:
-                pass
-            else:
+            if self._script_done.wait(timeout=0.05):
+                break  # no need to wait for the interpreter to tear down: the script is over
+            if self.scene.poll() is not None:
                 self._reader.join(timeout=30)  # the script's last events (its error, its last frames)
                 break
             build_code = self.build.poll()
             if build_code is not None and not self._stopping:
-                time.sleep(0.5)  # a build that quits on `terminate` lets the script finish first
-                if self.scene.poll() is None:
+                # A build that quit on `terminate` (exit 0) lets the script finish; a crash ends the scene.
+                build_gone_at = build_gone_at or time.monotonic()
+                grace = BUILD_QUIT_GRACE_S if build_code == 0 else BUILD_CRASH_GRACE_S
+                if time.monotonic() - build_gone_at > grace:
                     self._error = self._error or (
                         f"The TDW build exited with code {build_code} while the scene was running "
-                        f"(see its log: {player_log_path()})."
+                        f"(see its log: {player_log_path()})." if build_code else
+                        "The TDW build quit (terminate) but the scene script kept running: it was stopped."
                     )
                     break
             if not self.connected.is_set() and time.monotonic() - started > self.config.connect_timeout:
@@ -177,6 +209,7 @@ class SceneRunner:
         self._finish()
 
     def _finish(self) -> None:
+        self.release()  # a held script must not wait for a recording that is over
         with self._end_lock:
             if self.ended.is_set():
                 return

@@ -5,7 +5,7 @@ from app.screen.region import Region
 
 HEAD = ["ff", "-hide_banner", "-loglevel", "error", "-nostats", "-progress", "pipe:1", "-stats_period", "0.5"]
 MKV_OUT = ["-f", "matroska", "-cluster_size_limit", "1000000", "-cluster_time_limit", "500", "-crf", "18",
-           "-flush_packets", "1", "-g", "60", "-pix_fmt", "yuv420p", "-preset", "veryfast", "-vcodec", "libx264"]
+           "-flush_packets", "1", "-fps_mode", "cfr", "-g", "60", "-pix_fmt", "yuv420p", "-preset", "veryfast", "-vcodec", "libx264"]
 R = Region(100, 80, 1280, 720)
 
 
@@ -35,7 +35,7 @@ def test_windows_gdigrab_region_with_dshow_audio():
         "-offset_x", "100", "-offset_y", "80", "-thread_queue_size", "1024", "-i", "desktop",
         "-f", "dshow", "-thread_queue_size", "1024", "-i", "audio=Stereo Mix (Realtek)",
         "-map", "0", "-map", "1", "-f", "matroska", "-acodec", "aac", "-b:a", "192k", "-cluster_size_limit",
-        "1000000", "-cluster_time_limit", "500", "-crf", "18", "-flush_packets", "1", "-g", "60",
+        "1000000", "-cluster_time_limit", "500", "-crf", "18", "-flush_packets", "1", "-fps_mode", "cfr", "-g", "60",
         "-pix_fmt", "yuv420p", "-preset", "veryfast", "-vcodec", "libx264", "o.mkv"]
 
 
@@ -51,7 +51,7 @@ def test_macos_avfoundation_crops_the_screen_and_lists_devices():
     assert cmd[len(HEAD):] == [
         "-y", "-f", "avfoundation", "-capture_cursor", "1", "-framerate", "29.970", "-pixel_format", "uyvy422",
         "-thread_queue_size", "1024", "-i", "1:none", "-filter_complex", "[0]crop=1280:720:100:80[s0]",
-        "-map", "[s0]", "-f", "mp4", "-crf", "18", "-flush_packets", "1", "-g", "60",
+        "-map", "[s0]", "-f", "mp4", "-crf", "18", "-flush_packets", "1", "-fps_mode", "cfr", "-g", "60",
         "-movflags", "+frag_keyframe+empty_moov+default_base_moof", "-pix_fmt", "yuv420p", "-preset", "veryfast",
         "-vcodec", "libx264", "o.mp4"]
     assert list_devices_command("ffmpeg", "darwin") == [
@@ -63,7 +63,17 @@ def test_audio_only_and_finalise():
     cmd = record_command("ff", "a.mkv", Encoding(), audio_source="default", platform="linux", duration=5)
     assert cmd[len(HEAD):] == [
         "-y", "-f", "pulse", "-fragment_size", "3840", "-thread_queue_size", "1024", "-use_wallclock_as_timestamps",
-        "1", "-i", "default", "-f", "matroska", "-acodec", "aac", "-b:a", "192k", "-cluster_size_limit", "1000000",
+        "1", "-i", "default", "-f", "matroska", "-acodec", "flac", "-cluster_size_limit", "1000000",
         "-cluster_time_limit", "500", "-flush_packets", "1", "-t", "5", "a.mkv"]
     assert finalise_command("ff", "a.mkv", "a.mp4")[len(HEAD):] == [
         "-n", "-i", "a.mkv", "-c", "copy", "-map", "0", "-movflags", "+faststart", "a.mp4"]
+
+
+def test_frame_pipe_reads_tdw_images_without_probing():
+    from app.ffmpeg.commands import frame_pipe_command
+
+    assert frame_pipe_command("ff", "o.mkv", Encoding(), 60, "jpg")[len(HEAD):] == [
+        "-y", "-f", "image2pipe", "-analyzeduration", "0", "-framerate", "60", "-probesize", "32",
+        "-vcodec", "mjpeg", "-i", "pipe:0", "-f", "matroska", "-cluster_size_limit", "1000000",
+        "-cluster_time_limit", "500", "-crf", "18", "-flush_packets", "1", "-g", "120", "-pix_fmt", "yuv420p",
+        "-preset", "veryfast", "-vcodec", "libx264", "o.mkv"]

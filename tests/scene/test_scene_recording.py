@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -11,9 +12,10 @@ from app.errors import RecorderError, ValidationError
 from app.preflight import plan
 from app.scene.build import build_command
 from app.scene.runner import demos, resolve_script
+from app.screen.x11 import X11Display
 from app.session import Session
 from app.settings import CaptureSettings
-from tests.support.media import probe, stream
+from tests.support.media import probe, stream, wait_for_frames
 from tests.support.standin_build import BUILD_PATH, decode_frame_number
 
 SCENES = Path(__file__).parent.parent / "support" / "scenes"
@@ -136,3 +138,97 @@ def test_demos_and_launch_line():
         resolve_script("demo:")
     assert build_command(Path("/b/TDW.x86_64"), 1071, (640, 360)) == [
         "/b/TDW.x86_64", "-port 1071", "-screenWidth", "640", "-screenHeight", "360"]
+
+
+def test_build_capture_commands_are_exact():
+    from app.scene.build_capture import BuildCapture, display_number
+
+    capture = BuildCapture("/out/a.recording.mkv", 60, display=2, audio_device="sink.monitor")
+    assert capture.command("linux", (480, 289)) == {
+        "$type": "start_video_capture_linux", "output_path": "/out/a.recording.mkv", "framerate": 60, "qp": 18,
+        "pixel_format": "yuv420p", "display": 2, "position": {"x": 480, "y": 289}, "audio_device": "sink.monitor"}
+    assert BuildCapture("C:/a.mkv", 30).command("win32", None) == {
+        "$type": "start_video_capture_windows", "output_path": "C:/a.mkv", "framerate": 30, "qp": 18,
+        "pixel_format": "yuv420p"}
+    assert BuildCapture("/a.mkv", 30).command("darwin", None)["$type"] == "start_video_capture_osx"
+    assert [display_number(d) for d in (":1", ":3.0", "localhost:7", "")] == [1, 3, 7, 0]
+
+
+def test_the_builds_own_ffmpeg_records_its_window(no_orphans, machine, scene_env, tmp_path):
+    scene_env["HOME"] = str(tmp_path)  # the build writes its Player.log under HOME: read this run's only
+    _, result = run_scene(machine, scene_env, tmp_path, mode="video", region="tdw", backend="tdw-build",
+                          scene="demo:moving_object", scene_args=["120"], screen_size="320x240")
+    assert result.error is None and result.finalised
+    video = stream(probe(result.path), "video")
+    assert (video["width"], video["height"]) == (320, 240)
+    numbers = frame_numbers(result.path)  # the build's window, aimed at by the position we found
+    assert len(set(numbers)) > 20
+    log = tmp_path.joinpath(".config/unity3d/MIT/TDW/Player.log").read_text()
+    assert "Video capture stopped" in log  # stop_video_capture came before terminate
+
+
+def test_the_builds_own_ffmpeg_records_sound_too(machine, scene_env, tmp_path):
+    _, result = run_scene(machine, scene_env, tmp_path, mode="av", audio="default", region="tdw",
+                          backend="tdw-build", scene="demo:moving_object", scene_args=["360"], screen_size="320x240")
+    assert result.error is None
+    info = probe(result.path)
+    assert stream(info, "video") is not None and stream(info, "audio") is not None
+
+
+def test_build_backend_needs_a_scene(machine, tmp_path):
+    with pytest.raises(ValidationError) as err:
+        plan(CaptureSettings(output_dir=str(tmp_path), backend="tdw-build"), machine)
+    assert "records a scene's window" in err.value.problems[0].message
+
+
+def test_screen_route_follows_the_build_window_when_it_moves(machine, scene_env, tmp_path, xserver):
+    kw = dict(mode="video", region="tdw", scene="demo:moving_object", scene_args=["240"], screen_size="320x240",
+              build=str(BUILD_PATH), output_dir=str(tmp_path / "out"), connect_timeout=30)
+    session = Session(plan(CaptureSettings(**kw), machine), env=scene_env)
+    session.start()
+    try:
+        deadline = time.monotonic() + 20
+        while session.recorder is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert wait_for_frames(session.paths.recording, 20)
+        window = session.recorder.command[session.recorder.command.index("-window_id") + 1]
+        before = X11Display(env=xserver.env()).window(int(window, 16)).region
+        subprocess.run(["xdotool", "windowmove", str(int(window, 16)), "600", "400"], env=xserver.env(), check=True)
+        time.sleep(0.5)
+        after = X11Display(env=xserver.env()).window(int(window, 16)).region
+        assert (after.x, after.y) != (before.x, before.y)  # it really moved
+        assert session.wait(60)
+    finally:
+        result = session.stop()
+    numbers = frame_numbers(result.path)
+    late = numbers[len(numbers) * 3 // 4:]
+    assert len(set(late)) > 5  # still the build's own picture, frame numbers moving, after the move
+
+
+def test_audio_and_video_of_a_scene_hears_the_build(machine, scene_env, tmp_path):
+    from tests.support.media import mean_volume_db
+
+    scene_env["STANDIN_BUILD_TONE"] = "1"  # the build beeps every second, as a scene with impact sounds would
+    _, result = run_scene(machine, scene_env, tmp_path, mode="av", audio="default", region="tdw",
+                          scene="demo:moving_object", scene_args=["360"], screen_size="320x240")
+    assert result.error is None
+    info = probe(result.path)
+    assert stream(info, "video")["width"] == 320 and stream(info, "audio") is not None
+    assert mean_volume_db(result.path) > -60  # the beeps are in the file, not silence
+
+
+def test_frame_route_encodes_at_the_scenes_own_framerate(machine, scene_env, tmp_path):
+    _, result = run_scene(machine, scene_env, tmp_path, mode="video-frames", fps=30,
+                          scene="demo:impact_sounds", scene_args=["30"])  # AudioInitializer asks for 60
+    assert result.error is None
+    assert stream(probe(result.path), "video")["r_frame_rate"] == "60/1"
+
+
+def test_screen_route_does_not_miss_the_start_of_a_short_scene(machine, scene_env, tmp_path):
+    # the script's first frame waits until the screen capture is really running
+    # (audio + video: ffmpeg takes a second or more to open the sound server, longer than this scene lasts)
+    _, result = run_scene(machine, scene_env, tmp_path, mode="av", audio="default", region="tdw",
+                          scene="demo:moving_object", scene_args=["30"], screen_size="320x240")
+    assert result.error is None
+    numbers = set(frame_numbers(result.path))
+    assert min(numbers) <= 3 and max(numbers) >= 29  # from its first frames to its last

@@ -31,6 +31,7 @@ from tdw.version import __version__ as TDW_MODULE_VERSION
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # sibling modules, when run as a script
 
 import build_outputs as out  # noqa: E402
+from build_capture import VideoCapture  # noqa: E402
 import frame_picture  # noqa: E402
 from build_tone import TonePlayer, start_tone  # noqa: E402
 from build_window import BuildWindow, open_window  # noqa: E402
@@ -107,6 +108,8 @@ class BuildState:
     send_version: bool = False
     terminate: bool = False
     audio: bool = False
+    capture_start: Optional[dict] = None  # a start_video_capture_linux waiting to be carried out
+    capture_stop: bool = False
 
 
 def apply_commands(state: BuildState, commands: List[dict], log: PlayerLog) -> None:
@@ -137,6 +140,10 @@ def apply_commands(state: BuildState, commands: List[dict], log: PlayerLog) -> N
             state.send_version = True
         elif kind == "terminate":
             state.terminate = True
+        elif kind == "start_video_capture_linux":
+            state.capture_start = command
+        elif kind == "stop_video_capture":
+            state.capture_stop = True
         elif "audio" in kind and not state.audio:
             state.audio = True
             log(f"Audio enabled by {kind}")
@@ -207,6 +214,7 @@ class StandInBuild:
         if os.environ.get("STANDIN_BUILD_TONE", "") not in ("", "0"):
             self.state.audio = True
         self.pacer, self.flasher = Pacer(), Flasher()
+        self.capture = VideoCapture(log)
         self._flat_passes: Dict[tuple, bytes] = {}
         self.context = zmq.Context()
         self.socket = self.context.socket(zmq.REQ)
@@ -227,6 +235,7 @@ class StandInBuild:
                     return 0
                 commands = json.loads(message[0].decode("utf-8"))
                 apply_commands(self.state, commands if isinstance(commands, list) else [commands], self.log)
+                self._video_capture()
                 self.frame += 1
                 if self.crash_at is not None and self.frame >= self.crash_at:
                     self.log(f"Crash!!! (STANDIN_BUILD_CRASH_AT_FRAME={self.crash_at})")
@@ -238,6 +247,16 @@ class StandInBuild:
                 self.socket.send_multipart(self._advance())
         finally:
             self.close()
+
+    def _video_capture(self) -> None:
+        state = self.state
+        if state.capture_stop:
+            state.capture_stop = False
+            self.capture.stop()
+        if state.capture_start is not None:
+            self._show(flash=False)  # the window has its new size before ffmpeg measures it
+            self.capture.start(state.capture_start, state.width, state.height)
+            state.capture_start = None
 
     def _receive(self) -> Optional[List[bytes]]:
         """The next command message, keeping the window alive; None when it is time to quit."""
@@ -305,6 +324,7 @@ class StandInBuild:
         return self._flat_passes[key], out.EXT_PNG
 
     def close(self) -> None:
+        self.capture.stop()  # the real build's capture ends with it (terminate)
         if self.tone is not None:
             self.tone.close()
         if self.window is not None:

@@ -1,0 +1,54 @@
+"""Audio-only recordings: what the crash-safe live file is, and what it becomes when it stops.
+
+The live file is lossless FLAC in Matroska (`.recording.mka`): Matroska survives `kill -9` with the same
+flush flags as video (app.ffmpeg.commands.CRASH_SAFE_MKV), and a lossless live file means the chosen
+format (WAV, FLAC, AAC or Opus) is encoded once, at the end, from the untouched samples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LIVE_EXTENSION = "mka"  # Matroska audio: crash-safe, holds FLAC
+LIVE_CODEC = "flac"
+
+
+@dataclass(frozen=True)
+class AudioFormat:
+    """One finished audio format: its file extension and the ffmpeg output options that write it."""
+
+    name: str
+    extension: str
+    options: tuple[str, ...]
+    label: str
+
+
+AUDIO_FORMATS: dict[str, AudioFormat] = {
+    f.name: f
+    for f in (
+        AudioFormat("flac", "flac", ("-c:a", "copy", "-f", "flac"), "FLAC (lossless, compact)"),
+        AudioFormat("wav", "wav", ("-c:a", "pcm_s16le", "-f", "wav"), "WAV (lossless, plays everywhere)"),
+        AudioFormat("m4a", "m4a", ("-c:a", "aac", "-b:a", "192k", "-movflags", "+faststart", "-f", "mp4"),
+                    "AAC in M4A (small)"),
+        AudioFormat("opus", "opus", ("-c:a", "libopus", "-b:a", "128k", "-f", "ogg"), "Opus (smallest)"),
+    )
+}
+DEFAULT_AUDIO_FORMAT = "flac"
+
+
+def audio_format_problem(name: str) -> str | None:
+    """Why `name` is not an audio format we write (one sentence with the fix), or None."""
+    if name in AUDIO_FORMATS:
+        return None
+    return f"Audio format {name!r} is unknown: use one of {', '.join(AUDIO_FORMATS)}."
+
+
+def final_extension(name: str) -> str:
+    return AUDIO_FORMATS[name].extension if name in AUDIO_FORMATS else AUDIO_FORMATS[DEFAULT_AUDIO_FORMAT].extension
+
+
+def audio_finalise_command(binary: str, recording: str, final_path: str, name: str) -> list[str]:
+    """Turn the live FLAC-in-Matroska file into the chosen format (copy for FLAC, a cheap encode otherwise)."""
+    fmt = AUDIO_FORMATS[name]
+    return [binary, "-hide_banner", "-loglevel", "error", "-nostdin", "-n", "-i", recording, "-map", "0:a",
+            *fmt.options, final_path]

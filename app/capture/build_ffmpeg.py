@@ -1,0 +1,40 @@
+"""Backend "tdw-build": the TDW build's own ffmpeg writes the file; we only watch it grow.
+
+The start and stop commands travel inside the scene (see app.scene.build_capture and the recorder add-on),
+so this recorder is "fed by the scene": the session ends the scene first, which closes the build's file.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Callable
+
+from app.capture.base import CaptureProgress
+
+
+class BuildFfmpegRecorder:
+    fed_by_scene = True
+
+    def __init__(self, output: Path) -> None:
+        self.output = output
+        self._stop = threading.Event()
+        self._last = CaptureProgress()
+
+    def start(self, on_progress: Callable[[CaptureProgress], None], on_ended: Callable[[str | None], None]) -> None:
+        def watch() -> None:
+            while not self._stop.wait(0.5):
+                size = self.output.stat().st_size if self.output.exists() else 0
+                self._last = CaptureProgress(size_bytes=size)
+                on_progress(self._last)
+
+        threading.Thread(target=watch, name="build-capture-watch", daemon=True).start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def progress(self) -> CaptureProgress:
+        return self._last
+
+    def pids(self) -> list[int]:
+        return []  # the build's ffmpeg is the build's child and ends with it

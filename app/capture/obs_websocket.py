@@ -1,0 +1,138 @@
+"""Backend: the OBS Studio the user runs records, driven over obs-websocket v5 (obsws-python).
+
+OBS writes `<our reserved name>.mkv` in our output folder (set per recording through SetProfileParameter,
+put back afterwards); when OBS is already recording we refuse and touch nothing. The file OBS really
+wrote (StopRecord's outputPath) becomes `output`, which the session then remuxes to MP4.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Callable
+
+from app.capture.base import CaptureProgress
+from app.obs.client import ObsConnection, connect
+from app.obs.config import Crop
+from app.obs.install import find_obs, running_obs
+from app.obs.recording import ObsRecording, Watcher
+from app.preflight import RecordingPlan
+
+log = logging.getLogger(__name__)
+
+
+def free_reserved_name(reserved: Path, output: Path) -> None:
+    """Remove the empty placeholder(s) the session reserved, so OBS writes exactly `output`.
+
+    OBS itself never overwrites (OverwriteIfExists=false): if the name were taken again meanwhile, it
+    would pick another, and we read the name it chose back from OBS.
+    """
+    for path in {reserved, output}:
+        try:
+            if path.exists() and path.stat().st_size == 0:
+                path.unlink()
+        except OSError:
+            pass
+
+
+def settle_output(reported: str | None, expected: Path) -> Path:
+    if reported and Path(reported).exists():
+        return Path(reported)
+    if reported:
+        log.warning("OBS reports %s, which is not on this machine; looking for %s", reported, expected)
+    return expected
+
+
+class ObsWebsocketRecorder:
+    def __init__(self, plan: RecordingPlan, output: Path, env: dict[str, str] | None = None, region=None,
+                 connector: Callable[..., ObsConnection] = connect,
+                 screen_size: Callable[[dict[str, str]], tuple[int, int]] | None = None) -> None:
+        self.plan = plan
+        self._reserved = output
+        self.output = output.with_suffix(".mkv")
+        self._env = dict(env if env is not None else os.environ)
+        self._region = region or plan.region
+        self._connector = connector
+        self._screen_size = screen_size or _x11_size
+        self._connection: ObsConnection | None = None
+        self._recording: ObsRecording | None = None
+        self._watcher: Watcher | None = None
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._ended = False
+
+    def start(self, on_progress: Callable[[CaptureProgress], None], on_ended: Callable[[str | None], None]) -> None:
+        settings = self.plan.settings
+        obs = settings.obs
+        self._connection = self._connector(
+            obs.host, int(obs.port), obs.resolve_password(self._env),
+            installed=lambda: find_obs(self._env, settings.platform) is not None, running=lambda: bool(running_obs()),
+        )
+        recording = ObsRecording(self._connection, float(settings.fps))
+        try:
+            recording.ensure_idle()  # before anything changes: a recording we did not start is left alone
+            self._switch(obs)
+            recording.point_output(self.output.parent, self.output.stem)
+            if self._region is not None and settings.platform.startswith("linux"):
+                crop = Crop.of(self._region, self._screen_size(self._env))
+                if not recording.aim_screen(crop, self._region.width, self._region.height, float(settings.fps)):
+                    log.info("OBS has no %r source: it records its current scene as it is", "TDW Recorder screen")
+            free_reserved_name(self._reserved, self.output)
+            recording.start()
+        except BaseException:
+            recording.restore()
+            self._connection.close()
+            raise
+        self._recording = recording
+        log.info("OBS %s records to %s", self._connection.obs_version, self.output)
+
+        def ended(error: str | None) -> None:
+            with self._lock:
+                if self._ended:
+                    return
+                self._ended = True
+            on_ended(error)
+
+        def time_up() -> None:
+            self.stop()
+            ended(None)
+
+        self._watcher = Watcher(recording, on_progress, ended, time_up, settings.duration)
+        self._watcher.start()
+
+    def _switch(self, obs) -> None:
+        assert self._connection is not None
+        if obs.collection:
+            self._connection.call("SetCurrentSceneCollection", {"sceneCollectionName": obs.collection})
+        if obs.profile:
+            self._connection.call("SetCurrentProfile", {"profileName": obs.profile})
+        if obs.scene:
+            self._connection.call("SetCurrentProgramScene", {"sceneName": obs.scene})
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._stopped or self._recording is None:
+                return
+            self._stopped = True
+        if self._watcher is not None:
+            self._watcher.halt()
+        reported = self._recording.stop()
+        self._recording.restore()
+        assert self._connection is not None
+        self._connection.close()
+        self.output = settle_output(reported, self.output)
+
+    def progress(self) -> CaptureProgress:
+        return self._recording.last if self._recording is not None else CaptureProgress()
+
+    def pids(self) -> list[int]:
+        return []  # OBS is the user's: we never start or stop it
+
+
+def _x11_size(env: dict[str, str]) -> tuple[int, int]:
+    from app.screen.x11 import X11Display
+
+    return X11Display(env=env).size()
+

@@ -1,0 +1,1 @@
+"""OBS Studio as a recorder: its config files, where it is installed, and its websocket (v5)."""

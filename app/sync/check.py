@@ -1,0 +1,103 @@
+"""`tdw-recorder sync-check`: record the flash + beep source through the real recording path, measure.
+
+The recording is made exactly as a user's audio + video recording is (same plan, same Session, same
+ffmpeg command and remux), with no correction applied, so the offset measured is the one to correct.
+It runs on the current display and sound server, or on a private one with `headless=True`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Iterator, Mapping
+
+from app.errors import RecorderError
+from app.headless import Headless
+from app.machine import Machine
+from app.preflight import plan as make_plan
+from app.processes import spawn, stop_tree
+from app.session import Session
+from app.settings import CaptureSettings
+from app.sync.measure import SyncReport, measure
+
+WARM_UP_S = 2.0  # the source skips events until its audio stream runs steadily
+
+
+@contextlib.contextmanager
+def _environment(headless: bool, env: Mapping[str, str] | None) -> Iterator[dict[str, str]]:
+    if not headless:
+        yield dict(env if env is not None else os.environ)
+        return
+    with Headless((640, 480), base_env=env) as servers:
+        yield servers.env()
+
+
+@contextlib.contextmanager
+def flash_beep_source(env: Mapping[str, str], shift_ms: float = 0.0,
+                      events: list[str] | None = None) -> Iterator[str]:
+    """Run the test source (app.sync.source) and yield its window id; it stops with the block.
+
+    The wall-clock times of its flash + beep events are appended to `events` as they happen, so a run
+    in which the source never played (its sound stream never ran steadily) is told apart from a recording
+    that missed them.
+    """
+    proc = spawn([sys.executable, "-m", "app.sync.source", "--shift-ms", f"{shift_ms:g}"], env=dict(env),
+                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stderr is not None
+        window = proc.stdout.readline().strip()
+        if not window.startswith("0x"):
+            why = (proc.stderr.read().strip().splitlines() or ["no reason given"])[-1]
+            raise RecorderError(f"The flash + beep test source did not start: {why}")
+        sink = events if events is not None else []
+        threading.Thread(target=lambda: sink.extend(line.split()[1] for line in proc.stdout  # type: ignore[union-attr]
+                                                     if line.startswith("event ")), daemon=True).start()
+        yield window
+    finally:
+        stop_tree(proc.pid, timeout=3)
+        proc.wait(timeout=3)
+        for pipe in (proc.stdin, proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
+
+
+def run_sync_check(seconds: float = 8.0, fps: float = 60.0, shift_ms: float = 0.0, headless: bool = False,
+                   ffmpeg_path: str = "", keep: Path | None = None,
+                   env: Mapping[str, str] | None = None, audio_offset: float = 0.0) -> SyncReport:
+    """Record `seconds` of the source as audio + video, measure each event, and return the figures.
+
+    `audio_offset` (seconds) is applied as a recording would apply it: 0 measures the raw offset, the
+    saved correction shows what recordings now get.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="tdw-sync-check-"))
+    try:
+        events: list[str] = []
+        with _environment(headless, env) as run_env, flash_beep_source(run_env, shift_ms, events) as window:
+            settings = CaptureSettings(
+                mode="av", region=f"window:{window}", fps=fps, audio="default", output_dir=str(folder),
+                name_pattern="sync-check-%Y%m%d-%H%M%S", duration=seconds + WARM_UP_S, draw_mouse=False,
+                ffmpeg_path=ffmpeg_path, audio_offset=audio_offset, min_free_mb=50,
+            )
+            machine = Machine(env=run_env, platform=settings.platform)
+            session = Session(make_plan(settings, machine), env=run_env)
+            session.start()
+            session.wait(seconds + WARM_UP_S + 20)
+            result = session.stop()
+        if result.path is None:
+            raise RecorderError(f"The sync recording failed: {result.error or 'nothing was recorded'}")
+        if len(events) < 2:
+            raise RecorderError(f"The test source flashed only {len(events)} time(s): its sound stream never ran "
+                                "steadily (a busy machine or sound server); try again, or with --seconds 15.")
+        report = measure(machine.ffmpeg(ffmpeg_path)[0].path, result.path)
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(result.path, keep / result.path.name)
+        return report
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,61 @@
+"""The saved A/V calibration (~/.config/tdw-recorder/sync.json) and the offset recordings apply.
+
+`sync-check --save` writes the measured offset (audio onset minus picture onset, positive = sound
+late); every later audio + video recording shifts its audio input by minus that much (-itsoffset), unless
+the settings carry their own `audio_offset`. A file that cannot be read counts as "not calibrated":
+a broken calibration must never stop a recording.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any, Mapping
+
+log = logging.getLogger(__name__)
+
+MAX_OFFSET_MS = 2000.0  # anything larger is a broken measurement, not a latency
+
+
+def config_path(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    base = env.get("XDG_CONFIG_HOME") or os.path.join(env.get("HOME") or os.path.expanduser("~"), ".config")
+    return Path(base) / "tdw-recorder" / "sync.json"
+
+
+def load_offset_ms(path: Path | None = None) -> float | None:
+    """The saved offset in ms (audio minus picture), or None when there is no usable calibration."""
+    path = path or config_path()
+    try:
+        value = float(json.loads(path.read_text())["offset_ms"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("ignoring the A/V calibration in %s: %s", path, exc)
+        return None
+    return value if abs(value) <= MAX_OFFSET_MS else None
+
+
+def save_offset_ms(offset_ms: float, details: Mapping[str, Any] | None = None, path: Path | None = None) -> Path:
+    """Write the calibration atomically (a half-written file would silently be ignored later)."""
+    path = path or config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"offset_ms": round(float(offset_ms), 1), "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S"), **(details or {})}
+    temp = path.with_suffix(".json.tmp")
+    temp.write_text(json.dumps(data, indent=2) + "\n")
+    os.replace(temp, path)
+    return path
+
+
+def audio_offset_for(settings: Any, path: Path | None = None) -> float:
+    """Seconds to add to the audio input's timestamps for this recording (0 unless both A and V are recorded)."""
+    if not (getattr(settings, "wants_screen", False) and getattr(settings, "wants_audio", False)):
+        return 0.0
+    chosen = getattr(settings, "audio_offset", None)
+    if chosen is not None:
+        return float(chosen)
+    saved = load_offset_ms(path)
+    return -saved / 1000.0 if saved else 0.0

@@ -1,0 +1,67 @@
+"""A killed recorder leaves a crash-safe file; the next start notices it and `recover` finishes it."""
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+from app.preflight import plan
+from app.recovery import in_use, unfinished
+from app.session import Session
+from app.settings import CaptureSettings
+from tests.support.media import decoded_frames, probe, wait_for_frames
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_kill_then_recover(env, anim_window, tmp_path):
+    anim_window("Recover Me", 320, 240, 100, 80)
+    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "record", "--region", "window:Recover Me",
+                             "--out", str(tmp_path)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while not list(tmp_path.glob("*.recording.mkv")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    [live] = list(tmp_path.glob("*.recording.mkv"))
+    on_disk = wait_for_frames(live, 30)
+    assert in_use(live) and unfinished(tmp_path) == []  # a live recording is never touched
+    children = psutil.Process(proc.pid).children(recursive=True)
+    proc.kill()
+    proc.wait()
+    psutil.wait_procs(children, timeout=10)
+    assert unfinished(tmp_path) == [live]
+
+    # the next start says so, in one line, and still records
+    again = subprocess.run([sys.executable, str(ROOT / "main.py"), "record", "--region", "window:Recover Me",
+                            "--duration", "1", "--out", str(tmp_path)], env=env, capture_output=True, text=True)
+    assert again.returncode == 0 and "1 unfinished recording(s)" in again.stderr and "recover" in again.stderr
+
+    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "recover", "--out", str(tmp_path)], env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not live.exists() and unfinished(tmp_path) == []
+    recovered = tmp_path / live.name.replace(".recording.mkv", ".mp4")
+    assert decoded_frames(recovered) >= on_disk and probe(recovered)["format"]["format_name"].startswith("mov")
+
+
+def test_recover_with_nothing_to_do_and_an_empty_leftover(env, tmp_path):
+    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "recover", "--out", str(tmp_path)], env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and "No unfinished recordings" in done.stdout
+    (tmp_path / "x.recording.mkv").write_bytes(b"")
+    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "recover", "--out", str(tmp_path)], env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 1 and "holds nothing playable" in done.stdout
+    assert (tmp_path / "x.recording.mkv").exists()  # nothing is deleted that we could not finish
+
+
+def test_a_finished_session_releases_its_file(machine, anim_window, tmp_path):
+    anim_window("Release", 320, 240, 100, 80)
+    session = Session(plan(CaptureSettings(region="window:Release", output_dir=str(tmp_path), finalise=False,
+                                           duration=1), machine), env=machine.env)
+    session.start()
+    assert in_use(session.paths.recording)
+    session.wait(15)
+    result = session.stop()
+    assert result.path.suffix == ".mkv" and not in_use(result.path)
