@@ -1,7 +1,8 @@
 """The settings form: every choice of a recording, turned into a `CaptureSettings` and back.
 
 Fields the form does not show (ffmpeg path, free-space minimum, ...) are kept from the loaded settings,
-so saving never loses them. Each field has its own problem label for the inline preflight.
+so saving never loses them. Each field has its own problem label for the inline preflight. The backends
+are the engine's registry, each greyed out with its reason when it cannot be used here.
 """
 
 from __future__ import annotations
@@ -11,38 +12,35 @@ from dataclasses import replace
 
 from PySide6.QtCore import Signal, QTimer
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-    QPushButton, QSpinBox, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QLineEdit, QPushButton, QSpinBox,
+    QVBoxLayout, QWidget,
 )
 
 from app.audio.pulse import AudioSource
+from app.capture.registry import BACKENDS
 from app.errors import Problem
 from app.machine import Machine
-from app.settings import MAX_FPS, CaptureSettings
+from app.settings import MAX_FPS, MODES, CaptureSettings
 from app.ui.background import Background
 from app.ui.region_panel import RegionPanel
-from app.ui.widgets import ProblemLabel, add_item, select_data
+from app.ui.scene_panel import ScenePanel
+from app.ui.widgets import ProblemLabel, add_item, browse_button, field_row, select_data
 
 DEFAULT_AUDIO = "default"
+BACKEND_TIPS = {"ffmpeg": "Records with ffmpeg (x11grab + PulseAudio)"}
 PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
+DEFAULT_FPS = {"video": 30, "video-frames": 30, "av": 60, "audio": 60}  # TDW's advice: 60 when audio is recorded
 
 
-def _with_problem(field: QWidget, problem: ProblemLabel | None, *extra: QWidget, stretch: bool = True) -> QWidget:
-    """A field (plus buttons) with its problem label right under it; a hidden label takes no space."""
-    box = QWidget()
-    column = QVBoxLayout(box)
-    column.setContentsMargins(0, 0, 0, 0)
-    column.setSpacing(3)
-    row = QHBoxLayout()
-    row.addWidget(field, 1 if stretch else 0)
-    for widget in extra:
-        row.addWidget(widget)
-    if not stretch:
-        row.addStretch(1)
-    column.addLayout(row)
-    if problem is not None:
-        column.addWidget(problem)
-    return box
+def backend_reasons() -> dict[str, str | None]:
+    """Why each registered backend cannot be used here (None: it can); may be slow, so run off the GUI thread."""
+    reasons: dict[str, str | None] = {}
+    for name, backend in list(BACKENDS.items()):
+        try:
+            reasons[name] = backend.unavailable()
+        except Exception as exc:  # noqa: BLE001 - a broken check greys the backend out with its error
+            reasons[name] = f"{backend.label} could not be checked: {exc}"
+    return reasons
 
 
 class CaptureForm(QWidget):
@@ -53,19 +51,23 @@ class CaptureForm(QWidget):
         self._background, self._machine = background, machine
         self._base = CaptureSettings()
         self._sources: list[AudioSource] = []
+        self._backend_reasons: dict[str, str | None] = {}
         self.problems: dict[str, ProblemLabel] = {
-            name: ProblemLabel() for name in ("mode", "ffmpeg", "audio", "output_dir", "container", "fps", "duration", "quality")
+            name: ProblemLabel()
+            for name in ("mode", "backend", "ffmpeg", "audio", "output_dir", "container", "fps", "duration", "quality")
         }
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._capture_group())
+        self.scene = ScenePanel()
+        layout.addWidget(self.scene)
         self.region = RegionPanel(background, machine)
         layout.addWidget(self.region)
         layout.addWidget(self._output_group())
         layout.addWidget(self._timing_group())
         layout.addStretch(1)
         for signal in (self.mode.currentIndexChanged, self.backend.currentIndexChanged, self.audio.currentIndexChanged,
-                       self.region.changed, self.folder.textChanged, self.name.textChanged, self.container.currentIndexChanged,
+                       self.scene.changed, self.region.changed, self.folder.textChanged, self.name.textChanged, self.container.currentIndexChanged,
                        self.fps.valueChanged, self.duration.valueChanged, self.countdown.currentIndexChanged,
                        self.crf.valueChanged, self.preset.currentIndexChanged, self.draw_mouse.toggled, self.finalise.toggled):
             signal.connect(self._edited)
@@ -92,27 +94,26 @@ class CaptureForm(QWidget):
         add_item(self.mode, "Video from screen", "video")
         add_item(self.mode, "Audio + video", "av")
         add_item(self.mode, "Audio only", "audio")
-        add_item(self.mode, "Video from TDW frames", "frames", enabled=False, tooltip="arrives with TDW scene support")
-        self.backend = QComboBox()
-        add_item(self.backend, "ffmpeg", "ffmpeg", tooltip="Records with ffmpeg (x11grab + PulseAudio)")
-        add_item(self.backend, "OBS (websocket)", "obs-websocket", enabled=False, tooltip="not available yet")
-        add_item(self.backend, "OBS (launch)", "obs-launch", enabled=False, tooltip="not available yet")
+        add_item(self.mode, "Video from TDW frames", "video-frames",
+                 tooltip="TDW's own rendered images, every frame once, straight into the video (needs a scene)")
+        self.backend = QComboBox(minimumContentsLength=20)
+        self.backend.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self._fill_backends({}, "ffmpeg")
         self.audio = QComboBox(minimumContentsLength=20)
         self.audio.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         self.audio_refresh = QPushButton("Refresh", toolTip="List the sound server's sources again")
         self.audio_refresh.clicked.connect(self.refresh_sources)
         self._fill_sources([], DEFAULT_AUDIO)
-        form.addRow("Mode", _with_problem(self.mode, self.problems["mode"]))
-        form.addRow("Backend", _with_problem(self.backend, self.problems["ffmpeg"]))
-        form.addRow("Audio source", _with_problem(self.audio, self.problems["audio"], self.audio_refresh))
+        form.addRow("Mode", field_row(self.mode, problems=(self.problems["mode"],)))
+        form.addRow("Backend", field_row(self.backend, problems=(self.problems["backend"], self.problems["ffmpeg"])))
+        form.addRow("Audio source", field_row(self.audio, self.audio_refresh, problems=(self.problems["audio"],)))
         return group
 
     def _output_group(self) -> QGroupBox:
         group = QGroupBox("Output")
         form = QFormLayout(group)
         self.folder = QLineEdit()
-        browse = QPushButton("Browse…", toolTip="Choose the folder recordings are saved in")
-        browse.clicked.connect(self._browse)
+        browse = browse_button(self.folder, "Folder for recordings", folder=True, tooltip="Choose the folder recordings are saved in")
         self.name = QLineEdit(toolTip="File name; strftime codes such as %Y%m%d-%H%M%S give the date and time")
         self.name_preview = QLabel(objectName="hint")
         name_box = QWidget()
@@ -125,9 +126,9 @@ class CaptureForm(QWidget):
         add_item(self.container, "MKV (crash-safe)", "mkv")
         add_item(self.container, "MP4 (fragmented)", "mp4")
         self.finalise = QCheckBox("Turn it into a standard MP4 when it stops")
-        form.addRow("Folder", _with_problem(self.folder, self.problems["output_dir"], browse))
+        form.addRow("Folder", field_row(self.folder, browse, problems=(self.problems["output_dir"],)))
         form.addRow("Name", name_box)
-        form.addRow("Recording as", _with_problem(self.container, self.problems["container"]))
+        form.addRow("Recording as", field_row(self.container, problems=(self.problems["container"],)))
         form.addRow("", self.finalise)
         return group
 
@@ -144,10 +145,10 @@ class CaptureForm(QWidget):
         for preset in PRESETS:
             add_item(self.preset, preset, preset)
         self.draw_mouse = QCheckBox("Record the mouse pointer")
-        form.addRow("Framerate", _with_problem(self.fps, self.problems["fps"], stretch=False))
-        form.addRow("Duration", _with_problem(self.duration, self.problems["duration"], stretch=False))
-        form.addRow("Countdown", _with_problem(self.countdown, None, stretch=False))
-        form.addRow("Quality", _with_problem(self.crf, self.problems["quality"], self.preset, stretch=False))
+        form.addRow("Framerate", field_row(self.fps, problems=(self.problems["fps"],), stretch=False))
+        form.addRow("Duration", field_row(self.duration, problems=(self.problems["duration"],), stretch=False))
+        form.addRow("Countdown", field_row(self.countdown, stretch=False))
+        form.addRow("Quality", field_row(self.crf, self.preset, problems=(self.problems["quality"],), stretch=False))
         form.addRow("", self.draw_mouse)
         return group
 
@@ -158,7 +159,8 @@ class CaptureForm(QWidget):
     def settings(self) -> CaptureSettings:
         mode = self.mode_value()
         return replace(
-            self._base, mode=mode, region=self.region.region_text(), fps=float(self.fps.value()),
+            self._base, mode=mode, backend=self.backend.currentData() or "ffmpeg", region=self.region.region_text(),
+            fps=float(self.fps.value()), **self.scene.values(),
             audio=(self.audio.currentData() or DEFAULT_AUDIO) if mode in ("av", "audio") else "none",
             output_dir=self.folder.text().strip(), name_pattern=self.name.text().strip(),
             duration=self.duration.value() or None, finalise=self.finalise.isChecked(), draw_mouse=self.draw_mouse.isChecked(),
@@ -169,10 +171,12 @@ class CaptureForm(QWidget):
     def load(self, settings: CaptureSettings, countdown: int = 0) -> None:
         self._base = settings
         self.blockSignals(True)
-        select_data(self.mode, settings.mode if settings.mode in ("video", "av", "audio") else "video")
+        select_data(self.mode, settings.mode if settings.mode in MODES else "video")
         self._last_mode = self.mode_value()
+        self._fill_backends(self._backend_reasons, settings.backend)
         self._fill_sources(self._sources, settings.audio if settings.audio not in ("", "none") else DEFAULT_AUDIO)
-        self.region.load(settings.region)
+        self.scene.load(settings.scene, list(settings.scene_args), settings.build, settings.screen_size, settings.keep_frames)
+        self.region.load(settings.region, scene=bool(settings.scene))
         self.folder.setText(settings.output_dir)
         self.name.setText(settings.name_pattern)
         select_data(self.container, settings.encoding.container)
@@ -193,10 +197,33 @@ class CaptureForm(QWidget):
             by_field.setdefault(problem.field, []).append(problem)
         for name, label in self.problems.items():
             label.show_messages([p.message for p in by_field.pop(name, [])])
+        self.scene.show_problems(by_field)
         self.region.show_problems(by_field.pop("region", []))
         return [p for rest in by_field.values() for p in rest]
 
+    def local_problems(self) -> list[Problem]:
+        """Problems only the window can see (checked with the engine's, see LiveCheck)."""
+        return self.scene.local_problems()
+
     # -- reactions ----------------------------------------------------------------------------------
+    def refresh_backends(self) -> None:
+        self._background.call(backend_reasons, self._backends_checked)
+
+    def _backends_checked(self, reasons: dict[str, str | None]) -> None:
+        self._fill_backends(reasons, self.backend.currentData())
+
+    def _fill_backends(self, reasons: dict[str, str | None], wanted: str) -> None:
+        self._backend_reasons = reasons
+        self.backend.blockSignals(True)
+        self.backend.clear()
+        for name, backend in list(BACKENDS.items()):
+            reason = reasons.get(name)
+            add_item(self.backend, backend.label, name, enabled=reason is None, tooltip=reason or BACKEND_TIPS.get(name, ""))
+        if not select_data(self.backend, wanted):
+            add_item(self.backend, f"{wanted}  (not installed)", wanted, enabled=False, tooltip=f"No backend named {wanted!r} is registered.")
+            select_data(self.backend, wanted)
+        self.backend.blockSignals(False)
+
     def refresh_sources(self) -> None:
         self.audio_refresh.setEnabled(False)
         self._background.call(self._machine.pulse.sources, self._sources_listed, self._sources_failed)
@@ -225,19 +252,15 @@ class CaptureForm(QWidget):
         """30 fps for video, 60 when audio is recorded (TDW's advice), unless the user chose another."""
         mode, before = self.mode_value(), self._last_mode
         self._last_mode = mode
-        defaults = {"video": 30, "av": 60, "audio": 60}
-        if self.fps.value() == defaults.get(before):
-            self.fps.setValue(defaults[mode])
-
-    def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder for recordings", self.folder.text())
-        if folder:
-            self.folder.setText(folder)
+        if self.fps.value() == DEFAULT_FPS.get(before):
+            self.fps.setValue(DEFAULT_FPS[mode])
 
     def _edited(self) -> None:
         mode = self.mode_value()
         self.audio.setEnabled(mode in ("av", "audio"))
         self.region.setEnabled(mode in ("video", "av"))
+        self.region.set_scene(bool(self.scene.scene()))
+        self.scene.set_mode(mode)
         self._preview_name()
         if not self.signalsBlocked():
             self.changed.emit()

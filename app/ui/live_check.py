@@ -1,6 +1,7 @@
 """Inline preflight: re-validate the settings ~300 ms after the last change, off the GUI thread.
 
 Only the newest answer counts: a slow check for settings the user has already changed is dropped.
+Problems only the window can see (`local`, e.g. no script picked yet) come first in the same list.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ class LiveCheck(QObject):
 
     def __init__(
         self, background: Background, machine: Machine, settings: Callable[[], CaptureSettings],
-        delay_ms: int = 300, parent: QObject | None = None,
+        delay_ms: int = 300, parent: QObject | None = None, local: Callable[[], list[Problem]] = lambda: [],
     ) -> None:
         super().__init__(parent)
         self._background = background
         self._machine = machine
         self._settings = settings
+        self._local = local
         self._generation = 0
         self._timer = QTimer(self, singleShot=True, interval=delay_ms)
         self._timer.timeout.connect(self.run_now)
@@ -39,11 +41,11 @@ class LiveCheck(QObject):
     def run_now(self) -> None:
         self._timer.stop()
         self._generation += 1
-        generation, settings, machine = self._generation, self._settings(), self._machine
+        generation, settings, machine, local = self._generation, self._settings(), self._machine, self._local()
         self._background.call(
             lambda: validate(settings, machine),
-            lambda problems: self._answer(generation, problems),
-            lambda exc: self._answer(generation, [Problem("general", one_line(exc))]),
+            lambda problems: self._answer(generation, local + problems),
+            lambda exc: self._answer(generation, [*local, Problem("general", one_line(exc))]),
         )
 
     def _answer(self, generation: int, problems: list[Problem]) -> None:

@@ -2,7 +2,8 @@
 
 It only builds `CaptureSettings` and hands them to the engine: validation runs in the background
 (`LiveCheck`), recordings run on one long-lived worker thread, and engine callbacks come back through
-`SessionBridge` signals, so the GUI thread never waits on ffmpeg.
+`SessionBridge` signals, so the GUI thread never waits on ffmpeg (or on a TDW scene, whose output shows
+in its own box while a scene is chosen).
 """
 
 from __future__ import annotations
@@ -10,14 +11,15 @@ from __future__ import annotations
 import logging
 import sys
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QGroupBox, QHBoxLayout, QLabel, QMainWindow, QPushButton, QScrollArea, QVBoxLayout, QWidget,
 )
 
 from app.errors import Problem
 from app.machine import Machine
+from app.resources import APP_ID, icon_pngs
 from app.session import RecordingResult
 from app.ui.background import Background
 from app.ui.capture_form import CaptureForm
@@ -25,6 +27,7 @@ from app.ui.interrupt import close_on_signals
 from app.ui.live_check import LiveCheck
 from app.ui.machine_banner import MachineBanner
 from app.ui.recordings import RecordingsPanel
+from app.ui.scene_log import SceneLog
 from app.ui.session_bridge import SessionBridge
 from app.ui.settings_store import SettingsStore, WindowChoices
 from app.ui.status_panel import StatusPanel, size_text
@@ -34,6 +37,14 @@ from app.ui.widgets import MessageBar, app_icon
 from app.ui.worker import RecordingWorker
 
 log = logging.getLogger(__name__)
+
+
+def window_icon() -> QIcon:
+    """The app icon from resources/ (every PNG size), or the drawn one if the files are missing."""
+    icon = QIcon()
+    for size, path in icon_pngs().items():
+        icon.addFile(str(path), QSize(size, size))
+    return app_icon() if icon.isNull() else icon
 
 
 def result_message(result: RecordingResult) -> tuple[str, str]:
@@ -50,18 +61,19 @@ class MainWindow(QMainWindow):
     def __init__(self, machine: Machine | None = None, store: SettingsStore | None = None, **recordings_options) -> None:
         super().__init__()
         self.setWindowTitle("TDW Recorder")
-        self.setWindowIcon(app_icon())
+        self.setWindowIcon(window_icon())
         self.machine = machine or Machine()
         self.store = store or SettingsStore()
         self.background = Background(self)
         self.bridge = SessionBridge(self)
         self.worker = RecordingWorker(self.bridge, self.machine)
         self.form = CaptureForm(self.background, self.machine)
-        self.live = LiveCheck(self.background, self.machine, self.form.settings, parent=self)
+        self.live = LiveCheck(self.background, self.machine, self.form.settings, parent=self, local=self.form.local_problems)
         self.banner = MachineBanner(self.background, self.machine)
         self.message = MessageBar()
         self.status_panel = StatusPanel()
         self.recordings = RecordingsPanel(self.background, **recordings_options)
+        self.scene_log = SceneLog()
         self._countdown_left = 0
         self._countdown = QTimer(self, interval=1000)
         self._countdown.timeout.connect(self._tick)
@@ -98,10 +110,13 @@ class MainWindow(QMainWindow):
         buttons.addWidget(self.stop_button)
         files = QGroupBox("Recordings")
         QVBoxLayout(files).addWidget(self.recordings)
+        self.scene_box = QGroupBox("Scene output")
+        QVBoxLayout(self.scene_box).addWidget(self.scene_log)
         right = QVBoxLayout()
         right.addWidget(self.status_panel)
         right.addLayout(buttons)
-        right.addWidget(files, 1)
+        right.addWidget(self.scene_box, 2)
+        right.addWidget(files, 3)
         columns = QHBoxLayout()
         columns.addWidget(scroll, 5)
         columns.addLayout(right, 4)
@@ -117,6 +132,8 @@ class MainWindow(QMainWindow):
         self.form.changed.connect(self._settings_changed)
         self.live.checked.connect(self._show_problems)
         self.bridge.status.connect(self.status_panel.show_status)
+        self.bridge.scene.connect(self.status_panel.show_scene)
+        self.bridge.scene.connect(self.scene_log.show_snapshot)
         self.bridge.started.connect(lambda path: self.statusBar().showMessage(f"Recording to {path}"))
         self.bridge.finished.connect(self._finished)
         self.bridge.failed.connect(self._failed)
@@ -136,6 +153,7 @@ class MainWindow(QMainWindow):
         s = self.form.settings()
         self.banner.run(s.output_dir, s.ffmpeg_path)
         self.form.refresh_sources()
+        self.form.refresh_backends()
         self.form.region.refresh()
         self.live.schedule()
 
@@ -143,8 +161,9 @@ class MainWindow(QMainWindow):
     def _settings_changed(self) -> None:
         settings = self.form.settings()
         self.store.save(settings)
-        self.store.save_choices(WindowChoices(self.form.countdown.currentData(), self.form.backend.currentData()))
+        self.store.save_choices(WindowChoices(self.form.countdown.currentData()))
         self.recordings.set_folder(settings.output_dir, settings.ffmpeg_path)
+        self.scene_box.setVisible(bool(settings.scene))
         self.live.schedule()
         self._update_actions()
 
@@ -200,6 +219,8 @@ class MainWindow(QMainWindow):
         settings = self.form.settings()
         self.status_panel.reset()
         self.status_panel.show_state("starting")
+        self.scene_log.reset()
+        self.scene_box.setVisible(bool(settings.scene))
         if not self.worker.record(settings):
             self.message.show_message("A recording is already running.", "error")
         self._update_actions()
@@ -267,7 +288,8 @@ def run(argv: list[str]) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "tdw-recorder-gui", *argv])
     app.setOrganizationName("TDW Recorder")
     app.setApplicationName("TDW Recorder")
-    app.setWindowIcon(app_icon())
+    app.setDesktopFileName(APP_ID)  # Wayland: the compositor takes the icon from that .desktop file
+    app.setWindowIcon(window_icon())
     app.setStyle("Fusion")
     app.setStyleSheet(STYLE)
     window = MainWindow()

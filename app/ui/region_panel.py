@@ -1,5 +1,6 @@
-"""Which part of the screen to record: the whole screen, a window from a live list, or a rectangle
-typed as X,Y,WxH or drawn on a screenshot, with a thumbnail of what will be recorded."""
+"""Which part of the screen to record: the whole screen, a window from a live list, a rectangle typed as
+X,Y,WxH or drawn on a screenshot, or the TDW build's window (when a scene runs), with a thumbnail of what
+will be recorded. With a scene, the build's window is the default until the user picks another region."""
 
 from __future__ import annotations
 
@@ -35,12 +36,16 @@ class RegionPanel(QGroupBox):
         self._background, self._machine = background, machine
         self._windows: dict[str, WindowInfo] = {}
         self._wanted_window = ""
+        self.picked = False  # the user chose a region other than the TDW window by hand
+        self._scene = False  # a scene is chosen, so the TDW window is a choice
         self.picker: RegionPicker | None = None
         self.screen_radio = QRadioButton("Whole screen")
         self.window_radio = QRadioButton("Window")
         self.rect_radio = QRadioButton("Rectangle")
+        self.tdw_radio = QRadioButton("The TDW window (found when the scene starts)", enabled=False,
+                                      toolTip="The window of the build the scene launches; choose a scene first")
         self._kinds = QButtonGroup(self)
-        for radio in (self.screen_radio, self.window_radio, self.rect_radio):
+        for radio in (self.screen_radio, self.window_radio, self.rect_radio, self.tdw_radio):
             self._kinds.addButton(radio)
         self.window_combo = QComboBox(minimumContentsLength=18, toolTip="Open windows: title, size and position")
         self.window_combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
@@ -62,14 +67,18 @@ class RegionPanel(QGroupBox):
         grid.addWidget(self.rect_radio, 2, 0)
         grid.addWidget(self.rect_edit, 2, 1)
         grid.addWidget(self.draw_button, 2, 2)
-        grid.addWidget(self.thumbnail, 0, 3, 3, 1, Qt.AlignRight | Qt.AlignTop)
-        grid.addWidget(self.problem, 3, 0, 1, 3)
-        grid.addWidget(self.round_button, 3, 3, Qt.AlignRight | Qt.AlignTop)
+        grid.addWidget(self.tdw_radio, 3, 0, 1, 3)
+        grid.addWidget(self.thumbnail, 0, 3, 4, 1, Qt.AlignRight | Qt.AlignTop)
+        grid.addWidget(self.problem, 4, 0, 1, 3)
+        grid.addWidget(self.round_button, 4, 3, Qt.AlignRight | Qt.AlignTop)
         grid.setColumnStretch(1, 1)
 
         self._thumb_timer = QTimer(self, singleShot=True, interval=300)
         self._thumb_timer.timeout.connect(self.update_thumbnail)
         self._kinds.buttonToggled.connect(self._kind_toggled)
+        self._kinds.buttonClicked.connect(lambda button: self._picked_by_hand(button is not self.tdw_radio))
+        self.window_combo.activated.connect(lambda _index: self._picked_by_hand())
+        self.rect_edit.textEdited.connect(lambda _text: self._picked_by_hand())
         self.window_combo.currentIndexChanged.connect(self._edited)
         self.rect_edit.textChanged.connect(self._edited)
         self.refresh_button.clicked.connect(self.refresh)
@@ -83,14 +92,22 @@ class RegionPanel(QGroupBox):
             return self.window_combo.currentData() or "window:"
         if self.rect_radio.isChecked():
             return self.rect_edit.text().strip()
+        if self.tdw_radio.isChecked():
+            return "tdw"
         return "screen"
 
-    def load(self, text: str) -> None:
+    def load(self, text: str, scene: bool = False) -> None:
+        """Show a saved region; one saved beside a scene but other than its window was picked by hand."""
         try:
             spec = parse_region(text)
         except RecorderError:
             spec = None
-        if spec is not None and spec.kind == "window":
+        self._scene = scene
+        self.tdw_radio.setEnabled(scene)
+        self.picked = scene and (spec is None or spec.kind != "tdw")
+        if spec is not None and spec.kind == "tdw":
+            (self.tdw_radio if scene else self.screen_radio).setChecked(True)
+        elif spec is not None and spec.kind == "window":
             self._wanted_window = f"window:{spec.query}"
             self._fill_windows(list(self._windows.values()))
             self.window_radio.setChecked(True)
@@ -103,6 +120,20 @@ class RegionPanel(QGroupBox):
     def show_problems(self, problems: list[Problem]) -> None:
         self.problem.show_messages([p.message for p in problems])
         self.round_button.setVisible(any(p.fixable for p in problems) and self.rect_radio.isChecked())
+
+    def set_scene(self, scene: bool) -> None:
+        """The TDW window is a choice only with a scene, and the default one unless the user picked another."""
+        if scene == self._scene:
+            return
+        self._scene = scene
+        self.tdw_radio.setEnabled(scene)
+        if scene and not self.picked:
+            self.tdw_radio.setChecked(True)
+        elif not scene and self.tdw_radio.isChecked():
+            self.screen_radio.setChecked(True)
+
+    def _picked_by_hand(self, picked: bool = True) -> None:
+        self.picked = picked
 
     # -- windows ------------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -137,6 +168,7 @@ class RegionPanel(QGroupBox):
         for index in range(self.window_combo.count()):
             info = self._windows.get(self.window_combo.itemData(index))
             if info is not None and info.title == title:
+                self.picked = True
                 self.window_radio.setChecked(True)
                 self.window_combo.setCurrentIndex(index)
                 return True
@@ -164,6 +196,7 @@ class RegionPanel(QGroupBox):
         crop = self.picker.crop()
         self.rect_edit.setText(str(region))
         self.rect_radio.setChecked(True)
+        self.picked = True
         self._thumb_timer.stop()
         self._set_thumbnail(crop)
         self._picker_closed()
@@ -205,7 +238,9 @@ class RegionPanel(QGroupBox):
         if screen is None:
             return
         region, scale = self._current_rect(), screen.devicePixelRatio() or 1.0
-        if self.screen_radio.isChecked():
+        if self.tdw_radio.isChecked():
+            self._set_thumbnail(QPixmap(), "Found when the\nscene starts")
+        elif self.screen_radio.isChecked():
             self._set_thumbnail(screen.grabWindow(0))
         elif region is not None and region.width > 0 and region.height > 0:
             rect = QRect(int(region.x / scale), int(region.y / scale), int(region.width / scale), int(region.height / scale))
@@ -213,9 +248,9 @@ class RegionPanel(QGroupBox):
         else:
             self._set_thumbnail(QPixmap())
 
-    def _set_thumbnail(self, pixmap: QPixmap) -> None:
+    def _set_thumbnail(self, pixmap: QPixmap, text: str = "No preview") -> None:
         if pixmap.isNull():
             self.thumbnail.setPixmap(QPixmap())
-            self.thumbnail.setText("No preview")
+            self.thumbnail.setText(text)
             return
         self.thumbnail.setPixmap(pixmap.scaled(THUMB[0] - 4, THUMB[1] - 4, Qt.KeepAspectRatio, Qt.SmoothTransformation))

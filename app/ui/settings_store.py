@@ -24,7 +24,6 @@ class WindowChoices:
     """Choices the engine does not know about."""
 
     countdown: int = 0
-    backend: str = "ffmpeg"
 
 
 class SettingsStore:
@@ -54,11 +53,10 @@ class SettingsStore:
             countdown = int(self.qsettings.value("ui/countdown", 0))
         except (TypeError, ValueError):
             countdown = 0
-        return WindowChoices(countdown, str(self.qsettings.value("ui/backend", "ffmpeg")))
+        return WindowChoices(countdown)
 
     def save_choices(self, choices: WindowChoices) -> None:
         self.qsettings.setValue("ui/countdown", choices.countdown)
-        self.qsettings.setValue("ui/backend", choices.backend)
 
     def geometry(self) -> QByteArray | None:
         value = self.qsettings.value("ui/geometry")

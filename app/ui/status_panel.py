@@ -1,14 +1,19 @@
 """What a running recording is doing: a state light, elapsed time and ffmpeg's own figures.
 
-Everything shown comes from the engine's `RecordingStatus`; this panel only formats it.
+Everything shown comes from the engine's `RecordingStatus` (and, with a scene, the worker's
+`SceneSnapshot`); this panel only formats it. The clock keeps ticking between statuses (ffmpeg is silent
+while a scene's build starts or its first frames are encoded), counting on from the engine's last figure.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import time
+
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.session import RecordingStatus
+from app.ui.session_bridge import SceneSnapshot
 
 STATES = {  # state -> (light colour, words)
     "idle": ("#9e9e9e", "Ready"),
@@ -57,12 +62,18 @@ class StatusPanel(QFrame):
             grid.addWidget(caption, 0, column)
             grid.addWidget(value, 1, column)
             self.figures[key] = value
+        self.scene = QLabel(objectName="hint")
+        self.scene.hide()
         self.path = QLabel(objectName="hint", wordWrap=True)
         self.path.setTextInteractionFlags(Qt.TextSelectableByMouse)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(grid)
+        layout.addWidget(self.scene)
         layout.addWidget(self.path)
+        self._elapsed_at = (0.0, 0.0)  # (engine's elapsed seconds, when it arrived)
+        self._tick = QTimer(self, interval=250)
+        self._tick.timeout.connect(self._show_elapsed)
         self.show_state("idle")
 
     def show_state(self, state: str, words: str | None = None) -> None:
@@ -71,13 +82,18 @@ class StatusPanel(QFrame):
         self.light.setStyleSheet(f"color: {colour};")
         self.state.setText(words or default)
         self.current = state
+        if state != "recording":
+            self._tick.stop()
 
     def show_countdown(self, seconds: int) -> None:
         self.show_state("countdown", f"Starting in {seconds}…")
 
     def show_status(self, status: RecordingStatus) -> None:
         self.show_state(status.state)
+        self._elapsed_at = (status.elapsed_s, time.monotonic())
         self.elapsed.setText(clock(status.elapsed_s))
+        if status.state == "recording" and not self._tick.isActive():
+            self._tick.start()
         self.figures["frames"].setText(str(status.frames))
         self.figures["fps"].setText(f"{status.fps:.1f}")
         self.figures["dropped"].setText(str(status.dropped))
@@ -87,8 +103,18 @@ class StatusPanel(QFrame):
         if status.path:
             self.path.setText(status.path)
 
+    def _show_elapsed(self) -> None:
+        seconds, since = self._elapsed_at
+        self.elapsed.setText(clock(seconds + time.monotonic() - since))
+
+    def show_scene(self, snapshot: SceneSnapshot) -> None:
+        self.scene.setText(f"TDW scene: {snapshot.frames} frame{'s' if snapshot.frames != 1 else ''} rendered")
+        self.scene.show()
+
     def reset(self) -> None:
         self.show_state("idle")
+        self.scene.hide()
+        self.scene.setText("")
         self.elapsed.setText("00:00:00")
         for label in self.figures.values():
             label.setText("–")

@@ -1,12 +1,16 @@
-"""Small shared widgets: the inline problem label, the message bar, combo helpers and the app icon."""
+"""Small shared widgets: the inline problem label, a field row with its problem, Browse buttons, the
+message bar, combo helpers and the app icon."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QToolButton, QVBoxLayout, QWidget,
+)
 
 
 class ProblemLabel(QLabel):
@@ -22,6 +26,41 @@ class ProblemLabel(QLabel):
     def show_messages(self, messages: list[str]) -> None:
         self.setText("\n".join(messages))
         self.setVisible(bool(messages))
+
+
+def field_row(field: QWidget, *extra: QWidget, problems: tuple[ProblemLabel, ...] = (), stretch: bool = True) -> QWidget:
+    """A field (plus buttons) with its problem labels right under it; a hidden label takes no space."""
+    box = QWidget()
+    column = QVBoxLayout(box)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.setSpacing(3)
+    row = QHBoxLayout()
+    row.addWidget(field, 1 if stretch else 0)
+    for widget in extra:
+        row.addWidget(widget)
+    if not stretch:
+        row.addStretch(1)
+    column.addLayout(row)
+    for problem in problems:
+        column.addWidget(problem)
+    return box
+
+
+def browse_button(edit: QLineEdit, title: str, folder: bool = False, filter: str = "", tooltip: str = "") -> QPushButton:
+    """A Browse… button that fills `edit` with a chosen folder or file, starting from what it holds."""
+    button = QPushButton("Browse…", toolTip=tooltip or title)
+
+    def choose() -> None:
+        start = os.path.expanduser(edit.text().strip() or edit.placeholderText().split(" (")[0])
+        if folder:
+            chosen = QFileDialog.getExistingDirectory(button.window(), title, start)
+        else:
+            chosen, _ = QFileDialog.getOpenFileName(button.window(), title, start, filter)
+        if chosen:
+            edit.setText(chosen)
+
+    button.clicked.connect(choose)
+    return button
 
 
 class MessageBar(QFrame):

@@ -2,6 +2,8 @@
 
 Children are started with PR_SET_PDEATHSIG, which fires when the *thread* that started them exits, so the
 thread calling `Session.start()` must outlive the recording: this thread lives as long as the window.
+While a scene runs, the thread also looks at it twice a second (and with every status) and sends the
+window a `SceneSnapshot`: the engine's own fields, read here, so the engine needs no hook for it.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ from typing import Callable
 from app.errors import RecorderError
 from app.machine import Machine
 from app.preflight import RecordingPlan, plan
-from app.session import RecordingResult, Session
+from app.session import RecordingResult, RecordingStatus, Session
 from app.settings import CaptureSettings
-from app.ui.session_bridge import SessionBridge
+from app.ui.session_bridge import SceneSnapshot, SessionBridge
 
 log = logging.getLogger(__name__)
+
+SCENE_POLL_S = 0.5
+SCENE_LOG_LINES = 200
 
 Planner = Callable[[CaptureSettings, Machine], RecordingPlan]
 
@@ -33,6 +38,16 @@ def one_line(exc: BaseException) -> str:
     return f"Unexpected error ({type(exc).__name__}: {exc}); see the log for details."
 
 
+def scene_snapshot(session: Session) -> SceneSnapshot | None:
+    """The scene's frame count and output tail (None without a scene); safe while its threads append."""
+    if session.scene is None and not session.scene_log:
+        return None
+    log_lines = session.scene_log
+    total = len(log_lines)
+    frames = session.scene.frames if session.scene is not None else 0
+    return SceneSnapshot(frames, tuple(log_lines[max(total - SCENE_LOG_LINES, 0):total]), total)
+
+
 class RecordingWorker:
     """Queue of recording jobs served by a single thread; `stop()` ends the running one gracefully."""
 
@@ -43,6 +58,7 @@ class RecordingWorker:
         self._jobs: queue.Queue[CaptureSettings | None] = queue.Queue()
         self._stop = threading.Event()
         self._session: Session | None = None  # the recording in progress, for stop()
+        self._last_scene: tuple[int, int] | None = None  # (frames, lines) last sent: unchanged scenes are not resent
         self._idle = threading.Event()
         self._idle.set()
         self._thread = threading.Thread(target=self._serve, name="tdw-recording-worker", daemon=True)
@@ -91,25 +107,41 @@ class RecordingWorker:
 
     def _record(self, settings: CaptureSettings) -> RecordingResult | str:
         session: Session | None = None
+        self._last_scene = None
+
+        def on_status(status: RecordingStatus) -> None:
+            self._bridge.on_status(status)
+            if session is not None:
+                self._send_scene(session)
+
         try:
-            session = Session(self._planner(settings, self._machine), on_status=self._bridge.on_status,
-                              env=self._machine.env)
+            session = Session(self._planner(settings, self._machine), on_status=on_status, env=self._machine.env)
             session.start()
         except Exception as exc:  # noqa: BLE001 - every failure becomes one line in the window
             if not isinstance(exc, (RecorderError, OSError)):
                 log.exception("recording could not start")
-            if session is not None and session.recorder is not None:
+            if session is not None and (session.recorder is not None or session.scene is not None):
                 self._safe_stop(session)
+                self._send_scene(session)
             return one_line(exc)
         assert session.paths is not None
         self._bridge.on_started(str(session.paths.recording))
         self._session = session  # published before _stop is checked, so a stop() now always wakes wait()
         try:
-            if not self._stop.is_set():
-                session.wait()  # until the capture ends by itself or stop() calls request_stop()
+            poll = SCENE_POLL_S if session.scene is not None else None
+            while not self._stop.is_set() and not session.wait(poll):  # until it ends or stop() wakes it
+                self._send_scene(session)
             return self._safe_stop(session)
         finally:
+            self._send_scene(session)  # the scene's last words (its error, if any) before the result
             self._session = None
+
+    def _send_scene(self, session: Session) -> None:
+        snapshot = scene_snapshot(session)
+        if snapshot is None or (snapshot.frames, snapshot.total_lines) == self._last_scene:
+            return
+        self._last_scene = (snapshot.frames, snapshot.total_lines)
+        self._bridge.on_scene(snapshot)
 
     @staticmethod
     def _safe_stop(session: Session) -> RecordingResult | str:

@@ -3,6 +3,7 @@
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
+from app.capture.registry import BACKENDS, Backend, register
 from app.machine import Machine
 from app.ui.main_window import MainWindow
 
@@ -11,18 +12,34 @@ def items(combo):
     return [(combo.itemText(i), combo.model().item(i).isEnabled(), combo.itemData(i, Qt.ToolTipRole)) for i in range(combo.count())]
 
 
-def test_modes_and_backends_show_what_is_not_available_yet(make_window):
+def test_modes_backends_and_shortcuts(make_window):
     window = make_window()
     assert window.windowTitle() == "TDW Recorder"
     modes = items(window.form.mode)
     assert [m[0] for m in modes] == ["Video from screen", "Audio + video", "Audio only", "Video from TDW frames"]
-    assert modes[3][1:] == (False, "arrives with TDW scene support")
-    assert all(enabled for _, enabled, _ in modes[:3])
+    assert all(enabled for _, enabled, _ in modes)
+    assert [window.form.mode.itemData(i) for i in range(4)] == ["video", "av", "audio", "video-frames"]
     backends = items(window.form.backend)
-    assert [b[0] for b in backends] == ["ffmpeg", "OBS (websocket)", "OBS (launch)"]
-    assert backends[0][1] and backends[1][1:] == (False, "not available yet") and backends[2][1:] == (False, "not available yet")
+    assert [window.form.backend.itemData(i) for i in range(len(backends))] == list(BACKENDS)
+    assert [b[0] for b in backends] == [b.label for b in BACKENDS.values()]
+    assert backends[0][:2] == ("ffmpeg", True)
     assert window.record_action.shortcut() == QKeySequence("Ctrl+R")
     assert window.stop_action.shortcuts() == [QKeySequence("Ctrl+S"), QKeySequence(Qt.Key_Escape)]
+
+
+def test_an_unavailable_backend_is_shown_disabled_with_its_reason(make_window, qtbot):
+    reason = "Fake capture is not installed: install it and press Check again."
+    register(Backend("fake-capture", "Fake capture", create=lambda _context: None, unavailable=lambda: reason))
+    try:
+        window = make_window()
+        combo = window.form.backend
+        qtbot.waitUntil(lambda: ("Fake capture", False, reason) in items(combo), timeout=10000)
+        assert combo.currentData() == "ffmpeg"
+        combo.setCurrentIndex(combo.findData("fake-capture"))  # e.g. remembered from when it was installed
+        qtbot.waitUntil(lambda: window.form.problems["backend"].text() == reason, timeout=10000)
+        assert not window.record_button.isEnabled()
+    finally:
+        BACKENDS.pop("fake-capture", None)
 
 
 def test_framerate_follows_the_mode_unless_the_user_chose_one(make_window):

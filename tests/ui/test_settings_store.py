@@ -17,7 +17,7 @@ def test_the_store_round_trips_the_engine_settings(tmp_path, qapp):
     first.sync()
     again = SettingsStore(QSettings(str(path), QSettings.IniFormat))
     assert again.load() == settings
-    assert again.load_choices() == WindowChoices(countdown=5, backend="ffmpeg")
+    assert again.load_choices() == WindowChoices(countdown=5)
 
 
 def test_unreadable_settings_fall_back_to_defaults(tmp_path, qapp):
@@ -63,3 +63,25 @@ def test_a_remembered_window_that_is_not_open_stays_selected(make_window, qtbot,
     assert panel.window_combo.currentText() == "Long Gone  (not open now)"
     assert window.form.settings().region == "window:Long Gone"
     qtbot.waitUntil(lambda: "Long Gone" in panel.problem.text(), timeout=10000)
+
+
+def test_the_scene_choices_come_back_too(make_window, qtbot, tmp_path):
+    window = make_window()
+    scene = window.form.scene
+    scene.kind.setCurrentIndex(scene.kind.findData("script"))
+    scene.script.setText(str(tmp_path / "my scene.py"))
+    scene.args.setText("--frames 90 --title 'a b'")
+    scene.build.setText("/opt/tdw/TDW.x86_64")
+    scene.screen_size.setCurrentText("1280x720")
+    scene.keep_frames.setText(str(tmp_path / "frames"))
+    assert window.form.region.tdw_radio.isChecked()  # the default region once a scene is chosen
+    window.close()
+    qtbot.waitUntil(lambda: not window.isVisible())
+
+    again = make_window(first_run=False).form
+    s = again.settings()
+    assert (s.scene, s.scene_args, s.build, s.screen_size, s.keep_frames, s.region) == (
+        str(tmp_path / "my scene.py"), ["--frames", "90", "--title", "a b"], "/opt/tdw/TDW.x86_64", "1280x720",
+        str(tmp_path / "frames"), "tdw")
+    assert again.scene.kind.currentData() == "script" and again.scene.script.isVisible()
+    assert again.region.tdw_radio.isChecked() and not again.region.picked
