@@ -44,6 +44,7 @@ class RecordingStatus:
     duplicated: int = 0
     size_bytes: int = 0
     bitrate_kbps: float = 0.0
+    audio_peak_db: float | None = None  # newest audio peak (dBFS) while audio is recorded
     path: str = ""
     error: str | None = None
 
@@ -119,7 +120,7 @@ class Session:
             self.scene.release()  # the capture is really running: the held scene may render its first frame
         self._publish(
             frames=p.frames, fps=p.fps, dropped=p.dropped, duplicated=p.duplicated, size_bytes=p.size_bytes,
-            bitrate_kbps=p.bitrate_kbps,
+            bitrate_kbps=p.bitrate_kbps, audio_peak_db=p.audio_peak_db,
         )
 
     def _end(self) -> None:

@@ -45,7 +45,11 @@ def test_window_recording_is_a_finalised_mp4_with_the_asked_figures(no_orphans, 
 def test_audio_and_video_has_a_real_audio_stream(machine, anim_window, tone, tmp_path):
     anim_window("AV Source", 320, 240, 100, 80)
     tone(20)
-    _, loud = record(machine, tmp_path / "loud", seconds=3, region="window:AV Source", mode="av", audio="default", fps=30)
+    statuses: list[RecordingStatus] = []
+    _, loud = record(machine, tmp_path / "loud", seconds=3, region="window:AV Source", mode="av", audio="default", fps=30,
+                     on_status=statuses.append)
+    levels = [st.audio_peak_db for st in statuses if st.audio_peak_db is not None]
+    assert levels and max(levels) > -30  # the live meter hears the tone while recording
     info = probe(loud.path)
     audio = stream(info, "audio")
     assert audio is not None and audio["codec_name"] == "aac"
@@ -58,7 +62,10 @@ def test_audio_and_video_has_a_real_audio_stream(machine, anim_window, tone, tmp
 def test_silence_is_measured_as_silence(machine, anim_window, tmp_path):
     """The loudness check above can fail: with nothing playing, the same recording is silent."""
     anim_window("Quiet Source", 320, 240, 100, 80)
-    _, quiet = record(machine, tmp_path, seconds=2, region="window:Quiet Source", mode="av", audio="default", fps=30)
+    statuses: list[RecordingStatus] = []
+    _, quiet = record(machine, tmp_path, seconds=2, region="window:Quiet Source", mode="av", audio="default", fps=30,
+                      on_status=statuses.append)
+    assert all(st.audio_peak_db is None or st.audio_peak_db < -80 for st in statuses)
     assert mean_volume_db(quiet.path) < -80
 
 

@@ -19,6 +19,7 @@ class CaptureProgress:
     duplicated: int = 0
     size_bytes: int = 0
     bitrate_kbps: float = 0.0
+    audio_peak_db: float | None = None  # the newest audio peak, for a level meter (None: no audio / not yet)
 
     @classmethod
     def from_stats(cls, stats: ProgressStats) -> "CaptureProgress":

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
+from app.audio.levels import LevelMeter
 from app.capture.base import CaptureProgress
 from app.ffmpeg.commands import ScreenInput, record_command
 from app.ffmpeg.process import FfmpegProcess, describe_failure
@@ -26,24 +28,33 @@ class FfmpegScreenRecorder:
         if region is not None and s.wants_screen:
             video = ScreenInput(s.platform, region, float(s.fps), plan.display or ":0", s.draw_mouse,
                                 window_id=window_id if s.region == "tdw" else None)
+        self.meter = LevelMeter() if plan.audio_source else None
         self.command = record_command(
             plan.ffmpeg.path, str(output), s.encoding, video=video, audio_source=plan.audio_source,
             platform=s.platform, duration=s.duration, audio_offset=audio_offset_for(s),
+            levels_path=str(self.meter.path) if self.meter else None,
         )
         self._env = env
         self._proc: FfmpegProcess | None = None
 
     def start(self, on_progress: Callable[[CaptureProgress], None], on_ended: Callable[[str | None], None]) -> None:
         def progress(stats: ProgressStats) -> None:
-            on_progress(CaptureProgress.from_stats(stats))
+            on_progress(self._with_level(CaptureProgress.from_stats(stats)))
 
         def ended(returncode: int) -> None:
             assert self._proc is not None
+            if self.meter is not None:
+                self.meter.close()
             planned = self._proc.stop_requested or (returncode == 0 and self.plan.settings.duration)
             on_ended(None if planned else self._cause(returncode))
 
+        if self.meter is not None:
+            self.meter.start()
         self._proc = FfmpegProcess(self.command, on_progress=progress, on_exit=ended, env=self._env)
         self._proc.start()
+
+    def _with_level(self, progress: CaptureProgress) -> CaptureProgress:
+        return replace(progress, audio_peak_db=self.meter.peak_db) if self.meter is not None else progress
 
     def _cause(self, returncode: int) -> str:
         """Name what went away when ffmpeg cannot tell: the X server under a screen capture."""
@@ -64,7 +75,7 @@ class FfmpegScreenRecorder:
         return self._proc is not None and self._proc.wait(timeout) is not None
 
     def progress(self) -> CaptureProgress:
-        return CaptureProgress.from_stats(self._proc.last_stats) if self._proc else CaptureProgress()
+        return self._with_level(CaptureProgress.from_stats(self._proc.last_stats)) if self._proc else CaptureProgress()
 
     def pids(self) -> list[int]:
         return [self._proc.pid] if self._proc and self._proc.pid else []

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import ffmpeg
 
+from app.audio.levels import meter_filters
+
 from app.screen.region import Region
 
 # Flags that make a live recording survive `kill -9`: the muxer flushes every packet and MKV closes a
@@ -118,6 +120,7 @@ def record_command(
     platform: str = "linux",
     duration: float | None = None,
     audio_offset: float = 0.0,
+    levels_path: str | None = None,
 ) -> list[str]:
     """A live recording of a screen region and/or an audio source into a crash-safe container.
 
@@ -141,7 +144,8 @@ def record_command(
         platform = video.platform
     if audio_source is not None:
         shift = {"itsoffset": f"{audio_offset:.3f}"} if audio_offset and video is not None else {}
-        streams.append(audio_input(platform, audio_source, **limit, **shift))
+        audio = audio_input(platform, audio_source, **limit, **shift)
+        streams.append(meter_filters(audio, levels_path) if levels_path else audio)  # live level for a meter
         codec = enc.audio_codec if video is not None else "flac"
         opts.update(acodec=codec, **({"b:a": enc.audio_bitrate} if codec != "flac" else {}))
         if synced:

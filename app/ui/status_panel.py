@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from app.session import RecordingStatus
 from app.ui.session_bridge import SceneSnapshot
@@ -40,6 +40,9 @@ def size_text(size_bytes: int) -> str:
     return f"{size_bytes / 1024:.0f} KB"
 
 
+METER_FLOOR_DB = -60  # the meter's left end; quieter reads as silence
+
+
 class StatusPanel(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,6 +65,10 @@ class StatusPanel(QFrame):
             grid.addWidget(caption, 0, column)
             grid.addWidget(value, 1, column)
             self.figures[key] = value
+        self.meter = QProgressBar(objectName="audioMeter", minimum=METER_FLOOR_DB, maximum=0, textVisible=True)
+        self.meter.setFormat("audio %v dB")
+        self.meter.setToolTip("Peak level of the recorded sound, over the last tenth of a second")
+        self.meter.hide()
         self.scene = QLabel(objectName="hint")
         self.scene.hide()
         self.path = QLabel(objectName="hint", wordWrap=True)
@@ -69,6 +76,7 @@ class StatusPanel(QFrame):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(grid)
+        layout.addWidget(self.meter)
         layout.addWidget(self.scene)
         layout.addWidget(self.path)
         self._elapsed_at = (0.0, 0.0)  # (engine's elapsed seconds, when it arrived)
@@ -100,6 +108,9 @@ class StatusPanel(QFrame):
         self.figures["dropped"].setStyleSheet("color: #e53935;" if status.dropped else "")
         self.figures["size"].setText(size_text(status.size_bytes))
         self.figures["bitrate"].setText(f"{status.bitrate_kbps:.0f} kb/s")
+        if status.audio_peak_db is not None and status.state == "recording":
+            self.meter.setValue(max(int(round(status.audio_peak_db)), METER_FLOOR_DB))
+            self.meter.show()
         if status.path:
             self.path.setText(status.path)
 
@@ -113,6 +124,7 @@ class StatusPanel(QFrame):
 
     def reset(self) -> None:
         self.show_state("idle")
+        self.meter.hide()
         self.scene.hide()
         self.scene.setText("")
         self.elapsed.setText("00:00:00")

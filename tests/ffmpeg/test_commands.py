@@ -77,3 +77,11 @@ def test_frame_pipe_reads_tdw_images_without_probing():
         "-vcodec", "mjpeg", "-i", "pipe:0", "-f", "matroska", "-cluster_size_limit", "1000000",
         "-cluster_time_limit", "500", "-crf", "18", "-flush_packets", "1", "-g", "120", "-pix_fmt", "yuv420p",
         "-preset", "veryfast", "-vcodec", "libx264", "o.mkv"]
+
+
+def test_audio_meter_filters_print_peaks_to_a_side_file():
+    cmd = record_command("ff", "a.mkv", Encoding(), audio_source="default", platform="linux", levels_path="/t/lv.txt")
+    graph = cmd[cmd.index("-filter_complex") + 1]
+    assert graph == ("[0]astats=measure_overall=Peak_level:measure_perchannel=none:metadata=1:reset=5[s0];"
+                     "[s0]ametadata=direct=1:file=/t/lv.txt:key=lavfi.astats.Overall.Peak_level:mode=print[s1]")
+    assert cmd[cmd.index("-map") + 1] == "[s1]"

@@ -1,0 +1,24 @@
+"""The audio meter follows the engine's live peak level and hides when nothing is recorded."""
+
+from app.session import RecordingStatus
+from app.ui.status_panel import METER_FLOOR_DB, StatusPanel
+
+
+def test_meter_shows_the_peak_while_recording(qtbot):
+    panel = StatusPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.show_status(RecordingStatus("recording", audio_peak_db=-18.4))
+    assert panel.meter.isVisible() and panel.meter.value() == -18
+    panel.show_status(RecordingStatus("recording", audio_peak_db=-120.0))
+    assert panel.meter.value() == METER_FLOOR_DB
+    panel.reset()
+    assert not panel.meter.isVisible()
+
+
+def test_no_meter_without_audio(qtbot):
+    panel = StatusPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.show_status(RecordingStatus("recording", frames=10))
+    assert not panel.meter.isVisible()
