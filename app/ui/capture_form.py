@@ -20,6 +20,7 @@ from app.audio.pulse import AudioSource
 from app.capture.registry import BACKENDS
 from app.errors import Problem
 from app.machine import Machine
+from app.obs.settings import DEFAULT_PORT, OBS_BACKENDS, ObsSettings
 from app.settings import MAX_FPS, MODES, CaptureSettings
 from app.ui.background import Background
 from app.ui.region_panel import RegionPanel
@@ -54,11 +55,15 @@ class CaptureForm(QWidget):
         self._backend_reasons: dict[str, str | None] = {}
         self.problems: dict[str, ProblemLabel] = {
             name: ProblemLabel()
-            for name in ("mode", "backend", "ffmpeg", "audio", "output_dir", "container", "fps", "duration", "quality")
+            for name in ("mode", "backend", "ffmpeg", "audio", "output_dir", "container", "fps", "duration", "quality",
+                         "obs_host", "obs_port", "obs_password_file")
         }
+        self.obs_problem = ProblemLabel()  # any other OBS problem (a field starting with "obs")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._capture_group())
+        self.obs_group = self._obs_group()
+        layout.addWidget(self.obs_group)
         self.scene = ScenePanel()
         layout.addWidget(self.scene)
         self.region = RegionPanel(background, machine)
@@ -69,7 +74,10 @@ class CaptureForm(QWidget):
         for signal in (self.mode.currentIndexChanged, self.backend.currentIndexChanged, self.audio.currentIndexChanged,
                        self.scene.changed, self.region.changed, self.folder.textChanged, self.name.textChanged, self.container.currentIndexChanged,
                        self.fps.valueChanged, self.duration.valueChanged, self.countdown.currentIndexChanged,
-                       self.crf.valueChanged, self.preset.currentIndexChanged, self.draw_mouse.toggled, self.finalise.toggled):
+                       self.crf.valueChanged, self.preset.currentIndexChanged, self.draw_mouse.toggled, self.finalise.toggled,
+                       self.obs_host.textChanged, self.obs_port.valueChanged, self.obs_password.textChanged,
+                       self.obs_password_file.textChanged, self.obs_profile.textChanged, self.obs_collection.textChanged,
+                       self.obs_scene.textChanged):
             signal.connect(self._edited)
         self.mode.currentIndexChanged.connect(self._mode_changed)
         self._last_mode = self.mode_value()
@@ -108,6 +116,38 @@ class CaptureForm(QWidget):
         form.addRow("Backend", field_row(self.backend, problems=(self.problems["backend"], self.problems["ffmpeg"])))
         form.addRow("Audio source", field_row(self.audio, self.audio_refresh, problems=(self.problems["audio"],)))
         return group
+
+    def _obs_group(self) -> QGroupBox:
+        """Where OBS is and how to reach it; shown only for the OBS backends. The password stays in memory."""
+        group = QGroupBox("OBS")
+        form = QFormLayout(group)
+        self.obs_host = QLineEdit(placeholderText="localhost", toolTip="The machine OBS runs on")
+        self.obs_port = QSpinBox(minimum=1, maximum=65535, value=DEFAULT_PORT, minimumWidth=110,
+                                 toolTip=f"OBS WebSocket server port (OBS's default is {DEFAULT_PORT})")
+        self.obs_password = QLineEdit(echoMode=QLineEdit.Password, placeholderText="(none, or from the password file)",
+                                      toolTip="Kept for this session only: it is never saved. To remember it, "
+                                              "use a password file (chmod 600).")
+        self.obs_password_file = QLineEdit(placeholderText="optional: a file holding the password (chmod 600)")
+        browse = browse_button(self.obs_password_file, "OBS password file", tooltip="Choose a file holding the OBS WebSocket password")
+        self.obs_profile = QLineEdit(placeholderText="optional")
+        self.obs_collection = QLineEdit(placeholderText="optional")
+        self.obs_scene = QLineEdit(placeholderText="optional")
+        form.addRow("Host", field_row(self.obs_host, problems=(self.problems["obs_host"],)))
+        form.addRow("Port", field_row(self.obs_port, problems=(self.problems["obs_port"],), stretch=False))
+        form.addRow("Password", field_row(self.obs_password))
+        form.addRow("Password file", field_row(self.obs_password_file, browse, problems=(self.problems["obs_password_file"],)))
+        form.addRow("Profile", field_row(self.obs_profile))
+        form.addRow("Collection", field_row(self.obs_collection))
+        form.addRow("Scene", field_row(self.obs_scene, problems=(self.obs_problem,)))
+        group.setVisible(False)
+        return group
+
+    def obs_settings(self) -> ObsSettings:
+        return ObsSettings(
+            host=self.obs_host.text().strip() or "localhost", port=self.obs_port.value(), password=self.obs_password.text(),
+            password_file=self.obs_password_file.text().strip(), profile=self.obs_profile.text().strip(),
+            collection=self.obs_collection.text().strip(), scene=self.obs_scene.text().strip(),
+        )
 
     def _output_group(self) -> QGroupBox:
         group = QGroupBox("Output")
@@ -166,6 +206,7 @@ class CaptureForm(QWidget):
             duration=self.duration.value() or None, finalise=self.finalise.isChecked(), draw_mouse=self.draw_mouse.isChecked(),
             encoding=replace(self._base.encoding, crf=self.crf.value(), preset=self.preset.currentData(),
                              container=self.container.currentData()),
+            obs=self.obs_settings(),
         )
 
     def load(self, settings: CaptureSettings, countdown: int = 0) -> None:
@@ -187,6 +228,14 @@ class CaptureForm(QWidget):
         select_data(self.preset, settings.encoding.preset)
         self.draw_mouse.setChecked(settings.draw_mouse)
         self.finalise.setChecked(settings.finalise)
+        obs = settings.obs
+        self.obs_host.setText(obs.host)
+        self.obs_port.setValue(obs.port if isinstance(obs.port, int) and 0 < obs.port < 65536 else DEFAULT_PORT)
+        self.obs_password.setText(obs.password)
+        self.obs_password_file.setText(obs.password_file)
+        self.obs_profile.setText(obs.profile)
+        self.obs_collection.setText(obs.collection)
+        self.obs_scene.setText(obs.scene)
         self.blockSignals(False)
         self._edited()
 
@@ -197,6 +246,8 @@ class CaptureForm(QWidget):
             by_field.setdefault(problem.field, []).append(problem)
         for name, label in self.problems.items():
             label.show_messages([p.message for p in by_field.pop(name, [])])
+        self.obs_problem.show_messages([p.message for name in [n for n in by_field if n.startswith("obs")]
+                                        for p in by_field.pop(name)])
         self.scene.show_problems(by_field)
         self.region.show_problems(by_field.pop("region", []))
         return [p for rest in by_field.values() for p in rest]
@@ -257,6 +308,7 @@ class CaptureForm(QWidget):
 
     def _edited(self) -> None:
         mode = self.mode_value()
+        self.obs_group.setVisible(self.backend.currentData() in OBS_BACKENDS)
         self.audio.setEnabled(mode in ("av", "audio"))
         self.region.setEnabled(mode in ("video", "av"))
         self.region.set_scene(bool(self.scene.scene()))

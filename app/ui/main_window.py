@@ -14,7 +14,8 @@ import sys
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication, QGroupBox, QHBoxLayout, QLabel, QMainWindow, QPushButton, QScrollArea, QVBoxLayout, QWidget,
+    QApplication, QGroupBox, QHBoxLayout, QLabel, QMainWindow, QPushButton, QScrollArea, QTabWidget, QVBoxLayout,
+    QWidget,
 )
 
 from app.errors import Problem
@@ -22,6 +23,7 @@ from app.machine import Machine
 from app.resources import APP_ID, icon_pngs
 from app.session import RecordingResult
 from app.ui.background import Background
+from app.ui.batch_panel import BatchPanel
 from app.ui.capture_form import CaptureForm
 from app.ui.interrupt import close_on_signals
 from app.ui.live_check import LiveCheck
@@ -74,6 +76,7 @@ class MainWindow(QMainWindow):
         self.status_panel = StatusPanel()
         self.recordings = RecordingsPanel(self.background, **recordings_options)
         self.scene_log = SceneLog()
+        self.batch = BatchPanel(self.background)
         self._countdown_left = 0
         self._countdown = QTimer(self, interval=1000)
         self._countdown.timeout.connect(self._tick)
@@ -120,11 +123,16 @@ class MainWindow(QMainWindow):
         columns = QHBoxLayout()
         columns.addWidget(scroll, 5)
         columns.addLayout(right, 4)
+        record_tab = QWidget()
+        record_tab.setLayout(columns)
+        self.tabs = QTabWidget(documentMode=True)
+        self.tabs.addTab(record_tab, "Record")
+        self.tabs.addTab(self.batch, "Batch")
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.addWidget(self.banner)
         layout.addWidget(self.message)
-        layout.addLayout(columns, 1)
+        layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.resize(1180, 760)
 
@@ -278,6 +286,7 @@ class MainWindow(QMainWindow):
         if self.form.region.picker is not None:
             self.form.region.picker.close()
         self.background.close()
+        self.batch.shutdown()
         self.worker.shutdown()
         if self.tray is not None:
             self.tray.hide()
