@@ -141,3 +141,25 @@ def test_x_server_going_away_is_named_and_the_file_kept(tmp_path):
     result = session.stop()
     assert result.error.startswith(f"The X display {x.display} went away mid-recording") and "kept" in result.error
     assert decoded_frames(result.path) >= 15
+
+
+def test_sound_server_going_away_is_named_and_the_file_kept(tmp_path, xserver, anim_window):
+    from app.machine import Machine
+    from tests.support.servers import PulseServer
+
+    pulse = PulseServer().start()
+    try:
+        env = pulse.env(xserver.env())
+        anim_window("Sound Goes", 320, 240, 100, 80)
+        machine = Machine(env=env, platform="linux")
+        settings = CaptureSettings(region="window:Sound Goes", mode="av", audio="default", fps=30,
+                                   output_dir=str(tmp_path))
+        session = Session(plan(settings, machine), env=env)
+        session.start()
+        wait_for_frames(session.paths.recording, 15)
+    finally:
+        pulse.stop()
+    assert session.wait(30), "losing the sound server went unnoticed"
+    result = session.stop()
+    assert result.error.startswith("The sound server went away mid-recording") and "kept" in result.error
+    assert decoded_frames(result.path) >= 15

@@ -39,6 +39,7 @@ class LevelMeter:
         self._folder = Path(tempfile.mkdtemp(prefix="tdwrec-levels-"))
         self.path = self._folder / "levels.txt"
         self.peak_db: float | None = None
+        self.last_seen: float | None = None  # monotonic time of the newest level line (audio is flowing)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._follow, name="audio-levels", daemon=True)
 
@@ -58,6 +59,11 @@ class LevelMeter:
                 level = parse_level(line)
                 if level is not None:
                     self.peak_db = level
+                    self.last_seen = time.monotonic()
+
+    def silent_for(self) -> float:
+        """Seconds since audio last flowed through ffmpeg (0 before it ever flowed: still starting)."""
+        return 0.0 if self.last_seen is None else time.monotonic() - self.last_seen
 
     def close(self) -> None:
         self._stop.set()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
 from app.audio.levels import LevelMeter
+from app.audio.pulse import PulseAudio
 from app.capture.base import CaptureProgress
 from app.ffmpeg.commands import ScreenInput, record_command
 from app.ffmpeg.process import FfmpegProcess, describe_failure
@@ -15,6 +17,9 @@ from app.errors import RecorderError
 from app.preflight import RecordingPlan
 from app.screen.x11 import X11Display
 from app.sync.config import audio_offset_for
+
+
+SOUND_STALL_S = 3.0  # no audio for this long while recording: check that the sound server is still there
 
 
 class FfmpegScreenRecorder:
@@ -36,22 +41,35 @@ class FfmpegScreenRecorder:
         )
         self._env = env
         self._proc: FfmpegProcess | None = None
+        self._failure: str | None = None  # a cause found by us rather than by ffmpeg
 
     def start(self, on_progress: Callable[[CaptureProgress], None], on_ended: Callable[[str | None], None]) -> None:
         def progress(stats: ProgressStats) -> None:
             on_progress(self._with_level(CaptureProgress.from_stats(stats)))
+            self._check_sound_server()
 
         def ended(returncode: int) -> None:
             assert self._proc is not None
             if self.meter is not None:
                 self.meter.close()
             planned = self._proc.stop_requested or (returncode == 0 and self.plan.settings.duration)
-            on_ended(None if planned else self._cause(returncode))
+            on_ended(self._failure or (None if planned else self._cause(returncode)))
 
         if self.meter is not None:
             self.meter.start()
         self._proc = FfmpegProcess(self.command, on_progress=progress, on_exit=ended, env=self._env)
         self._proc.start()
+
+    def _check_sound_server(self) -> None:
+        """ffmpeg goes on recording the picture when PulseAudio dies: notice the silence and say why."""
+        if self.meter is None or self._failure or self.meter.silent_for() < SOUND_STALL_S:
+            return
+        try:
+            PulseAudio(env=self._env).sources()
+        except RecorderError:
+            self._failure = ("The sound server went away mid-recording, so the recording stopped: start it again "
+                             "(pulseaudio --start) to record sound.")
+            threading.Thread(target=self.stop, name="stop-after-sound-loss", daemon=True).start()
 
     def _with_level(self, progress: CaptureProgress) -> CaptureProgress:
         return replace(progress, audio_peak_db=self.meter.peak_db) if self.meter is not None else progress
