@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{job.label}: " + (f"recorded: {manifest.entries[job.name]['file']}" if job.name in recorded else "to record"))
         return 0
     out.mkdir(parents=True, exist_ok=True)
-    pool = _pool(args) if todo else _pool(argparse.Namespace(ray="", workers=1))  # nothing to send to a cluster
+    pool = make_pool(args.ray, args.workers) if todo else make_pool("", 1)  # nothing to send to a cluster
     runner = BatchRunner(jobs, out, pool, ffmpeg=ffmpeg, retries=args.retries, manifest=manifest, recorded=recorded)
     previous = {sig: signal.signal(sig, lambda _s, _f: runner.request_stop()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -76,11 +76,12 @@ def _job_number(line: str) -> int:
     return int(words[1]) if words[0] == "job" and words[1].isdigit() else 0
 
 
-def _pool(args: argparse.Namespace):
-    if args.ray:
+def make_pool(ray: str, workers: int):
+    """Ray's workers when given a cluster address (joining it may take seconds), else `workers` on this machine."""
+    if ray:
         from app.batch.ray_pool import RayPool
 
-        return RayPool(args.ray)
+        return RayPool(ray)
     from app.batch.local import LocalPool
 
-    return LocalPool(args.workers)
+    return LocalPool(workers)

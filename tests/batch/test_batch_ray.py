@@ -2,61 +2,22 @@
 
 from __future__ import annotations
 
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-from pathlib import Path
-
 import pytest
 
-from app.processes import spawn, stop_tree
-from tests.batch.conftest import Watcher, bare_env, entries, left_alive, run_batch
+from tests.batch.conftest import bare_env, entries, run_batch
+from tests.batch.ray_head import RayHead
 
 pytest.importorskip("ray")
-RAY = Path(sys.executable).parent / "ray"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def ray_cluster():
-    """`ray start --head --block` with its own temp folder; stopped by its pid (not `ray stop`, which stops every
-    Ray on the machine), and every process it started checked gone."""
-    folder = Path(tempfile.mkdtemp(prefix="ray-", dir="/tmp"))  # Ray's socket paths must stay short
-    port = free_port()
-    log = open(folder / "head.log", "w")
-    head = spawn([str(RAY), "start", "--head", "--block", "--node-ip-address", "127.0.0.1", "--port", str(port),
-                  "--num-cpus", "2", "--resources", '{"display": 2}', "--temp-dir", str(folder),
-                  "--include-dashboard", "false", "--disable-usage-stats", "--object-store-memory", "100000000"],
-                 env=bare_env(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    watcher = Watcher(head.pid)
+    """A Ray head on loopback with 2 "display" slots; every process it started checked gone afterwards."""
+    head = RayHead(bare_env())
     try:
-        deadline = time.monotonic() + 60
-        while "Ray runtime started" not in (folder / "head.log").read_text():
-            assert head.poll() is None and time.monotonic() < deadline, (folder / "head.log").read_text()[-2000:]
-            time.sleep(0.2)
-        yield f"127.0.0.1:{port}"
+        yield head.start()
     finally:
-        head.send_signal(signal.SIGTERM)  # `ray start --block` stops what it started
-        try:
-            head.wait(30)
-        except subprocess.TimeoutExpired:
-            stop_tree(head.pid, timeout=5)
-        seen = watcher.stop()
-        stop_tree(head.pid, timeout=5)
-        log.close()
-        left = left_alive(seen)
-        for pid, _ in left:
-            stop_tree(pid, timeout=5)
-        shutil.rmtree(folder, ignore_errors=True)
+        left = head.stop()
         assert left == [], f"Ray left processes behind: {left}"
 
 
