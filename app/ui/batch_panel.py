@@ -1,8 +1,10 @@
-"""The Batch tab: a jobs file's jobs, their problems, and a run of them (`BatchRunner`) with live status.
+"""The Batch tab: a jobs file's jobs (or one made from a folder of scripts), their problems, and a run of
+them (`BatchRunner`) on this machine's workers or a Ray cluster, with live status.
 
 Loading reads the file (`load_jobs`) and checks every job (`check_jobs`, which starts a headless display
-for a moment) off the GUI thread. A run is `BatchRunner` on a Python thread of its own: it starts the job
-processes, so it lives until the batch ends (their PR_SET_PDEATHSIG fires when that thread exits). Its
+for a moment; only the settings themselves for a Ray cluster) off the GUI thread. A run is `BatchRunner` on
+a Python thread of its own, which also makes its pool (joining a Ray cluster takes seconds): it starts the
+job processes, so it lives until the batch ends (their PR_SET_PDEATHSIG fires when that thread exits). Its
 snapshots and its text progress come back through queued Qt signals; Stop asks it to stop cleanly.
 """
 
@@ -12,6 +14,7 @@ import logging
 import re
 import threading
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -19,10 +22,12 @@ from PySide6.QtWidgets import (
     QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from app.batch.command import make_pool
 from app.batch.jobs import Job, load_jobs, read_table
 from app.errors import RecorderError
 from app.output import expand_folder
 from app.ui.background import Background
+from app.ui.batch_folder import FolderJobsBox
 from app.ui.widgets import ProblemLabel, browse_button, field_row
 from app.ui.worker import one_line
 
@@ -50,13 +55,14 @@ def job_rows(path: Path) -> list[dict]:
     return rows
 
 
-def read_and_check(path: Path, out: Path) -> dict:
-    """The file's rows, its valid jobs, and every problem (by job index; 0 for the file as a whole)."""
+def read_and_check(path: Path, out: Path, remote: bool = False) -> dict:
+    """The file's rows, its valid jobs, and every problem (by job index; 0 for the file as a whole).
+    `remote`: the jobs run on a Ray cluster, so only what needs no machine is checked here."""
     from app.batch.checks import check_jobs
 
     rows = job_rows(path)
     jobs, problems = load_jobs(path, out)
-    problems = problems + check_jobs(jobs)
+    problems = problems + check_jobs(jobs, remote=remote)
     by_index: dict[int, list[str]] = {}
     for line in problems:
         match = _JOB.match(line)
@@ -93,9 +99,12 @@ class BatchSignals(QObject):
 class BatchPanel(QWidget):
     running_changed = Signal(bool)
 
-    def __init__(self, background: Background, parent: QWidget | None = None) -> None:
+    def __init__(self, background: Background, parent: QWidget | None = None,
+                 pool_factory: Callable[[str, int], object] = make_pool) -> None:
         super().__init__(parent)
         self._background = background
+        self._pool_factory = pool_factory  # (Ray address or "", workers) -> pool; called on the batch's thread
+        self._stop_asked = threading.Event()
         self._generation = 0
         self.jobs: list[Job] = []
         self.loaded: dict | None = None  # the latest read_and_check answer
@@ -116,12 +125,18 @@ class BatchPanel(QWidget):
         self.out = QLineEdit(placeholderText="output folder: one file per job, manifest.json, manifest.csv")
         browse_out = browse_button(self.out, "Batch output folder", folder=True)
         self.workers = QSpinBox(minimum=1, maximum=64, value=1, toolTip="Jobs recorded at once on this machine")
+        self.ray = QLineEdit(placeholderText="empty: workers on this machine; or host:port, ray://host:10001, auto",
+                             toolTip="Run the jobs on a Ray cluster (see docs/cluster.md); its nodes offer "
+                                     "\"display\" slots, one per job at once")
         self.file_problem = ProblemLabel()
+        self.from_folder = FolderJobsBox(self._background, self.out)
+        self.from_folder.built.connect(self.jobs_file.setText)
         settings = QGroupBox("Batch")
         form = QFormLayout(settings)
         form.addRow("Jobs file", field_row(self.jobs_file, browse_jobs, problems=(self.file_problem,)))
         form.addRow("Output folder", field_row(self.out, browse_out))
         form.addRow("Workers", field_row(self.workers, stretch=False))
+        form.addRow("Ray cluster", field_row(self.ray))
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
@@ -139,12 +154,14 @@ class BatchPanel(QWidget):
         buttons.addWidget(self.stop_button)
         self.log = QPlainTextEdit(readOnly=True, maximumBlockCount=2000)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.from_folder)
         layout.addWidget(settings)
         layout.addLayout(buttons)
         layout.addWidget(self.table, 3)
         layout.addWidget(self.log, 1)
         self.jobs_file.textChanged.connect(self._edited)
         self.out.textChanged.connect(self._edited)
+        self.ray.textChanged.connect(self._edited)
         self._update_buttons()
 
     # -- loading ------------------------------------------------------------------------------------
@@ -167,14 +184,14 @@ class BatchPanel(QWidget):
         """Read and check the jobs file off the GUI thread; the newest answer fills the table."""
         self._reload.stop()
         self._generation += 1
-        generation, path, out = self._generation, self.jobs_path(), self.out_dir()
+        generation, path, out, remote = self._generation, self.jobs_path(), self.out_dir(), bool(self.ray_address())
         if path is None or out is None:
             self.table.setRowCount(0)
             self.file_problem.show_messages([])
             self.counts.setText("")
             return
         self.counts.setText("Checking the jobs…")
-        self._background.call(lambda: read_and_check(path, out), lambda answer: self._loaded(generation, answer),
+        self._background.call(lambda: read_and_check(path, out, remote), lambda answer: self._loaded(generation, answer),
                               lambda exc: self._load_failed(generation, exc))
 
     def _loaded(self, generation: int, answer: dict) -> None:
@@ -205,6 +222,9 @@ class BatchPanel(QWidget):
         self.counts.setText("")
         self._update_buttons()
 
+    def ray_address(self) -> str:
+        return self.ray.text().strip()
+
     # -- running ------------------------------------------------------------------------------------
     @property
     def busy(self) -> bool:
@@ -217,13 +237,13 @@ class BatchPanel(QWidget):
     def _update_buttons(self) -> None:
         self.run_button.setEnabled(self.can_run())
         self.stop_button.setEnabled(self.busy)
-        for widget in (self.jobs_file, self.out, self.workers):
+        for widget in (self.jobs_file, self.out, self.ray, self.from_folder):
             widget.setEnabled(not self.busy)
+        self.workers.setEnabled(not self.busy and not self.ray_address())
 
     def run(self) -> bool:
         if not self.can_run():
             return False
-        from app.batch.local import LocalPool
         from app.batch.progress import Progress
         from app.batch.runner import BatchRunner
         from app.ffmpeg.locate import find_ffmpeg
@@ -250,35 +270,48 @@ class BatchPanel(QWidget):
                                           else running.state)
             signals.snapshot.emit({"statuses": statuses, "counts": dict(snap.counts), "total": snap.total})
 
-        runner = BatchRunner(jobs, out, LocalPool(self.workers.value()), ffmpeg=ffmpeg, jobs_file=str(path),
-                             progress=Progress(stream=_Lines(signals.line), every_s=1e9), on_snapshot=snapshot)
-        holder["runner"] = self.runner = runner
+        ray, workers, make = self.ray_address(), self.workers.value(), self._pool_factory
+        self.runner = None
+        self._stop_asked.clear()
 
         def work() -> None:
+            runner = summary = None
             try:
+                pool = make(ray, workers)
+                runner = BatchRunner(jobs, out, pool, ffmpeg=ffmpeg, jobs_file=str(path),
+                                     progress=Progress(stream=_Lines(signals.line), every_s=1e9), on_snapshot=snapshot)
+                holder["runner"] = self.runner = runner
+                if self._stop_asked.is_set():  # Stop pressed while the pool was being made
+                    runner.request_stop()
                 summary = runner.run()
             except Exception as exc:  # noqa: BLE001 - shown as one sentence
-                log.exception("batch failed")
+                if not isinstance(exc, RecorderError):
+                    log.exception("batch failed")
                 signals.failed.emit(one_line(exc))
-                summary = None
-            statuses = {name: str(entry.get("status") or "pending") for name, entry in runner.manifest.entries.items()}
             try:
-                signals.snapshot.emit({"statuses": statuses, "counts": runner.manifest.counts(jobs), "total": len(jobs)})
+                if runner is not None:
+                    statuses = {name: str(entry.get("status") or "pending")
+                                for name, entry in runner.manifest.entries.items()}
+                    signals.snapshot.emit({"statuses": statuses, "counts": runner.manifest.counts(jobs),
+                                           "total": len(jobs)})
                 signals.finished.emit(summary)
             except RuntimeError:  # the window went away meanwhile
                 pass
 
         self._thread = threading.Thread(target=work, name="tdw-ui-batch", daemon=True)
         self._thread.start()
-        self.counts.setText(f"Running {len(jobs)} job(s) into {out}…")
+        where = f"on the Ray cluster at {ray}" if ray else f"{workers} at once"
+        self.counts.setText(f"Running {len(jobs)} job(s) ({where}) into {out}…")
         self._update_buttons()
         self.running_changed.emit(True)
         return True
 
     def stop(self) -> None:
-        if self.runner is not None and self.busy:
+        if self.busy:
             self.counts.setText("Stopping: the running jobs finish what they recorded…")
-            self.runner.request_stop()
+            self._stop_asked.set()  # before reading runner: the batch's thread checks it after publishing runner
+            if self.runner is not None:
+                self.runner.request_stop()
 
     def _set(self, row: int, column: int, text: str) -> None:
         item = self.table.item(row, column)
@@ -327,6 +360,8 @@ class BatchPanel(QWidget):
     def shutdown(self, timeout: float = 90.0) -> None:
         """Stop a running batch and wait for its jobs to end (they keep what they recorded)."""
         self._reload.stop()
-        if self.runner is not None and self._thread is not None:
-            self.runner.request_stop()
+        if self._thread is not None:
+            self._stop_asked.set()
+            if self.runner is not None:
+                self.runner.request_stop()
             self._thread.join(timeout)
