@@ -40,14 +40,15 @@ def _environment(headless: bool, env: Mapping[str, str] | None) -> Iterator[dict
 
 @contextlib.contextmanager
 def flash_beep_source(env: Mapping[str, str], shift_ms: float = 0.0,
-                      events: list[str] | None = None) -> Iterator[str]:
+                      events: list[str] | None = None, geometry: str = "") -> Iterator[str]:
     """Run the test source (app.sync.source) and yield its window id; it stops with the block.
 
     The wall-clock times of its flash + beep events are appended to `events` as they happen, so a run
     in which the source never played (its sound stream never ran steadily) is told apart from a recording
     that missed them.
     """
-    proc = spawn([sys.executable, "-m", "app.sync.source", "--shift-ms", f"{shift_ms:g}"], env=dict(env),
+    where = ["--geometry", geometry] if geometry else []
+    proc = spawn([sys.executable, "-m", "app.sync.source", "--shift-ms", f"{shift_ms:g}", *where], env=dict(env),
                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None and proc.stderr is not None

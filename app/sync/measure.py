@@ -77,8 +77,10 @@ def _series(binary: str, path: Path, stream: str, chain: str) -> list[tuple[floa
     return values
 
 
-def luma_series(binary: str, path: Path) -> list[tuple[float, float]]:
-    return _series(binary, path, "v", "scale=32:32,signalstats,metadata=mode=print:key=lavfi.signalstats.YAVG")
+def luma_series(binary: str, path: Path, crop: str = "") -> list[tuple[float, float]]:
+    """Mean luma per frame; `crop` (ffmpeg's W:H:X:Y) limits it to where the test window is in a larger picture."""
+    first = f"crop={crop}," if crop else ""
+    return _series(binary, path, "v", f"{first}scale=32:32,signalstats,metadata=mode=print:key=lavfi.signalstats.YAVG")
 
 
 def loudness_series(binary: str, path: Path) -> list[tuple[float, float]]:
@@ -125,9 +127,9 @@ def pair(flashes: list[float], beeps: list[float]) -> list[tuple[float, float]]:
     return pairs
 
 
-def measure(binary: str, path: Path) -> SyncReport:
+def measure(binary: str, path: Path, crop: str = "") -> SyncReport:
     """The per-event offsets in a recording of the flash + beep source; one-line errors when it cannot."""
-    flashes = flash_onsets(luma_series(binary, path))
+    flashes = flash_onsets(luma_series(binary, path, crop))
     beeps = beep_onsets(loudness_series(binary, path))
     if not flashes:
         raise RecorderError("No flashes were seen in the sync recording: the test window was not recorded.")
