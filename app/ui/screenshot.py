@@ -3,7 +3,8 @@
     python -c "from app.ui.screenshot import save; save('docs/screenshot.png')"
 
 It uses Qt's offscreen platform when no QApplication exists yet, and a throw-away settings file so the
-user's own choices are neither used nor changed.
+user's own choices are neither used nor changed. `write_png` saves any widget as it looks now (the tests
+use it for pictures of the window idle, recording and showing an error).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from app.ui.main_window import MainWindow
 from app.ui.settings_store import SettingsStore
@@ -46,14 +47,21 @@ def save(path: str | os.PathLike, size: tuple[int, int] = (1180, 760), timeout_s
         while time.monotonic() < deadline and (window.live.problems is None or window.banner.checks is None):
             app.processEvents()
             time.sleep(0.02)
-        app.processEvents()
-        image = window.grab()
-        window.close()
-        window.shutdown()
-        window.deleteLater()
-        app.processEvents()
+        try:
+            target = write_png(window, path)
+        finally:
+            window.close()
+            window.shutdown()
+            window.deleteLater()
+            app.processEvents()
+    return target
+
+
+def write_png(widget: QWidget, path: str | os.PathLike) -> Path:
+    """Render `widget` as it looks now (pending paints done first) to a PNG; creates the folder."""
+    QApplication.processEvents()
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    if not image.save(str(target), "PNG"):
+    if not widget.grab().save(str(target), "PNG"):
         raise OSError(f"could not write {target}")
     return target
