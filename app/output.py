@@ -68,8 +68,30 @@ def folder_problem(folder: Path) -> str | None:
     probe = folder
     while not probe.exists():
         probe = probe.parent
-    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+    if not probe.is_dir():
+        return f"The output folder {folder} cannot be created: {probe} is a file, not a folder. Choose another folder."
+    if not os.access(probe, os.W_OK | os.X_OK):
+        if probe != folder:
+            return f"The output folder {folder} cannot be created: {probe} is not writable. Choose another folder."
         return f"The output folder {folder} is not writable: choose another folder or fix its permissions."
+    return None
+
+
+MAX_NAME_BYTES = 200  # the file system allows 255; room is kept for "-N" and ".recording.mkv"
+
+
+def name_problem(pattern: str) -> str | None:
+    """Why a file name pattern cannot name a recording, as one sentence with the fix; None when fine."""
+    try:
+        stem = time.strftime(pattern or "tdw", time.localtime()).replace(os.sep, "_")
+    except ValueError as exc:
+        return f"The file name {pattern!r} is not valid ({exc}): use letters, digits, - and _, plus strftime codes."
+    if RECORDING_INFIX in stem:
+        return f"The file name {pattern!r} contains {RECORDING_INFIX!r}, which marks unfinished recordings: choose another name."
+    if not stem.strip(". "):
+        return f"The file name {pattern!r} is only dots or spaces: choose a name such as tdw-%Y%m%d-%H%M%S."
+    if len(stem.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
+        return f"The file name is {len(stem.encode('utf-8', 'surrogateescape'))} bytes long: shorten it to at most {MAX_NAME_BYTES}."
     return None
 
 

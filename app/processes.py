@@ -11,6 +11,7 @@ import ctypes
 import logging
 import os
 import queue
+import shutil
 import signal
 import subprocess
 import sys
@@ -94,6 +95,26 @@ def spawn(cmd: Sequence[str], *, death_signal: int = signal.SIGTERM, **popen_kwa
     if sys.platform == "win32":
         popen_kwargs.setdefault("creationflags", subprocess.CREATE_NEW_PROCESS_GROUP)
     return subprocess.Popen(list(cmd), **popen_kwargs)
+
+
+# Runs "$@" (setpriv --pdeathsig TERM -- CMD...) as a child and ends as it ended: same code, or same signal.
+_ONE_SIGNAL_SHELL = '"$@"; code=$?; if [ "$code" -gt 128 ]; then kill -$((code - 128)) $$; fi; exit "$code"'
+
+
+def one_death_signal(cmd: Sequence[str]) -> tuple[list[str], int]:
+    """(argv, death_signal for `spawn`) so that `cmd` gets exactly ONE SIGTERM when we die.
+
+    PR_SET_PDEATHSIG is sent again each time the kernel hands a child to another thread of its dying
+    parent, so a child of a many-threaded program (the window) gets SIGTERM two or three times on a
+    `kill -9`; ffmpeg takes the second one as "abort all I/O" and never writes its last cluster and its
+    index (checked: 80 of 94 reported frames kept). A single-threaded `sh` in between is killed with us
+    and hands `cmd`, its own child through `setpriv --pdeathsig`, exactly one SIGTERM. Without `sh` or
+    `setpriv` (or off Linux), `cmd` runs as it is.
+    """
+    sh, setpriv = shutil.which("sh"), shutil.which("setpriv")
+    if not sys.platform.startswith("linux") or not sh or not setpriv:
+        return list(cmd), signal.SIGTERM
+    return [sh, "-c", _ONE_SIGNAL_SHELL, "tdw-recorder-guard", setpriv, "--pdeathsig", "TERM", "--", *cmd], signal.SIGKILL
 
 
 def stop_tree(pid: int, timeout: float = 5.0, first: int = signal.SIGTERM) -> None:

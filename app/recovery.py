@@ -51,12 +51,37 @@ def in_use(path: Path) -> bool:
     return False
 
 
+def open_elsewhere(paths: list[Path]) -> set[Path]:
+    """Which of `paths` a running process has open, e.g. an OBS still recording after we were killed.
+
+    Linux only (/proc); processes of other users are not visible to us, and count as not holding anything.
+    """
+    wanted = {os.path.realpath(p): p for p in paths}
+    found: set[Path] = set()
+    if not wanted or not os.path.isdir("/proc/self/fd"):
+        return found
+    for pid in (name for name in os.listdir("/proc") if name.isdigit()):
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target in wanted:
+                found.add(wanted[target])
+    return found
+
+
 def unfinished(folder: Path) -> list[Path]:
-    """Crash-safe files in `folder` that no running recorder is writing, oldest first."""
+    """Crash-safe files in `folder` that no running recorder (ours or another program) is writing, oldest first."""
     if not folder.is_dir():
         return []
     found = [p for p in folder.glob(f"*{RECORDING_INFIX}.*") if p.is_file() and not in_use(p)]
-    return sorted(found, key=lambda p: p.stat().st_mtime)
+    busy = open_elsewhere(found)
+    return sorted((p for p in found if p not in busy), key=lambda p: p.stat().st_mtime)
 
 
 @dataclass(frozen=True)

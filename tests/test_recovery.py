@@ -65,3 +65,17 @@ def test_a_finished_session_releases_its_file(machine, anim_window, tmp_path):
     session.wait(15)
     result = session.stop()
     assert result.path.suffix == ".mkv" and not in_use(result.path)
+
+
+def test_a_file_another_program_still_writes_is_left_alone(tmp_path):
+    """An OBS recording on after we were killed: its file is not ours to finish until it closes it."""
+    live = tmp_path / "clip.recording.mkv"
+    live.write_bytes(b"not finished")
+    writer = subprocess.Popen(["sh", "-c", f"exec 3>>'{live}'; echo open; exec sleep 30"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "open"
+        assert unfinished(tmp_path) == []
+    finally:
+        writer.kill()
+        writer.wait()
+    assert unfinished(tmp_path) == [live]

@@ -9,7 +9,7 @@ import threading
 from typing import Callable, Sequence
 
 from app.ffmpeg.progress import ProgressParser, ProgressStats
-from app.processes import spawn, stop_tree
+from app.processes import one_death_signal, spawn, stop_tree
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +38,10 @@ class FfmpegProcess:
 
     def start(self) -> None:
         log.info("starting: %s", " ".join(self.cmd))
+        argv, death_signal = one_death_signal(self.cmd)  # a second SIGTERM would make ffmpeg drop its file's end
         self.proc = spawn(
-            self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self._env,
-            bufsize=0,
+            argv, death_signal=death_signal, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=self._env, bufsize=0,
         )
         self._threads = [
             threading.Thread(target=self._read_progress, name="ffmpeg-progress", daemon=True),
@@ -138,6 +139,9 @@ class FfmpegProcess:
         code = self.wait(timeout)
         if code is None:
             log.warning("ffmpeg did not finish within %.0f s of 'q'; terminating it", timeout)
+            self.proc.terminate()  # one SIGTERM reaches ffmpeg (through its guard): it still closes its file
+            code = self.wait(timeout)
+        if code is None:
             stop_tree(self.proc.pid, timeout=timeout)
             code = self.wait(timeout)
         return code

@@ -50,6 +50,14 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
         return False
 
 
+def resolvable(host: str) -> bool:
+    try:
+        socket.getaddrinfo(host, None)
+    except (socket.gaierror, UnicodeError):
+        return False
+    return True
+
+
 class ObsConnection:
     """An identified websocket session; `call` is thread-safe (one request at a time)."""
 
@@ -103,6 +111,9 @@ def connect(host: str, port: int, password: str, timeout: float = 5.0, *,
             client_factory: Callable[..., object] | None = None) -> ObsConnection:
     """Connect, identify and check the version; raise one-line RecorderErrors for every usual failure."""
     if not port_open(host, port, timeout=min(timeout, 2.0)):
+        if not resolvable(host):
+            raise RecorderError(f"The OBS host {host!r} cannot be found (no such name on this network): "
+                                "fix the OBS host (--obs-host), e.g. localhost.")
         raise RecorderError(unreachable_message(host, port, installed(), running()))
     if client_factory is None:
         try:

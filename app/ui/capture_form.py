@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from app.audio.pulse import AudioSource
 from app.capture.registry import BACKENDS
 from app.errors import Problem
+from app.ffmpeg.commands import X264_PRESETS
 from app.machine import Machine
 from app.obs.settings import DEFAULT_PORT, OBS_BACKENDS, ObsSettings
 from app.settings import MAX_FPS, MODES, CaptureSettings
@@ -29,7 +30,7 @@ from app.ui.widgets import ProblemLabel, add_item, browse_button, field_row, sel
 
 DEFAULT_AUDIO = "default"
 BACKEND_TIPS = {"ffmpeg": "Records with ffmpeg (x11grab + PulseAudio)"}
-PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
+PRESETS = X264_PRESETS
 DEFAULT_FPS = {"video": 30, "video-frames": 30, "av": 60, "audio": 60}  # TDW's advice: 60 when audio is recorded
 
 
@@ -55,7 +56,7 @@ class CaptureForm(QWidget):
         self._backend_reasons: dict[str, str | None] = {}
         self.problems: dict[str, ProblemLabel] = {
             name: ProblemLabel()
-            for name in ("mode", "backend", "ffmpeg", "audio", "output_dir", "container", "fps", "duration", "quality",
+            for name in ("mode", "backend", "ffmpeg", "audio", "output_dir", "name", "container", "fps", "duration", "quality",
                          "obs_host", "obs_port", "obs_password_file")
         }
         self.obs_problem = ProblemLabel()  # any other OBS problem (a field starting with "obs")
@@ -162,6 +163,7 @@ class CaptureForm(QWidget):
         name_column.setSpacing(2)
         name_column.addWidget(self.name)
         name_column.addWidget(self.name_preview)
+        name_column.addWidget(self.problems["name"])
         self.container = QComboBox(toolTip="What is written while recording; both survive a crash")
         add_item(self.container, "MKV (crash-safe)", "mkv")
         add_item(self.container, "MP4 (fragmented)", "mp4")

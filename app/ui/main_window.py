@@ -35,6 +35,7 @@ from app.ui.settings_store import SettingsStore, WindowChoices
 from app.ui.status_panel import StatusPanel, size_text
 from app.ui.style import STYLE
 from app.ui.tray import make_tray
+from app.ui.unfinished import UnfinishedBar
 from app.ui.widgets import MessageBar, app_icon
 from app.ui.worker import RecordingWorker
 
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
         self.live = LiveCheck(self.background, self.machine, self.form.settings, parent=self, local=self.form.local_problems)
         self.banner = MachineBanner(self.background, self.machine)
         self.message = MessageBar()
+        self.unfinished = UnfinishedBar(self.background)  # recordings a crash left behind, offered to finish
         self.status_panel = StatusPanel()
         self.recordings = RecordingsPanel(self.background, **recordings_options)
         self.scene_log = SceneLog()
@@ -81,6 +83,7 @@ class MainWindow(QMainWindow):
         self._countdown = QTimer(self, interval=1000)
         self._countdown.timeout.connect(self._tick)
         self._close_pending = self._shut = False
+        self._unfinished_in: str | None = None  # the folder last looked at for unfinished recordings
         self._build_actions()
         self._build_layout()
         self.tray = make_tray(self, [self.record_action, self.stop_action])
@@ -132,6 +135,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.addWidget(self.banner)
         layout.addWidget(self.message)
+        layout.addWidget(self.unfinished)
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.resize(1180, 760)
@@ -146,6 +150,7 @@ class MainWindow(QMainWindow):
         self.bridge.finished.connect(self._finished)
         self.bridge.failed.connect(self._failed)
         self.banner.again.clicked.connect(self.check_machine)
+        self.unfinished.finished.connect(lambda done: self.recordings.refresh(select=done[0] if done else None))
 
     def _load(self) -> None:
         choices = self.store.load_choices()
@@ -155,6 +160,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         self.check_machine()
         self.live.run_now()
+        self._look_for_unfinished()
         self._update_actions()
 
     def check_machine(self) -> None:
@@ -171,9 +177,16 @@ class MainWindow(QMainWindow):
         self.store.save(settings)
         self.store.save_choices(WindowChoices(self.form.countdown.currentData()))
         self.recordings.set_folder(settings.output_dir, settings.ffmpeg_path)
+        if settings.output_dir != self._unfinished_in:
+            self._look_for_unfinished()
         self.scene_box.setVisible(bool(settings.scene))
         self.live.schedule()
         self._update_actions()
+
+    def _look_for_unfinished(self) -> None:
+        settings = self.form.settings()
+        self._unfinished_in = settings.output_dir
+        self.unfinished.check(settings.output_dir, settings.ffmpeg_path)
 
     def _show_problems(self, problems: list[Problem]) -> None:
         rest = self.form.show_problems(problems)
@@ -259,6 +272,7 @@ class MainWindow(QMainWindow):
     def _after_recording(self) -> None:
         self._update_actions()
         self.live.schedule()
+        self._look_for_unfinished()  # e.g. a recording whose MP4 could not be written is kept unfinished
         if self._close_pending:
             self.close()
 

@@ -42,7 +42,7 @@ class ScenePanel(QGroupBox):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("TDW scene", parent)
-        self.problems: dict[str, ProblemLabel] = {name: ProblemLabel() for name in ("build", "screen_size", "scene_args")}
+        self.problems: dict[str, ProblemLabel] = {name: ProblemLabel() for name in ("build", "screen_size", "scene_args", "keep_frames")}
         # A "scene" problem shows under the demo or the script; "needs a scene" under the choice itself.
         self.scene_problems = {kind: ProblemLabel() for kind in ("", "demo", "script")}
         self.kind = QComboBox(toolTip="A scene the recorder launches (with its TDW build) and records")
@@ -73,7 +73,8 @@ class ScenePanel(QGroupBox):
             self.build, browse_button(self.build, "TDW build (TDW.x86_64)"), problems=(self.problems["build"],)))
         self.form.addRow("Screen size", field_row(self.screen_size, problems=(self.problems["screen_size"],), stretch=False))
         self.form.addRow("Keep frames", field_row(
-            self.keep_frames, browse_button(self.keep_frames, "Folder for the frames", folder=True)))
+            self.keep_frames, browse_button(self.keep_frames, "Folder for the frames", folder=True),
+            problems=(self.problems["keep_frames"],)))
         self._mode = "video"
         for signal in (self.kind.currentIndexChanged, self.demo.currentIndexChanged, self.script.textChanged,
                        self.args.textChanged, self.build.textChanged, self.screen_size.currentTextChanged,

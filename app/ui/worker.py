@@ -120,7 +120,7 @@ class RecordingWorker:
         except Exception as exc:  # noqa: BLE001 - every failure becomes one line in the window
             if not isinstance(exc, (RecorderError, OSError)):
                 log.exception("recording could not start")
-            if session is not None and (session.recorder is not None or session.scene is not None):
+            if session is not None and session.paths is not None:  # stop what started; drop the reserved name
                 self._safe_stop(session)
                 self._send_scene(session)
             return one_line(exc)
