@@ -47,8 +47,25 @@ def final_extension(name: str) -> str:
     return AUDIO_FORMATS[name].extension if name in AUDIO_FORMATS else AUDIO_FORMATS[DEFAULT_AUDIO_FORMAT].extension
 
 
+def finalise_encoder(name: str, live_codec: str = LIVE_CODEC) -> str | None:
+    """The ffmpeg encoder that finishing a `live_codec` recording as `name` needs (None: the sound is copied)."""
+    fmt = AUDIO_FORMATS.get(name)
+    if fmt is None:
+        return None
+    codec = fmt.options[fmt.options.index("-c:a") + 1]
+    if codec == "copy":
+        return None if live_codec == LIVE_CODEC else LIVE_CODEC  # only FLAC is copied into FLAC
+    return codec
+
+
 def audio_finalise_command(binary: str, recording: str, final_path: str, name: str) -> list[str]:
-    """Turn the live FLAC-in-Matroska file into the chosen format (copy for FLAC, a cheap encode otherwise)."""
+    """Turn the live recording into the chosen format: copy FLAC into FLAC, a cheap encode otherwise.
+
+    The live file is FLAC in Matroska (ffmpeg), or plain WAV (the fmedia backend), whose FLAC is encoded here.
+    """
     fmt = AUDIO_FORMATS[name]
+    options = list(fmt.options)
+    if recording.endswith(".wav") and finalise_encoder(name, "pcm") == LIVE_CODEC:
+        options[options.index("copy")] = LIVE_CODEC
     return [binary, "-hide_banner", "-loglevel", "error", "-nostdin", "-n", "-i", recording, "-map", "0:a",
-            *fmt.options, final_path]
+            *options, final_path]

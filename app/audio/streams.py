@@ -2,8 +2,9 @@
 
 A desktop may have several outputs (speakers, HDMI, a headset); "what the computer plays" is only
 the default sink's monitor. Recording the monitor of the sink the TDW build actually plays to gets
-its sound wherever the user routed it. The session can call `monitor_of_processes` with the build's
-pids once its audio stream exists (the build opens it when the first audio command arrives).
+its sound wherever the user routed it: the session asks `monitor_of_processes` with the build's pids when
+the capture starts (app.audio.build_source). `recording_processes` tells when a recorder's own recording
+stream is open (`pactl list source-outputs`), i.e. when it hears.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from app.processes import run_text
 
 @dataclass(frozen=True)
 class SinkInput:
-    """One playing stream: which sink it goes to, and which process opened it."""
+    """One stream: which sink it plays to (for a recording stream: which source), and which process opened it."""
 
     index: int
     sink: int
@@ -28,6 +29,15 @@ class SinkInput:
 
 def parse_sink_inputs(text: str) -> list[SinkInput]:
     """Parse `pactl list sink-inputs` (the long, human form: the short form lacks the process id)."""
+    return _parse_streams(text, "Sink Input #", "Sink:")
+
+
+def parse_source_outputs(text: str) -> list[SinkInput]:
+    """Parse `pactl list source-outputs`: the recording streams, with the source each records."""
+    return _parse_streams(text, "Source Output #", "Source:")
+
+
+def _parse_streams(text: str, header: str, device: str) -> list[SinkInput]:
     found: list[SinkInput] = []
     current: dict[str, str] = {}
 
@@ -39,10 +49,10 @@ def parse_sink_inputs(text: str) -> list[SinkInput]:
 
     for raw in text.splitlines():
         line = raw.strip()
-        if line.startswith("Sink Input #"):
+        if line.startswith(header):
             flush()
             current = {"index": line.split("#", 1)[1].strip()}
-        elif line.startswith("Sink:"):
+        elif line.startswith(device):
             current["sink"] = line.split(":", 1)[1].strip()
         elif " = " in line:
             key, value = line.split(" = ", 1)
@@ -76,3 +86,14 @@ def monitor_of_processes(pids: Iterable[int], env: Mapping[str, str] | None = No
         return None
     name = sinks.get(inputs[0].sink)
     return f"{name}.monitor" if name else None
+
+
+def recording_processes(env: Mapping[str, str] | None = None,
+                        run: Callable[[Sequence[str]], str] | None = None) -> set[int]:
+    """Ids of the processes that have a recording stream open now (empty when the sound server cannot tell)."""
+    environment = dict(env if env is not None else os.environ)
+    runner = run or (lambda cmd: run_text(cmd, env=environment, timeout=5))
+    try:
+        return {o.pid for o in parse_source_outputs(runner(["pactl", "list", "source-outputs"])) if o.pid is not None}
+    except (OSError, ValueError, RuntimeError, subprocess.SubprocessError):
+        return set()

@@ -24,14 +24,17 @@ MAX_BUFFERED_BYTES = 512 * 1024 * 1024  # beyond this the scene waits for ffmpeg
 class FramePipeRecorder:
     fed_by_scene = True  # frames come from the scene: end the scene first, then ffmpeg encodes the rest
 
-    def __init__(self, ffmpeg_path: str, output: Path, encoding: Encoding, fps: float) -> None:
+    def __init__(self, ffmpeg_path: str, output: Path, encoding: Encoding, fps: float,
+                 env: dict[str, str] | None = None) -> None:
         self.output = output
         self._binary = ffmpeg_path
         self._encoding = encoding
         self._fps = fps
+        self._env = env
+        self._ext = "png"  # the first image's format: it picks the decoder
         self._proc: FfmpegProcess | None = None
         self._lock = threading.Condition()  # guards the queue, the byte count and `_closed`
-        self._queue: collections.deque[bytes] = collections.deque()
+        self._queue: collections.deque[tuple[bytes, float | None]] = collections.deque()
         self._buffered = 0
         self._closed = False
         self._writer: threading.Thread | None = None
@@ -46,37 +49,58 @@ class FramePipeRecorder:
     def set_framerate(self, fps: float) -> None:
         """The scene's own target framerate, so one video second is one second of simulation."""
         with self._lock:
-            if self._proc is None:  # frames already being encoded keep the rate they started with
+            if self._writer is None:  # frames already being encoded keep the rate they started with
                 self._fps = fps
 
-    def add_image(self, ext: str, data: bytes) -> None:
+    def add_image(self, ext: str, data: bytes, arrived: float | None = None) -> None:
+        """Queue one frame (`arrived`: the wall-clock time it reached the controller, when known)."""
         with self._lock:
             while self._buffered and self._buffered + len(data) > MAX_BUFFERED_BYTES and not self._closed:
                 self._lock.wait()
             if self._closed:
                 return
-            if self._proc is None:
-                self.command = frame_pipe_command(self._binary, str(self.output), self._encoding, self._fps, ext)
-                self._proc = FfmpegProcess(self.command, on_progress=self._progress, on_exit=self._exited)
-                self._proc.start()
+            if self._writer is None:  # the first image: its format picks the decoder; ffmpeg starts on the writer
+                self._ext = ext
                 self._writer = threading.Thread(target=self._write_frames, name="frame-writer", daemon=True)
                 self._writer.start()
-            self._queue.append(data)
+            self._queue.append((data, arrived))
             self._buffered += len(data)
             self._lock.notify_all()
 
+    def _ffmpeg(self) -> FfmpegProcess:
+        """The ffmpeg that encodes the frames (not started yet)."""
+        self.command = frame_pipe_command(self._binary, str(self.output), self._encoding, self._fps, self._ext)
+        return FfmpegProcess(self.command, on_progress=self._progress, on_exit=self._exited, env=self._env)
+
+    def _started(self) -> None:
+        """ffmpeg is running (a hook for subclasses)."""
+
+    def _payload(self, data: bytes, arrived: float | None) -> bytes:
+        """What goes down ffmpeg's stdin for one frame: here the image file itself."""
+        return data
+
     def _write_frames(self) -> None:
-        assert self._proc is not None
+        try:
+            self._proc = self._ffmpeg()
+            self._proc.start()
+        except OSError as exc:  # ffmpeg cannot run: drop the frames, so the scene never waits on a full queue
+            with self._lock:
+                self._closed, self._buffered = True, 0
+                self._queue.clear()
+                self._lock.notify_all()
+            self._on_ended(f"ffmpeg could not start ({exc.strerror or exc}): check the ffmpeg setting.")
+            return
+        self._started()
         while True:
             with self._lock:
                 while not self._queue and not self._closed:
                     self._lock.wait()
                 if not self._queue:
                     return  # closed and drained
-                data = self._queue.popleft()
+                data, arrived = self._queue.popleft()
                 self._buffered -= len(data)
                 self._lock.notify_all()
-            if self._proc.write(data):
+            if self._proc.write(self._payload(data, arrived)):
                 self.frames_in += 1
 
     def _progress(self, stats: ProgressStats) -> None:

@@ -95,3 +95,19 @@ def _obs_launch_unavailable() -> str | None:
 
 register(Backend("obs-websocket", "OBS Studio you run (over its WebSocket)", _obs_websocket, _obs_websocket_unavailable))
 register(Backend("obs-launch", "OBS Studio, started for the recording", _obs_launch, _obs_launch_unavailable))
+
+
+def _fmedia(context: CaptureContext) -> Recorder:
+    from app.capture.fmedia import FmediaRecorder
+
+    plan = context.plan
+    return FmediaRecorder(plan.audio_source or "", context.output, duration=plan.settings.duration, env=context.env)
+
+
+def _fmedia_unavailable() -> str | None:
+    from app.capture.fmedia import find_fmedia, not_installed_message
+
+    return None if find_fmedia() else not_installed_message()
+
+
+register(Backend("fmedia", "fmedia, as TDW's AudioUtils (audio only)", _fmedia, _fmedia_unavailable))

@@ -7,6 +7,7 @@ avatars (ImageCapture keeps filtering by its own ids) and `_img` is added to eve
 
 from __future__ import annotations
 
+import time
 from typing import BinaryIO, Callable
 
 from tdw.add_ons.add_on import AddOn
@@ -27,6 +28,7 @@ class RecorderAddOn(AddOn):
         keep_frames: Callable[[Images], None] | None = None,
         build_capture: Callable[[], dict | None] | None = None,
         before_first_frame: Callable[[], None] | None = None,
+        hold_after_image: bool = False,
     ) -> None:
         super().__init__()
         self._events = events
@@ -38,6 +40,9 @@ class RecorderAddOn(AddOn):
         self._build_capture = build_capture  # returns the build's start_video_capture_* command (or None)
         self._capturing = False
         self._before_first_frame = before_first_frame  # e.g. wait until the screen recording has started
+        # the frame route with sound waits after the first recorded image instead: its ffmpeg starts on it
+        self._hold_after_image = hold_after_image
+        self._waited = False
         self._first = True
         self.frames_rendered = 0
         self.images_sent = 0
@@ -55,7 +60,9 @@ class RecorderAddOn(AddOn):
         return commands
 
     def before_send(self, commands: list[dict]) -> None:
-        if self._first and self._before_first_frame is not None:
+        may_wait = self.images_sent or not self._hold_after_image
+        if self._before_first_frame is not None and not self._waited and may_wait:
+            self._waited = True
             self._before_first_frame()
         types = [c.get("$type") for c in commands]
         if self._first and self._target_framerate and "set_target_framerate" not in types:
@@ -87,15 +94,16 @@ class RecorderAddOn(AddOn):
         commands.extend(extra)
 
     def on_send(self, resp: list[bytes]) -> None:
+        arrived = time.time()  # the wall clock, as the sound recording's: lines the frame up with what was heard
         frame_number = Controller.get_frame(resp[-1])  # the last element of every reply is the frame number
         self.frames_rendered += 1
         if self._want_frames:
             for item in resp[:-1]:
                 if OutputData.get_data_type_id(item) == "imag":
-                    self._send_images(Images(item), frame_number)
+                    self._send_images(Images(item), frame_number, arrived)
         write_event(self._events, "frame", n=frame_number, images=self.images_sent)
 
-    def _send_images(self, images: Images, frame_number: int) -> None:
+    def _send_images(self, images: Images, frame_number: int, arrived: float) -> None:
         avatar = images.get_avatar_id()
         if not self._avatar:
             self._avatar = avatar  # the first avatar that renders is the one recorded
@@ -106,5 +114,5 @@ class RecorderAddOn(AddOn):
         for i in range(images.get_num_passes()):
             if images.get_pass_mask(i) == "_img":
                 ext = images.get_extension(i)
-                write_image(self._events, frame_number, avatar, ext, bytes(images.get_image(i)))
+                write_image(self._events, frame_number, avatar, ext, bytes(images.get_image(i)), arrived)
                 self.images_sent += 1

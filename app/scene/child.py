@@ -89,6 +89,7 @@ def main(config_text: str) -> int:
         build_capture=(lambda: _build_capture_command(config, events)) if config.get("build_capture") else None,
         before_first_frame=(lambda: _wait_for_go(int(config["go_fd"]), float(config.get("go_timeout", 60))))
         if config.get("go_fd") is not None else None,
+        hold_after_image=bool(config.get("hold_after_image")),
     )
     original_init = Controller.__init__
 

@@ -1,7 +1,8 @@
 """Messages from the scene process to the engine over a pipe: JSON events and raw image bytes.
 
 Frame: 1 byte kind (b"J" event, b"I" image) + 4 bytes big-endian length + payload. An image payload is a
-JSON header line ({"frame", "avatar", "ext"}) then the PNG/JPG bytes exactly as TDW sent them.
+JSON header line ({"frame", "avatar", "ext"} and "t",
+the wall-clock time the frame reached the controller) then the PNG/JPG bytes exactly as TDW sent them.
 """
 
 from __future__ import annotations
@@ -19,8 +20,12 @@ def write_event(out: BinaryIO, kind: str, **fields) -> None:
     out.flush()
 
 
-def write_image(out: BinaryIO, frame: int, avatar: str, ext: str, data: bytes) -> None:
-    header = json.dumps({"frame": frame, "avatar": avatar, "ext": ext}).encode() + b"\n"
+def write_image(out: BinaryIO, frame: int, avatar: str, ext: str, data: bytes, arrived: float | None = None) -> None:
+    """`arrived`: the wall-clock time (time.time()) the frame reached the controller, to line it up with sound."""
+    fields = {"frame": frame, "avatar": avatar, "ext": ext}
+    if arrived is not None:
+        fields["t"] = arrived
+    header = json.dumps(fields).encode() + b"\n"
     out.write(_HEAD.pack(b"I", len(header) + len(data)) + header)
     out.write(data)
     out.flush()

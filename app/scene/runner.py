@@ -43,6 +43,7 @@ class SceneConfig:
     keep_frames: str | None = None
     connect_timeout: float = 60.0
     hold_until_recording: bool = False  # the script's first frame waits for release() (the capture is running)
+    hold_after_image: bool = False  # wait after the first recorded image instead (frame route + sound: ffmpeg starts on it)
     build_capture: dict | None = None  # {"command": start_video_capture_* without position, "position": (x, y) | None}
 
 
@@ -117,7 +118,7 @@ class SceneRunner:
             "target_framerate": self.config.target_framerate, "screen_size": self.config.screen_size,
             "frames": self.config.frames, "avatar": self.config.avatar, "keep_frames": self.config.keep_frames,
             "build_capture": self.config.build_capture, "build_pid": self.build.pid, "go_fd": go_read,
-            "go_timeout": self.config.connect_timeout,
+            "go_timeout": self.config.connect_timeout, "hold_after_image": self.config.hold_after_image,
         }
         env = dict(self.env)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).parents[2]), env.get("PYTHONPATH", "")]))

@@ -10,9 +10,9 @@ Flags: -port N, -screenWidth/-screen-width W, -screenHeight/-screen-height H (de
 window, as Unity). Without DISPLAY it also runs windowless. Once per second the picture
 flashes white for 100 ms; with sound on, an 800 Hz beep starts at the same instant.
 
-Environment: STANDIN_BUILD_TONE=1 (sound on; audio commands such as add_audio_sensor also turn
-it on), STANDIN_BUILD_CRASH_AT_FRAME=N (exit 139 without replying at frame N),
-STANDIN_BUILD_IDLE_TIMEOUT=seconds (exit 0 when the controller is silent that long; default 300).
+Environment: STANDIN_BUILD_TONE=1 (sound on, its PulseAudio stream open from start-up; audio commands
+such as add_audio_sensor also turn it on, at the first frame), STANDIN_BUILD_CRASH_AT_FRAME=N (exit 139
+without replying at frame N), STANDIN_BUILD_IDLE_TIMEOUT=seconds (exit 0 when the controller is silent that long; default 300).
 """
 from __future__ import annotations
 
@@ -212,7 +212,9 @@ class StandInBuild:
         self.tone: Optional[TonePlayer] = None
         self._tone_tried = False
         if os.environ.get("STANDIN_BUILD_TONE", "") not in ("", "0"):
-            self.state.audio = True
+            self.state.audio = True  # and its sound stream opens now, as Unity opens its audio output at start-up
+            self._tone_tried = True
+            self.tone = start_tone(log)
         self.pacer, self.flasher = Pacer(), Flasher()
         self.capture = VideoCapture(log)
         self._flat_passes: Dict[tuple, bytes] = {}

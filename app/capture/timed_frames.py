@@ -1,0 +1,105 @@
+"""Backend: TDW's frames + live sound (video-frames mode with audio), lined up by the wall clock.
+
+TDW renders frames in lockstep with the controller, but plays sound in real time (a Unity limit the TDW docs
+warn about): a scene that renders slower than its framerate would, at 1/fps per frame, make the picture run
+ahead of the sound. Here each frame keeps the wall-clock time at which it reached the controller (stamped by
+the add-on), goes to ffmpeg wrapped in Matroska with that time (app.ffmpeg.matroska), and ffmpeg records
+the sound in the same run, stamped with the same clock. The live file is the usual crash-safe Matroska
+holding both streams; the picture has a variable frame rate, one video frame per rendered frame.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable
+
+from app.audio.build_source import with_descendants
+from app.audio.levels import LevelMeter
+from app.audio.streams import recording_processes
+from app.capture.base import CaptureProgress
+from app.capture.frame_pipe import FramePipeRecorder
+from app.ffmpeg.commands import Encoding, timed_frames_command
+from app.ffmpeg.matroska import frame_cluster, image_size, stream_header
+from app.ffmpeg.process import FfmpegProcess
+from app.ffmpeg.progress import ProgressStats
+
+
+LISTEN_TIMEOUT_S = 10.0
+
+
+class TimedFramePipeRecorder(FramePipeRecorder):
+    def __init__(self, ffmpeg_path: str, output: Path, encoding: Encoding, fps: float,
+                 audio_source: Callable[[], str], env: dict[str, str] | None = None, platform: str = "linux",
+                 audio_offset: float = 0.0, clock: Callable[[], float] = time.time,
+                 on_listening: Callable[[], None] | None = None) -> None:
+        super().__init__(ffmpeg_path, output, encoding, fps, env=env)
+        self._on_listening = on_listening or (lambda: None)
+        self._choose_source = audio_source  # asked once, when the first frame has arrived (the build runs)
+        self._platform = platform
+        self._audio_offset = audio_offset
+        self._clock = clock
+        self.audio_source: str | None = None
+        self.listening = False  # ffmpeg's recording stream was seen open (else the scene went on after a timeout)
+        self.meter: LevelMeter | None = None  # made with ffmpeg: the live level for a meter
+        self._header_sent = False
+        self._last_ms = 0
+
+    def _ffmpeg(self) -> FfmpegProcess:
+        self.audio_source = self._choose_source()
+        self.meter = LevelMeter()
+        self.command = timed_frames_command(self._binary, str(self.output), self._encoding, self._fps,
+                                            self.audio_source, self._platform, self._audio_offset, str(self.meter.path))
+        self.meter.start()
+        return FfmpegProcess(self.command, on_progress=self._progress, on_exit=self._exited, env=self._env)
+
+    def _started(self) -> None:
+        threading.Thread(target=self._wait_until_listening, name="frames-audio-open", daemon=True).start()
+
+    def _wait_until_listening(self, timeout: float = LISTEN_TIMEOUT_S) -> None:
+        """Tell the session once ffmpeg's recording stream is open: from then on the sound is captured.
+
+        ffmpeg opens the sound after the first frame, and muxes nothing before x264 has a few frames (so its
+        progress cannot say it): the scene waits after its first image until the sound server shows our stream.
+        """
+        assert self._proc is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self._proc.running():
+            if with_descendants([self._proc.pid]) & recording_processes(self._env):  # ffmpeg may run under a guard
+                self.listening = True
+                break
+            time.sleep(0.05)
+        self._on_listening()
+
+    def _payload(self, data: bytes, arrived: float | None) -> bytes:
+        # Times must rise: two frames in the same millisecond (or a stamp missing) take the next one.
+        ms = max(int(round((arrived if arrived is not None else self._clock()) * 1000)), self._last_ms + 1)
+        self._last_ms = ms
+        cluster = frame_cluster(ms, data)
+        if self._header_sent:
+            return cluster
+        self._header_sent = True
+        return stream_header(self._ext, *image_size(self._ext, data)) + cluster
+
+    def _progress(self, stats: ProgressStats) -> None:
+        self._on_progress(self._with_level(CaptureProgress.from_stats(stats)))
+
+    def _with_level(self, progress: CaptureProgress) -> CaptureProgress:
+        return replace(progress, audio_peak_db=self.meter.peak_db) if self.meter is not None else progress
+
+    def _exited(self, returncode: int) -> None:
+        self._close_meter()
+        super()._exited(returncode)
+
+    def _close_meter(self) -> None:
+        if self.meter is not None:
+            self.meter.close()
+
+    def progress(self) -> CaptureProgress:
+        return self._with_level(super().progress())
+
+    def stop(self) -> None:
+        super().stop()
+        self._close_meter()
