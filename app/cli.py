@@ -34,8 +34,28 @@ def _positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number")
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes are one line too (which option, what is wrong, where the help is), exit code 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"tdw-recorder: {message[0].upper()}{message[1:]}: see `{self.prog} --help`.\n")
+
+
+def _join_dash_values(argv: list[str]) -> list[str]:
+    """`--region -10,0,320x240`: argparse would read the value as an option; pass it as --region=VALUE."""
+    joined: list[str] = []
+    for i, arg in enumerate(argv):
+        if arg == "--":  # the scene script's own arguments follow, untouched
+            return joined + argv[i:]
+        if joined and joined[-1] in ("--region", "--screen-size") and arg[:1] == "-" and arg[1:2].isdigit():
+            joined[-1] = f"{joined[-1]}={arg}"
+        else:
+            joined.append(arg)
+    return joined
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tdw-recorder", description="Record video and audio of TDW scenes.")
+    parser = _Parser(prog="tdw-recorder", description="Record video and audio of TDW scenes.")
     parser.add_argument("--version", action="version", version=f"tdw-recorder {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens (ffmpeg commands, ...)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -155,8 +175,9 @@ def _record(settings: CaptureSettings, machine: Machine) -> int:
     _mention_unfinished(settings.output_dir)
     try:
         session.start()
-        where = ("TDW's frames" if settings.mode == "video-frames" else f"audio ({plan.audio_source})"
-                 if settings.mode == "audio" else f"region {plan.region}" if plan.region
+        sound = "the TDW build's sound" if settings.scene and settings.audio in ("", "none", "default") else plan.audio_source
+        where = (f"TDW's frames{f' + {sound}' if plan.audio_source else ''}" if settings.mode == "video-frames"
+                 else f"audio ({sound})" if settings.mode == "audio" else f"region {plan.region}" if plan.region
                  else "the TDW window" if settings.region == "tdw" else "audio")
         print(f"Recording {where} at {settings.fps:g} fps to {session.paths.recording} — Ctrl+C stops.", file=sys.stderr)
         session.wait()
@@ -264,7 +285,7 @@ COMMANDS["install-desktop-entry"] = desktop.run
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_join_dash_values(list(sys.argv[1:] if argv is None else argv)))
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if not args.command:
         parser.print_help()

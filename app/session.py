@@ -15,12 +15,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
+from app.audio.build_source import AudioChoice, build_source, chosen, follows_build, with_descendants
 from app.audio.formats import LIVE_EXTENSION as AUDIO_LIVE_EXTENSION
 from app.audio.formats import audio_finalise_command, final_extension
 from app.capture.base import CaptureProgress, Recorder
 from app.capture.registry import CaptureContext
 from app.capture.registry import create as create_recorder
 from app.capture.frame_pipe import FramePipeRecorder
+from app.capture.timed_frames import TimedFramePipeRecorder
 from app.ffmpeg.commands import finalise_command
 from app.ffmpeg.inspect import media_duration, media_info
 from app.output import OutputPaths, expand_folder, reserve, unused
@@ -45,6 +47,7 @@ class RecordingStatus:
     size_bytes: int = 0
     bitrate_kbps: float = 0.0
     audio_peak_db: float | None = None  # newest audio peak (dBFS) while audio is recorded
+    audio_source: str = ""  # the sound source recorded, once chosen
     path: str = ""
     error: str | None = None
 
@@ -59,6 +62,7 @@ class RecordingResult:
     size_bytes: int
     finalised: bool
     error: str | None = None
+    audio: str = ""  # where the sound came from, in one line ("" without sound)
 
     def summary(self) -> str:
         if self.path is None:
@@ -68,6 +72,7 @@ class RecordingResult:
             f"Saved {self.path}\n  duration {self.duration_s:.2f} s, {self.frames} frames, "
             f"{self.dropped} dropped, {self.duplicated} duplicated, {mb:.1f} MB"
         )
+        text = f"{text}\n  {self.audio}" if self.audio else text
         return text if not self.error else f"{text}\n  {self.error}"
 
 
@@ -99,7 +104,9 @@ class Session:
         self.recorder: Recorder | None = None
         self.scene: SceneRunner | None = None
         self.scene_log: list[str] = []
+        self.audio: AudioChoice | None = None  # the sound source recorded, and why (None: no sound, or not yet)
         self._held: int | None = None
+        self._made_folders: list[Path] = []
 
     # -- status -----------------------------------------------------------------------------------
     @property
@@ -139,6 +146,7 @@ class Session:
         """Reserve the file names, launch the scene (if any) and the capture; returns at once."""
         s = self.plan.settings
         folder = expand_folder(s.output_dir)
+        self._made_folders = [f for f in (folder, *folder.parents) if not f.exists()]  # removed again if nothing is recorded
         folder.mkdir(parents=True, exist_ok=True)
         live_ext = s.encoding.container if s.mode != "audio" else AUDIO_LIVE_EXTENSION
         final_ext = "mp4" if s.mode != "audio" else final_extension(s.audio_format)
@@ -147,24 +155,35 @@ class Session:
         self._held = hold(self.paths.recording)  # "being recorded": `recover` leaves it alone while we live
         self._publish(state="recording", path=str(self.paths.recording))
         if not s.scene:
+            self._choose_audio()
             self._start_screen_capture(self.plan.region, self.plan.window_id)
             return self.status
         frames = s.mode == "video-frames"
         by_build = s.backend == "tdw-build"
-        if frames:
+        if frames and self.plan.audio_source:
+            self.recorder = TimedFramePipeRecorder(
+                self.plan.ffmpeg.path, self.paths.recording, s.encoding, float(s.fps), self._audio_for_frames,
+                env=self._env, platform=s.platform, audio_offset=float(s.audio_offset or 0.0),
+                on_listening=lambda: self.scene.release() if self.scene is not None else None)
+            self.recorder.start(self._progress, self._capture_ended)
+        elif frames:
             self.recorder = FramePipeRecorder(self.plan.ffmpeg.path, self.paths.recording, s.encoding, float(s.fps))
             self.recorder.start(self._progress, self._capture_ended)
         elif by_build:
+            self._choose_audio()  # the build's own ffmpeg is told its source before the build starts
             self._start_screen_capture(self.plan.region, None)
         self.scene = SceneRunner(
             SceneConfig(
                 s.scene, list(s.scene_args), s.build or None, s.port or None, s.target_framerate,
                 screen_size_of(s), frames=frames, keep_frames=s.keep_frames or None, connect_timeout=s.connect_timeout,
                 build_capture=self._build_capture() if by_build else None,
-                hold_until_recording=not frames and not by_build,
+                # with sound, the frame route holds the frame after its first image until ffmpeg (started by that
+                # image) records: no sound is lost while ffmpeg starts
+                hold_until_recording=(not frames and not by_build) or isinstance(self.recorder, TimedFramePipeRecorder),
+                hold_after_image=frames,
             ),
             env=self._env or dict(os.environ),
-            on_image=(lambda header, data: self.recorder.add_image(header["ext"], data)) if frames else None,
+            on_image=(lambda head, data: self.recorder.add_image(head["ext"], data, head.get("t"))) if frames else None,
             on_end=self._scene_ended, on_log=self.scene_log.append,
             on_framerate=self.recorder.set_framerate if frames else None,
         )
@@ -184,14 +203,44 @@ class Session:
         with self._lock:  # a Stop pressed while the build's window was being looked for wins
             if self._stopping:
                 return
-            context = CaptureContext(self.plan, self.paths.recording, self._env, region, window_id)
+            plan = replace(self.plan, audio_source=self.audio.source) if self.audio else self.plan
+            context = CaptureContext(plan, self.paths.recording, self._env, region, window_id)
             self.recorder = create_recorder(self.plan.settings.backend, context)
             self.recorder.start(self._progress, self._capture_ended)
+
+    # -- sound source ---------------------------------------------------------------------------
+    def _choose_audio(self) -> None:
+        """The monitor of the sink the running build plays to when "default" may follow it, else the planned source."""
+        source, s = self.plan.audio_source, self.plan.settings
+        if not source:
+            return
+        if self.scene is not None and follows_build(s):
+            self.audio = build_source(source, self.scene.pids, env=self._env)
+        else:
+            self.audio = chosen(source, s.audio in ("", "none", "default"))
+        log.info("%s", self.audio.note)
+        self._publish(audio_source=self.audio.source)
+
+    def _audio_for_frames(self) -> str:
+        self._choose_audio()  # the first frame has arrived: the build is running
+        assert self.audio is not None
+        return self.audio.source
+
+    def _wait_for_build(self) -> None:
+        """Until the build has connected (its sound stream is open by then), the scene ended, or Stop."""
+        assert self.scene is not None
+        deadline = time.monotonic() + self.plan.settings.connect_timeout
+        while not (self.scene.connected.is_set() or self.scene.ended.is_set() or self._stopping) \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     def _capture_scene_window(self) -> None:
         """Wait for the build's window (matched by _NET_WM_PID), then record exactly it."""
         assert self.scene is not None
         if self.plan.region is not None or not self.plan.settings.wants_screen:  # a chosen region, or audio only
+            if self.plan.audio_source and follows_build(self.plan.settings):
+                self._wait_for_build()
+            self._choose_audio()
             self._start_screen_capture(self.plan.region, self.plan.window_id)
             return
         display = X11Display(env=self._env)
@@ -200,6 +249,7 @@ class Session:
             window = self._build_window(display)
             if window is not None:
                 screen = display.size()
+                self._choose_audio()
                 self._start_screen_capture(window.region.clamped(*screen).rounded_even(), window.window_id)
                 return
             time.sleep(0.2)
@@ -208,14 +258,7 @@ class Session:
             self.scene.stop()
 
     def _build_window(self, display: X11Display):
-        import psutil
-
-        pids = set(self.scene.pids())
-        for pid in list(pids):
-            try:
-                pids.update(c.pid for c in psutil.Process(pid).children(recursive=True))
-            except psutil.NoSuchProcess:
-                pass
+        pids = with_descendants(self.scene.pids())
         windows = [w for w in display.windows_of_process(pids) if w.region.width > 16 and w.region.height > 16]
         return windows[0] if windows else None
 
@@ -263,13 +306,20 @@ class Session:
             self._error = "The scene sent no images: give it a camera (avatar), or record the screen (video mode) instead."
         if not _decodable(live, binary):
             live.unlink(missing_ok=True)  # no partial garbage: nothing playable was recorded
+            if self.paths.recording.exists() and not self.paths.recording.stat().st_size:
+                self.paths.recording.unlink()  # the reserved name, when the recorder wrote elsewhere
+            for made in self._made_folders:  # deepest first; one that is not empty stays
+                try:
+                    made.rmdir()
+                except OSError:
+                    break
             return RecordingResult(None, 0.0, 0, 0, 0, 0, False, self._error or "Nothing was recorded.")
         path, finalised = live, False
         if self.plan.settings.finalise:
             self._publish(state="finalising")
             path, finalised = self._finalise(live, binary)
-        else:  # keep the crash-safe file, under its final name
-            target = unused(self.paths.final)
+        else:  # keep the crash-safe file, under its final name (a backend may write another format: keep its suffix)
+            target = unused(self.paths.final.with_suffix(live.suffix))
             os.replace(live, target)
             path = target
         if self._error:
@@ -277,6 +327,7 @@ class Session:
         duration = media_duration(binary, str(path)) or 0.0
         return RecordingResult(
             path, duration, last.frames, last.dropped, last.duplicated, path.stat().st_size, finalised, self._error,
+            self.audio.note if self.audio else "",
         )
 
     def _finalise(self, live: Path, binary: str) -> tuple[Path, bool]:

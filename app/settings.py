@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from app.audio.formats import audio_format_problem
 from app.capture.registry import BACKENDS
 from app.errors import Problem, RecorderError
-from app.ffmpeg.commands import Encoding
+from app.ffmpeg.commands import X264_PRESETS, Encoding
 from app.obs.settings import ObsSettings, obs_problems
-from app.output import disk_problem, expand_folder, folder_problem
+from app.output import disk_problem, expand_folder, folder_problem, name_problem
 from app.screen.region import Region, parse_region
 
 MODES = ("video", "video-frames", "av", "audio")  # video = from the screen; video-frames = TDW's images
@@ -67,7 +67,7 @@ class CaptureSettings:
 
     @property
     def wants_audio(self) -> bool:
-        return self.mode in ("av", "audio") or (self.mode == "video" and self.audio not in ("", "none"))
+        return self.mode in ("av", "audio") or (self.mode in ("video", "video-frames") and self.audio not in ("", "none"))
 
     def validate(self, machine=None) -> list[Problem]:
         """Every problem, static and live (display, windows, ffmpeg, sound server): see app.preflight."""
@@ -125,6 +125,10 @@ class CaptureSettings:
         problems.extend(obs_problems(self.obs, self.backend, self.mode, self.encoding.container, self.finalise))
         if self.mode == "video-frames" and self.backend != "ffmpeg":
             problems.append(Problem("backend", "Video from TDW frames is encoded by ffmpeg: choose the ffmpeg backend."))
+        if self.mode == "video-frames" and self.wants_audio and not self.platform.startswith("linux"):
+            problems.append(Problem("audio", "TDW frames with sound are recorded on Linux (PulseAudio) only: record audio + video from the screen (--mode av) instead."))
+        if self.backend == "fmedia" and self.mode != "audio":
+            problems.append(Problem("backend", "fmedia records sound only: choose audio only (--mode audio), or the ffmpeg backend."))
         if self.mode == "video-frames" and not self.scene:
             problems.append(Problem("scene", "Video from TDW frames needs a scene: choose your controller script or a demo (--scene FILE.py or demo:<name>)."))
         if self.region == "tdw" and not self.scene:
@@ -132,13 +136,20 @@ class CaptureSettings:
         if self.screen_size and not _screen_size(self.screen_size):
             problems.append(Problem("screen_size", f"Screen size {self.screen_size!r} is not WIDTHxHEIGHT with even numbers (e.g. 1280x720)."))
         if self.duration is not None and not (isinstance(self.duration, (int, float)) and self.duration > 0):
-            problems.append(Problem("duration", f"Duration {self.duration!r} must be a positive number of seconds."))
+            problems.append(Problem("duration", f"Duration {self.duration!r} must be a positive number of seconds: "
+                                                "use e.g. 10, or leave it out to record until stopped."))
+        problems.extend(self._scene_problems())
         if self.mode == "audio" and audio_format_problem(self.audio_format):
             problems.append(Problem("audio_format", audio_format_problem(self.audio_format) or ""))
         if self.encoding.container not in CONTAINERS:
             problems.append(Problem("container", f"Container {self.encoding.container!r} is not crash-safe here: use mkv or mp4."))
         if not 0 <= int(self.encoding.crf) <= 51:
             problems.append(Problem("quality", f"Quality (crf) {self.encoding.crf} must be between 0 and 51 (18 looks lossless)."))
+        if self.wants_video and self.encoding.video_codec == "libx264" and self.encoding.preset not in X264_PRESETS:
+            problems.append(Problem("quality", f"Preset {self.encoding.preset!r} is unknown: use one of {', '.join(X264_PRESETS)} (veryfast is usual)."))
+        message = name_problem(self.name_pattern)
+        if message:
+            problems.append(Problem("name", message))
         folder = expand_folder(self.output_dir)
         message = folder_problem(folder)
         if message:
@@ -147,6 +158,23 @@ class CaptureSettings:
             message = disk_problem(folder, int(self.min_free_mb) * 1024 * 1024)
             if message:
                 problems.append(Problem("output_dir", message))
+        return problems
+
+    def _scene_problems(self) -> list[Problem]:
+        """The scene's port, connect timeout and frame folder (only looked at when a scene runs)."""
+        if not self.scene:
+            return []
+        problems = []
+        if not isinstance(self.port, int) or not 0 <= self.port <= 65535:
+            problems.append(Problem("port", f"Port {self.port!r} is not a port: use 1-65535 (TDW's default is 1071), or 0 for a free one."))
+        if not (isinstance(self.connect_timeout, (int, float)) and self.connect_timeout > 0):
+            problems.append(Problem("connect_timeout", f"Connect timeout {self.connect_timeout!r} must be a positive number of seconds (60 is usual)."))
+        if self.keep_frames and self.mode == "video-frames":
+            frames = expand_folder(self.keep_frames)
+            if frames.exists() and not frames.is_dir():
+                problems.append(Problem("keep_frames", f"Frames cannot be kept in {frames}: it is a file, not a folder. Choose a folder for them."))
+            elif folder_problem(frames):
+                problems.append(Problem("keep_frames", f"Frames cannot be kept in {frames}: it cannot be written. Choose another folder for them."))
         return problems
 
 

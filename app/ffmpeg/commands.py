@@ -19,7 +19,13 @@ from app.screen.region import Region
 CRASH_SAFE_MKV = {"flush_packets": 1, "cluster_time_limit": 500, "cluster_size_limit": 1_000_000}
 CRASH_SAFE_MP4 = {"flush_packets": 1, "movflags": "+frag_keyframe+empty_moov+default_base_moof"}
 
+X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
+
 LIVE_QUEUE = 1024  # -thread_queue_size on each live input; smaller lost frames with x11grab + pulse
+# x11grab's rate is given (-framerate), so ffmpeg need not estimate it from grabbed frames. By default it
+# reads up to 5 MB of them before encoding the first (6 frames at 640x360, 17 at 320x240): 0.2-0.5 s added
+# to every start, with nothing gained (checked: the file is 30 fps either way). benchmarks/gui.py toggles it.
+LIVE_GRAB_PROBE = {"fpsprobesize": 0}
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,7 @@ def screen_input(src: ScreenInput, **extra):
             r = type(r)(0, 0, r.width, r.height)
         return ffmpeg.input(
             f"{src.display}+{r.x},{r.y}", f="x11grab", framerate=rate, video_size=(r.width, r.height),
-            draw_mouse=int(src.draw_mouse), thread_queue_size=LIVE_QUEUE, **extra,
+            draw_mouse=int(src.draw_mouse), thread_queue_size=LIVE_QUEUE, **LIVE_GRAB_PROBE, **extra,
         )
     if src.platform == "win32" and src.windows_device == "dshow":
         stream = ffmpeg.input("video=screen-capture-recorder", f="dshow", framerate=rate, thread_queue_size=LIVE_QUEUE)
@@ -166,6 +172,27 @@ def frame_pipe_command(binary: str, out_path: str, enc: Encoding, fps: float, im
     gop = max(int(round(fps)), 1)
     opts = dict(_container_flags(enc), vcodec=enc.video_codec, preset=enc.preset, crf=enc.crf, pix_fmt=enc.pixel_format, g=gop * 2)
     return _command(binary, ffmpeg.output(stream, out_path, **opts), overwrite=True)
+
+
+def timed_frames_command(binary: str, out_path: str, enc: Encoding, fps: float, audio_source: str,
+                         platform: str = "linux", audio_offset: float = 0.0, levels_path: str | None = None) -> list[str]:
+    """TDW's frames with the wall-clock time each arrived (app.ffmpeg.matroska on stdin) + live sound, one clock.
+
+    Every frame keeps its own time (-fps_mode passthrough) and the sound is stamped with the same wall clock
+    (see audio_input), kept as is by -copyts: picture and sound line up even when the scene runs slower than
+    its framerate. The frames' end (stdin closed) ends the file (-shortest).
+    """
+    # No probing: ffmpeg would wait for several frames to guess a frame rate (there is none: each has its time),
+    # and the sound input opens only once this one is.
+    frames = ffmpeg.input("pipe:0", f="matroska", probesize=32, analyzeduration=0, fpsprobesize=0,
+                          thread_queue_size=LIVE_QUEUE)
+    audio = audio_input(platform, audio_source, **({"itsoffset": f"{audio_offset:.3f}"} if audio_offset else {}))
+    gop = max(int(round(fps)), 1)
+    opts = dict(_container_flags(enc), vcodec=enc.video_codec, preset=enc.preset, crf=enc.crf, pix_fmt=enc.pixel_format,
+                g=gop * 2, fps_mode="passthrough", acodec=enc.audio_codec, copyts=None, shortest=None,
+                **{"b:a": enc.audio_bitrate})
+    streams = [frames, meter_filters(audio, levels_path) if levels_path else audio]
+    return _command(binary, ffmpeg.output(*streams, out_path, **opts), overwrite=True)
 
 
 def finalise_command(binary: str, recording: str, final_path: str) -> list[str]:

@@ -1,7 +1,12 @@
-"""Every command line as an exact list: Windows and macOS cannot run here, so their text is the test."""
+"""Every command line as an exact list (Windows and macOS cannot run here, so their text is the test), and a real
+x11grab run for what the Linux input options do."""
+
+import re
+import subprocess
 
 from app.ffmpeg.commands import Encoding, ScreenInput, finalise_command, list_devices_command, record_command
 from app.screen.region import Region
+from tests.support.media import probe, stream
 
 HEAD = ["ff", "-hide_banner", "-loglevel", "error", "-nostats", "-progress", "pipe:1", "-stats_period", "0.5"]
 MKV_OUT = ["-f", "matroska", "-cluster_size_limit", "1000000", "-cluster_time_limit", "500", "-crf", "18",
@@ -11,15 +16,16 @@ R = Region(100, 80, 1280, 720)
 
 def test_linux_x11grab_region():
     cmd = record_command("ff", "o.mkv", Encoding(), ScreenInput("linux", R, 30, ":1"))
-    assert cmd == HEAD + ["-y", "-f", "x11grab", "-video_size", "1280x720", "-draw_mouse", "1", "-framerate", "30",
-                          "-thread_queue_size", "1024", "-i", ":1+100,80", *MKV_OUT, "o.mkv"]
+    assert cmd == HEAD + ["-y", "-f", "x11grab", "-video_size", "1280x720", "-draw_mouse", "1", "-fpsprobesize", "0",
+                          "-framerate", "30", "-thread_queue_size", "1024", "-i", ":1+100,80", *MKV_OUT, "o.mkv"]
 
 
 def test_linux_with_pulse_audio_shares_one_clock_and_limits_each_input():
     cmd = record_command("ff", "o.mkv", Encoding(), ScreenInput("linux", R, 30, ":1", draw_mouse=False),
                          audio_source="sink.monitor", duration=10)
     assert cmd == HEAD + [
-        "-y", "-f", "x11grab", "-video_size", "1280x720", "-draw_mouse", "0", "-framerate", "30", "-t", "10",
+        "-y", "-f", "x11grab", "-video_size", "1280x720", "-draw_mouse", "0", "-fpsprobesize", "0", "-framerate", "30",
+        "-t", "10",
         "-thread_queue_size", "1024", "-i", ":1+100,80",
         "-f", "pulse", "-fragment_size", "3840", "-t", "10", "-thread_queue_size", "1024",
         "-use_wallclock_as_timestamps", "1", "-i", "sink.monitor",
@@ -85,3 +91,21 @@ def test_audio_meter_filters_print_peaks_to_a_side_file():
     assert graph == ("[0]astats=measure_overall=Peak_level:measure_perchannel=none:metadata=1:reset=5[s0];"
                      "[s0]ametadata=direct=1:file=/t/lv.txt:key=lavfi.astats.Overall.Peak_level:mode=print[s1]")
     assert cmd[cmd.index("-map") + 1] == "[s1]"
+
+
+def test_a_live_grab_encodes_from_its_first_frame_at_the_asked_rate(xserver, anim_window, tmp_path):
+    """ffmpeg reads one grabbed frame before starting (not 5 MB of them to guess the rate it was given)."""
+    window = anim_window("Probe Source", 320, 240, 100, 80)
+    out, report = tmp_path / "o.mkv", tmp_path / "report.log"
+    cmd = record_command("ffmpeg", str(out), Encoding(), ScreenInput("linux", window.region, 30, xserver.display),
+                         duration=2)
+    # FFREPORT writes ffmpeg's own debug log whatever -loglevel says; at debug level the input's stream line
+    # carries the number of frames read while probing it ("Stream #0:0, <frames>, <time base>: Video: ...").
+    env = dict(xserver.env(), FFREPORT=f"file={report}:level=48")
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
+    assert done.returncode == 0, done.stderr[-500:]
+    probed = re.search(r"Stream #0:0, (\d+), 1/1000000: Video: rawvideo", report.read_text(errors="replace"))
+    assert probed is not None and int(probed.group(1)) == 1  # ffmpeg's default read 17 at 320x240
+    video = stream(probe(out), "video")
+    assert (video["r_frame_rate"], video["avg_frame_rate"]) == ("30/1", "30/1")
+    assert 55 <= int(video["nb_read_frames"]) <= 61
