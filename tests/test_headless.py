@@ -116,6 +116,21 @@ def test_cli_audio_only_headless(tmp_path):
     assert saved.suffix == ".wav" and 1.9 <= float(probe(saved)["format"]["duration"]) <= 2.2
 
 
+def test_cli_audio_and_video_from_an_idle_sink_keeps_every_frame(tmp_path):
+    """Nothing plays, so the private null sink sends its first block only after ~2 s: the picture of that wait
+    must still be recorded frame by frame (it was grabbed in one burst, and mostly dropped, before)."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "record", "--headless", "--mode", "av", "--region", "0,0,320x240",
+         "--fps", "30", "--duration", "4", "--out", str(tmp_path)],
+        env=bare_env(), cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    saved = Path(done.stdout.split("Saved ", 1)[1].split("\n", 1)[0])
+    info = probe(saved)
+    video, audio = stream(info, "video"), stream(info, "audio")
+    assert int(video["nb_read_frames"]) >= 0.95 * 4 * 30, video
+    assert abs(float(video["start_time"]) - float(audio["start_time"])) < 0.5, (video["start_time"], audio["start_time"])
+
+
 def test_servers_die_with_the_app_even_on_kill_9(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "main.py"), "record", "--headless", "--mode", "av", "--screen-size", "320x240",

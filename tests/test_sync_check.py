@@ -63,10 +63,10 @@ def test_record_command_shifts_the_audio_input_with_itsoffset():
     video = ScreenInput("linux", Region(0, 0, 320, 240), 60, ":1")
     cmd = record_command("ff", "o.mkv", Encoding(), video, audio_source="s.monitor", audio_offset=-0.048)
     assert cmd[len(HEAD):len(HEAD) + 26] == [
+        "-f", "pulse", "-fragment_size", "3840", "-itsoffset", "-0.048", "-thread_queue_size", "1024",
+        "-use_wallclock_as_timestamps", "1", "-i", "s.monitor",
         "-f", "x11grab", "-video_size", "320x240", "-draw_mouse", "1", "-fpsprobesize", "0", "-framerate", "60",
-        "-thread_queue_size", "1024",
-        "-i", ":1+0,0", "-f", "pulse", "-fragment_size", "3840", "-itsoffset", "-0.048", "-thread_queue_size", "1024",
-        "-use_wallclock_as_timestamps", "1", "-i", "s.monitor"]
+        "-thread_queue_size", "1024", "-i", ":1+0,0"]
     assert "-itsoffset" not in record_command("ff", "o.mkv", Encoding(), video, audio_source="s.monitor")
 
 

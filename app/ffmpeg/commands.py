@@ -151,7 +151,11 @@ def record_command(
     if audio_source is not None:
         shift = {"itsoffset": f"{audio_offset:.3f}"} if audio_offset and video is not None else {}
         audio = audio_input(platform, audio_source, **limit, **shift)
-        streams.append(meter_filters(audio, levels_path) if levels_path else audio)  # live level for a meter
+        audio = meter_filters(audio, levels_path) if levels_path else audio  # live level for a meter
+        # With the picture, the sound input opens FIRST: opening PulseAudio waits for its first block (up to 2 s
+        # from an idle null sink), and x11grab opened before it would then grab that wait's frames in one burst,
+        # all with the same time (checked: a 4 s A/V recording kept 63 of 120 frames; 121 with this order).
+        streams.insert(0 if synced else len(streams), audio)
         codec = enc.audio_codec if video is not None else "flac"
         opts.update(acodec=codec, **({"b:a": enc.audio_bitrate} if codec != "flac" else {}))
         if synced:
