@@ -9,7 +9,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.support.media import decoded_frames, probe, stream, wait_for_frames
+from tests.support.media import decoded_frames, packet_span, probe, stream, wait_for_frames
 
 ROOT = Path(__file__).parent.parent
 
@@ -27,6 +27,19 @@ def test_record_with_duration_prints_where_and_figures(env, anim_window, tmp_pat
     assert saved.parent == tmp_path and saved.suffix == ".mp4"
     assert "duration 2.0" in done.stdout and "frames" in done.stdout and "dropped" in done.stdout
     assert stream(probe(saved), "video")["r_frame_rate"] == "25/1"
+
+
+def test_a_kept_live_file_with_sound_reports_its_length_not_its_wall_clock_end(env, tmp_path):
+    # --no-finalise keeps the crash-safe Matroska as it is, and with sound its stamps are wall-clock times (-copyts)
+    done = cli(env, "record", "--mode", "av", "--audio", "default", "--region", "0,0,320x240", "--duration", "2",
+               "--no-finalise", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    saved = Path(done.stdout.split("Saved ", 1)[1].split("\n", 1)[0])
+    assert saved.suffix == ".mkv" and {s["codec_type"] for s in probe(saved)["streams"]} == {"audio", "video"}
+    first, last = packet_span(saved)
+    assert first > 1e9  # the file really starts at a wall-clock time, not at 0
+    shown = float(done.stdout.split("duration ", 1)[1].split(" s", 1)[0])
+    assert last - first > 1 and abs(shown - (last - first)) < 0.05, (shown, first, last)
 
 
 def test_ctrl_c_stops_gracefully_and_finalises(env, anim_window, tmp_path):

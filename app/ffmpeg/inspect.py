@@ -6,8 +6,14 @@ import re
 import subprocess
 from dataclasses import dataclass
 
-_DURATION = re.compile(r"Duration:\s+(\d+):(\d+):(\d+(?:\.\d+)?)")
+_FORMAT = re.compile(r"^Input #0, (.+?), from ", re.MULTILINE)
+_DURATION = re.compile(r"Duration:\s+(\d+):(\d+):(\d+(?:\.\d+)?)(?:, start:\s+(-?\d+(?:\.\d+)?))?")
 _STREAM = re.compile(r"^\s*Stream #\d+:\d+.*?: (Video|Audio)", re.MULTILINE)
+# Demuxers whose "Duration" is the header's end time of the last packet, not a length: ffmpeg's Matroska and
+# MP4 muxers write the largest end timestamp there, so a file that keeps wall-clock stamps (-copyts: the live
+# file of audio + video and of TDW frames + sound) "lasts" since 1970 unless its start is taken off. Other
+# demuxers (MPEG-TS, ...) already report end - start.
+_END_TIME_FORMATS = ("matroska", "mov")
 
 
 @dataclass(frozen=True)
@@ -24,12 +30,22 @@ def media_info(binary: str, path: str) -> MediaInfo:
         )
     except (OSError, subprocess.TimeoutExpired):
         return MediaInfo((), None)
-    match = _DURATION.search(done.stderr)
-    duration = None
-    if match:
-        h, m, s = match.groups()
-        duration = int(h) * 3600 + int(m) * 60 + float(s)
-    return MediaInfo(tuple(_STREAM.findall(done.stderr)), duration)
+    return MediaInfo(tuple(_STREAM.findall(done.stderr)), _duration(done.stderr))
+
+
+def _duration(report: str) -> float | None:
+    """The length from the first start to the last end across the streams, from `ffmpeg -i`'s report."""
+    match = _DURATION.search(report)
+    if not match:
+        return None
+    h, m, s, start = match.groups()
+    duration = int(h) * 3600 + int(m) * 60 + float(s)
+    found = _FORMAT.search(report)
+    demuxer = found.group(1).split(",") if found else []
+    first = float(start) if start is not None else 0.0
+    if any(name in _END_TIME_FORMATS for name in demuxer) and 0 < first <= duration:
+        return duration - first  # (a "duration" below the start is a real length, from another muxer: kept)
+    return duration
 
 
 def media_duration(binary: str, path: str) -> float | None:

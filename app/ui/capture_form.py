@@ -26,12 +26,20 @@ from app.settings import MAX_FPS, MODES, CaptureSettings
 from app.ui.background import Background
 from app.ui.region_panel import RegionPanel
 from app.ui.scene_panel import ScenePanel
+from app.ui.settings_store import WindowChoices
 from app.ui.widgets import ProblemLabel, add_item, browse_button, field_row, select_data
 
 DEFAULT_AUDIO = "default"
+NO_AUDIO = "none"
+FRAMES_AUDIO_TIP = "No sound: only TDW's frames. A source records the build's sound on the frames' clock (Linux)."
 BACKEND_TIPS = {"ffmpeg": "Records with ffmpeg (x11grab + PulseAudio)"}
 PRESETS = X264_PRESETS
 DEFAULT_FPS = {"video": 30, "video-frames": 30, "av": 60, "audio": 60}  # TDW's advice: 60 when audio is recorded
+
+
+def audio_slot(mode: str) -> str | None:
+    """Which remembered audio choice a mode uses: the screen modes' source, or TDW frames' sound (none by default)."""
+    return {"av": "source", "audio": "source", "video-frames": "frames"}.get(mode)
 
 
 def backend_reasons() -> dict[str, str | None]:
@@ -53,6 +61,7 @@ class CaptureForm(QWidget):
         self._background, self._machine = background, machine
         self._base = CaptureSettings()
         self._sources: list[AudioSource] = []
+        self._audio_choice = {"source": DEFAULT_AUDIO, "frames": NO_AUDIO}  # per audio_slot; "frames" may be none
         self._backend_reasons: dict[str, str | None] = {}
         self.problems: dict[str, ProblemLabel] = {
             name: ProblemLabel()
@@ -72,6 +81,8 @@ class CaptureForm(QWidget):
         layout.addWidget(self._output_group())
         layout.addWidget(self._timing_group())
         layout.addStretch(1)
+        self.mode.currentIndexChanged.connect(self._mode_changed)  # before _edited: the audio choice follows the mode
+        self.audio.currentIndexChanged.connect(self._audio_picked)
         for signal in (self.mode.currentIndexChanged, self.backend.currentIndexChanged, self.audio.currentIndexChanged,
                        self.scene.changed, self.region.changed, self.folder.textChanged, self.name.textChanged, self.container.currentIndexChanged,
                        self.fps.valueChanged, self.duration.valueChanged, self.countdown.currentIndexChanged,
@@ -80,7 +91,6 @@ class CaptureForm(QWidget):
                        self.obs_password_file.textChanged, self.obs_profile.textChanged, self.obs_collection.textChanged,
                        self.obs_scene.textChanged):
             signal.connect(self._edited)
-        self.mode.currentIndexChanged.connect(self._mode_changed)
         self._last_mode = self.mode_value()
         self._align_labels()
         self._clock = QTimer(self, interval=1000)  # the name preview shows the time the file would get now
@@ -112,7 +122,7 @@ class CaptureForm(QWidget):
         self.audio.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         self.audio_refresh = QPushButton("Refresh", toolTip="List the sound server's sources again")
         self.audio_refresh.clicked.connect(self.refresh_sources)
-        self._fill_sources([], DEFAULT_AUDIO)
+        self._fill_sources([])
         form.addRow("Mode", field_row(self.mode, problems=(self.problems["mode"],)))
         form.addRow("Backend", field_row(self.backend, problems=(self.problems["backend"], self.problems["ffmpeg"])))
         form.addRow("Audio source", field_row(self.audio, self.audio_refresh, problems=(self.problems["audio"],)))
@@ -203,7 +213,7 @@ class CaptureForm(QWidget):
         return replace(
             self._base, mode=mode, backend=self.backend.currentData() or "ffmpeg", region=self.region.region_text(),
             fps=float(self.fps.value()), **self.scene.values(),
-            audio=(self.audio.currentData() or DEFAULT_AUDIO) if mode in ("av", "audio") else "none",
+            audio=self._audio_value(mode),
             output_dir=self.folder.text().strip(), name_pattern=self.name.text().strip(),
             duration=self.duration.value() or None, finalise=self.finalise.isChecked(), draw_mouse=self.draw_mouse.isChecked(),
             encoding=replace(self._base.encoding, crf=self.crf.value(), preset=self.preset.currentData(),
@@ -211,13 +221,26 @@ class CaptureForm(QWidget):
             obs=self.obs_settings(),
         )
 
-    def load(self, settings: CaptureSettings, countdown: int = 0) -> None:
+    def _audio_value(self, mode: str) -> str:
+        slot = audio_slot(mode)
+        return self._audio_choice[slot] if slot else NO_AUDIO
+
+    def choices(self) -> WindowChoices:
+        """What the window remembers beside the engine's settings (the audio choice of the modes not chosen)."""
+        return WindowChoices(self.countdown.currentData(), self._audio_choice["source"], self._audio_choice["frames"])
+
+    def load(self, settings: CaptureSettings, choices: WindowChoices | None = None) -> None:
+        choices = choices or WindowChoices()
         self._base = settings
         self.blockSignals(True)
         select_data(self.mode, settings.mode if settings.mode in MODES else "video")
         self._last_mode = self.mode_value()
         self._fill_backends(self._backend_reasons, settings.backend)
-        self._fill_sources(self._sources, settings.audio if settings.audio not in ("", "none") else DEFAULT_AUDIO)
+        self._audio_choice = {"source": choices.audio_source or DEFAULT_AUDIO, "frames": choices.frames_audio or NO_AUDIO}
+        slot = audio_slot(self._last_mode)  # the settings hold the audio of their own mode: it wins
+        if slot == "frames" or (slot and settings.audio not in ("", NO_AUDIO)):
+            self._audio_choice[slot] = settings.audio or NO_AUDIO
+        self._fill_sources(self._sources)
         self.scene.load(settings.scene, list(settings.scene_args), settings.build, settings.screen_size, settings.keep_frames)
         self.region.load(settings.region, scene=bool(settings.scene))
         self.folder.setText(settings.output_dir)
@@ -225,7 +248,7 @@ class CaptureForm(QWidget):
         select_data(self.container, settings.encoding.container)
         self.fps.setValue(round(float(settings.fps)) if isinstance(settings.fps, (int, float)) else 30)
         self.duration.setValue(float(settings.duration or 0))
-        select_data(self.countdown, countdown)
+        select_data(self.countdown, choices.countdown)
         self.crf.setValue(int(settings.encoding.crf))
         select_data(self.preset, settings.encoding.preset)
         self.draw_mouse.setChecked(settings.draw_mouse)
@@ -283,16 +306,21 @@ class CaptureForm(QWidget):
 
     def _sources_listed(self, sources: list[AudioSource]) -> None:
         self._sources = sources
-        self._fill_sources(sources, self.audio.currentData() or DEFAULT_AUDIO)
+        self._fill_sources(sources)
 
     def _sources_failed(self, exc: BaseException) -> None:
         self.audio_refresh.setEnabled(True)
         self.audio.setToolTip(str(exc))
 
-    def _fill_sources(self, sources: list[AudioSource], wanted: str) -> None:
+    def _fill_sources(self, sources: list[AudioSource]) -> None:
+        """The sources, showing the current mode's choice; TDW frames may also have none (their default)."""
+        slot = audio_slot(self.mode_value())
+        wanted = self._audio_choice[slot or "source"]
         self.audio_refresh.setEnabled(True)
         self.audio.blockSignals(True)
         self.audio.clear()
+        if slot == "frames":
+            add_item(self.audio, "none (TDW frames only)", NO_AUDIO, tooltip=FRAMES_AUDIO_TIP)
         add_item(self.audio, "default (what the computer plays)", DEFAULT_AUDIO)
         for source in sources:
             add_item(self.audio, source.describe(), source.name)
@@ -301,17 +329,24 @@ class CaptureForm(QWidget):
             select_data(self.audio, wanted)
         self.audio.blockSignals(False)
 
+    def _audio_picked(self) -> None:
+        slot = audio_slot(self.mode_value())
+        if slot and self.audio.currentData() is not None:
+            self._audio_choice[slot] = self.audio.currentData()
+
     def _mode_changed(self) -> None:
-        """30 fps for video, 60 when audio is recorded (TDW's advice), unless the user chose another."""
+        """The mode's own audio choice; 30 fps for video, 60 when audio is recorded (TDW's advice), unless the
+        user chose another."""
         mode, before = self.mode_value(), self._last_mode
         self._last_mode = mode
+        self._fill_sources(self._sources)
         if self.fps.value() == DEFAULT_FPS.get(before):
             self.fps.setValue(DEFAULT_FPS[mode])
 
     def _edited(self) -> None:
         mode = self.mode_value()
         self.obs_group.setVisible(self.backend.currentData() in OBS_BACKENDS)
-        self.audio.setEnabled(mode in ("av", "audio"))
+        self.audio.setEnabled(audio_slot(mode) is not None)
         self.region.setEnabled(mode in ("video", "av"))
         self.region.set_scene(bool(self.scene.scene()))
         self.scene.set_mode(mode)

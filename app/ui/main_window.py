@@ -31,7 +31,7 @@ from app.ui.machine_banner import MachineBanner
 from app.ui.recordings import RecordingsPanel
 from app.ui.scene_log import SceneLog
 from app.ui.session_bridge import SessionBridge
-from app.ui.settings_store import SettingsStore, WindowChoices
+from app.ui.settings_store import SettingsStore
 from app.ui.status_panel import StatusPanel, size_text
 from app.ui.style import STYLE
 from app.ui.tray import make_tray
@@ -153,8 +153,7 @@ class MainWindow(QMainWindow):
         self.unfinished.finished.connect(lambda done: self.recordings.refresh(select=done[0] if done else None))
 
     def _load(self) -> None:
-        choices = self.store.load_choices()
-        self.form.load(self.store.load(), choices.countdown)
+        self.form.load(self.store.load(), self.store.load_choices())
         geometry = self.store.geometry()
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -175,7 +174,7 @@ class MainWindow(QMainWindow):
     def _settings_changed(self) -> None:
         settings = self.form.settings()
         self.store.save(settings)
-        self.store.save_choices(WindowChoices(self.form.countdown.currentData()))
+        self.store.save_choices(self.form.choices())
         self.recordings.set_folder(settings.output_dir, settings.ffmpeg_path)
         if settings.output_dir != self._unfinished_in:
             self._look_for_unfinished()

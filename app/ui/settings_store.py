@@ -24,6 +24,8 @@ class WindowChoices:
     """Choices the engine does not know about."""
 
     countdown: int = 0
+    audio_source: str = "default"  # the source of the screen modes (audio + video, audio only)
+    frames_audio: str = "none"  # the sound recorded with TDW's frames: none unless the user picked a source
 
 
 class SettingsStore:
@@ -53,10 +55,14 @@ class SettingsStore:
             countdown = int(self.qsettings.value("ui/countdown", 0))
         except (TypeError, ValueError):
             countdown = 0
-        return WindowChoices(countdown)
+        defaults = WindowChoices()
+        return WindowChoices(countdown, str(self.qsettings.value("ui/audio_source", defaults.audio_source)),
+                             str(self.qsettings.value("ui/frames_audio", defaults.frames_audio)))
 
     def save_choices(self, choices: WindowChoices) -> None:
         self.qsettings.setValue("ui/countdown", choices.countdown)
+        self.qsettings.setValue("ui/audio_source", choices.audio_source)
+        self.qsettings.setValue("ui/frames_audio", choices.frames_audio)
 
     def geometry(self) -> QByteArray | None:
         value = self.qsettings.value("ui/geometry")

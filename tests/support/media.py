@@ -20,6 +20,14 @@ def stream(info: dict, kind: str) -> dict | None:
     return next((s for s in info["streams"] if s["codec_type"] == kind), None)
 
 
+def packet_span(path: Path) -> tuple[float, float]:
+    """ffprobe's reading of the first packet's start and the last packet's end, across all streams."""
+    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "packet=pts_time,duration_time", "-of", "csv=p=0",
+                          str(path)], capture_output=True, text=True, check=True).stdout
+    packets = [[float(v) for v in line.split(",")[:2]] for line in out.split() if "N/A" not in line]
+    return min(pts for pts, _ in packets), max(pts + length for pts, length in packets)
+
+
 def decoded_frames(path: Path) -> int:
     """Frames a player can decode, counting from the start until the first error."""
     info = probe(path)

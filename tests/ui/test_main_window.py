@@ -67,6 +67,27 @@ def test_audio_sources_come_from_the_sound_server(make_window, qtbot, pulse):
     qtbot.waitUntil(lambda: window.record_button.isEnabled(), timeout=10000)
 
 
+def test_tdw_frames_offer_sound_but_record_none_until_a_source_is_picked(make_window, qtbot, pulse):
+    window = make_window()
+    form, combo = window.form, window.form.audio
+    monitor = f"{pulse.sink}.monitor"
+    qtbot.waitUntil(lambda: combo.findData(monitor) >= 0, timeout=10000)
+    form.mode.setCurrentIndex(form.mode.findData("av"))
+    combo.setCurrentIndex(combo.findData(monitor))
+    assert combo.findData("none") == -1  # audio + video needs a source: "none" is no choice there
+    form.mode.setCurrentIndex(form.mode.findData("video-frames"))
+    assert combo.isEnabled() and combo.currentData() == "none" and combo.itemText(0) == "none (TDW frames only)"
+    assert form.settings().audio == "none" and not form.settings().wants_audio  # the source of av is not carried over
+    combo.setCurrentIndex(combo.findData("default"))
+    assert form.settings().audio == "default" and form.settings().wants_audio
+    form.mode.setCurrentIndex(form.mode.findData("av"))
+    assert combo.currentData() == monitor and form.settings().audio == monitor  # each keeps its own choice
+    form.mode.setCurrentIndex(form.mode.findData("video"))
+    assert not combo.isEnabled() and form.settings().audio == "none"
+    form.mode.setCurrentIndex(form.mode.findData("video-frames"))
+    assert combo.currentData() == "default" and form.settings().audio == "default"
+
+
 def test_a_window_picked_from_the_refreshed_list_is_recorded_by_title(make_window, anim_window, qtbot):
     window = make_window()
     anim_window("Pick Me", 320, 240, 760, 420)

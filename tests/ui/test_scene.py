@@ -4,7 +4,7 @@ from PySide6.QtCore import Qt
 
 from app.ui.scene_log import SceneLog
 from app.ui.session_bridge import SceneSnapshot
-from tests.support.media import probe, stream
+from tests.support.media import mean_volume_db, probe, stream
 from tests.support.standin_build import BUILD_PATH  # also sets STANDIN_BUILD_PYTHON for the builds launched
 
 
@@ -51,6 +51,23 @@ def test_a_demo_recorded_from_tdw_frames_stops_by_itself_and_lists_its_mp4(no_or
     assert path.suffix == ".mp4" and path.parent == make_window.out and window.recordings.selected() == path
     assert int(stream(probe(path), "video")["nb_read_frames"]) >= 45
     assert window.status_panel.state.text() == "Saved" and window.record_button.isEnabled()
+
+
+def test_tdw_frames_with_the_builds_sound_are_recorded_from_the_window(no_orphans, machine, make_window, qtbot):
+    machine.env["STANDIN_BUILD_TONE"] = "1"  # the build beeps every second, as a scene with impact sounds would
+    window = make_window()
+    form = window.form
+    choose_demo(window, args="90")
+    assert form.audio.isEnabled() and form.settings().audio == "none"  # no sound unless a source is picked
+    form.audio.setCurrentIndex(form.audio.findData("default"))
+    assert form.settings().audio == "default"
+    record_until_it_ends(window, qtbot)
+    assert window.message.property("kind") == "success", window.message.label.text()
+    (path,) = window.recordings.paths()
+    info = probe(path)
+    assert path.suffix == ".mp4" and stream(info, "video")["codec_name"] == "h264"
+    assert stream(info, "audio")["codec_name"] == "aac"
+    assert mean_volume_db(path) > -60  # the beeps are in the file, not silence
 
 
 def test_the_tdw_window_is_the_default_region_and_records_the_build_window(no_orphans, make_window, qtbot):

@@ -13,11 +13,11 @@ def test_the_store_round_trips_the_engine_settings(tmp_path, qapp):
     settings = CaptureSettings(mode="av", region="window:TDW", fps=60, audio="default", duration=4.5,
                                encoding=Encoding(crf=23, preset="fast", container="mp4"), ffmpeg_path="/opt/ffmpeg")
     first.save(settings)
-    first.save_choices(WindowChoices(countdown=5))
+    first.save_choices(WindowChoices(countdown=5, audio_source="usb.monitor", frames_audio="default"))
     first.sync()
     again = SettingsStore(QSettings(str(path), QSettings.IniFormat))
     assert again.load() == settings
-    assert again.load_choices() == WindowChoices(countdown=5)
+    assert again.load_choices() == WindowChoices(countdown=5, audio_source="usb.monitor", frames_audio="default")
 
 
 def test_unreadable_settings_fall_back_to_defaults(tmp_path, qapp):
@@ -50,6 +50,35 @@ def test_a_new_window_shows_the_choices_of_the_last_one(make_window, qtbot, stor
     assert (s.encoding.container, s.encoding.crf, s.encoding.preset, s.finalise, s.draw_mouse) == ("mp4", 23, "fast", False, False)
     assert s.output_dir == str(make_window.out) and s.min_free_mb == 10  # fields the form does not show are kept
     assert again.countdown.currentData() == 3 and again.region.rect_radio.isChecked()
+
+
+def test_the_sound_of_tdw_frames_and_the_source_of_audio_and_video_both_come_back(make_window, qtbot, pulse):
+    window = make_window()
+    form = window.form
+    monitor = f"{pulse.sink}.monitor"
+    qtbot.waitUntil(lambda: form.audio.findData(monitor) >= 0, timeout=10000)
+    form.mode.setCurrentIndex(form.mode.findData("av"))
+    form.audio.setCurrentIndex(form.audio.findData(monitor))
+    form.mode.setCurrentIndex(form.mode.findData("video-frames"))
+    form.audio.setCurrentIndex(form.audio.findData("default"))
+    window.close()
+    qtbot.waitUntil(lambda: not window.isVisible())
+
+    again = make_window(first_run=False)
+    form = again.form
+    assert form.mode_value() == "video-frames" and form.audio.currentData() == "default"
+    assert form.settings().audio == "default"
+    form.mode.setCurrentIndex(form.mode.findData("av"))
+    assert form.settings().audio == monitor  # the choice of the mode not saved last is kept too
+    form.mode.setCurrentIndex(form.mode.findData("video-frames"))
+    form.audio.setCurrentIndex(form.audio.findData("none"))
+    again.close()
+    qtbot.waitUntil(lambda: not again.isVisible())
+
+    last = make_window(first_run=False).form
+    assert last.audio.currentData() == "none" and last.settings().audio == "none"  # none stays none, not "default"
+    last.mode.setCurrentIndex(last.mode.findData("av"))
+    assert last.settings().audio == monitor
 
 
 def test_a_remembered_window_that_is_not_open_stays_selected(make_window, qtbot, store):
