@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import Future
 from typing import Callable, Mapping, Sequence
 
@@ -117,23 +118,64 @@ def one_death_signal(cmd: Sequence[str]) -> tuple[list[str], int]:
     return [sh, "-c", _ONE_SIGNAL_SHELL, "tdw-recorder-guard", setpriv, "--pdeathsig", "TERM", "--", *cmd], signal.SIGKILL
 
 
-def stop_tree(pid: int, timeout: float = 5.0, first: int = signal.SIGTERM) -> None:
-    """Signal a process and all its descendants, wait, then kill whatever is left."""
+def _tree(pid: int) -> list[psutil.Process]:
     try:
         root = psutil.Process(pid)
-        procs = [root] + root.children(recursive=True)
+        return [root] + root.children(recursive=True)
     except psutil.NoSuchProcess:
-        return
+        return []
+
+
+def _signal(procs: list[psutil.Process], sig: int) -> None:
     for proc in procs:
         try:
-            proc.send_signal(first)
+            proc.send_signal(sig)
         except psutil.NoSuchProcess:
             pass
-    _, alive = psutil.wait_procs(procs, timeout=timeout)
+
+
+def _wait_gone(procs: list[psutil.Process], timeout: float) -> list[psutil.Process]:
+    """Wait until `procs` have ended (a zombie nobody reaps yet counts as ended); returns those still alive."""
+
+    def running(proc: psutil.Process) -> bool:
+        try:
+            return proc.status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    deadline = time.monotonic() + timeout
+    alive = list(procs)
+    while True:  # wait_procs reaps our own children; other ended processes may linger as zombies
+        _, alive = psutil.wait_procs(alive, timeout=min(0.1, max(deadline - time.monotonic(), 0.0)))
+        alive = [p for p in alive if running(p)]
+        if not alive or time.monotonic() >= deadline:
+            return alive
+
+
+def _kill_left(alive: list[psutil.Process], timeout: float) -> None:
     for proc in alive:
         log.warning("process %s did not stop in %.0f s; killing it", proc.pid, timeout)
-        try:
-            proc.kill()
-        except psutil.NoSuchProcess:
-            pass
+    _signal(alive, signal.SIGKILL)
     psutil.wait_procs(alive, timeout=timeout)
+
+
+def stop_tree(pid: int, timeout: float = 5.0, first: int = signal.SIGTERM) -> None:
+    """Signal a process and all its descendants, wait, then kill whatever is left."""
+    procs = _tree(pid)
+    _signal(procs, first)
+    _kill_left(_wait_gone(procs, timeout), timeout)
+
+
+def stop_leader(pid: int, timeout: float = 5.0) -> None:
+    """SIGTERM a process alone and wait for it to end its own children; then SIGTERM, and at last kill, what
+    is left of its tree (collected before the signal, so orphans are not missed).
+
+    For a program that runs a child it must stop itself: a TDW build stops the ffmpeg it records with. Signalled
+    together (as `stop_tree` does), that ffmpeg would get SIGTERM twice, ours and the one its build's death
+    sends it, and a second SIGTERM makes ffmpeg drop the end of its file.
+    """
+    procs = _tree(pid)
+    _signal(procs[:1], signal.SIGTERM)
+    left = _wait_gone(procs, timeout)
+    _signal(left, signal.SIGTERM)
+    _kill_left(_wait_gone(left, timeout), timeout)

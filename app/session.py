@@ -11,7 +11,7 @@ import os
 import subprocess
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -178,8 +178,9 @@ class Session:
                 screen_size_of(s), frames=frames, keep_frames=s.keep_frames or None, connect_timeout=s.connect_timeout,
                 build_capture=self._build_capture() if by_build else None,
                 # with sound, the frame route holds the frame after its first image until ffmpeg (started by that
-                # image) records: no sound is lost while ffmpeg starts
-                hold_until_recording=(not frames and not by_build) or isinstance(self.recorder, TimedFramePipeRecorder),
+                # image) records: no sound is lost while ffmpeg starts; the build's own ffmpeg likewise holds the
+                # frame after the one that started it, until its file grows
+                hold_until_recording=not frames or isinstance(self.recorder, TimedFramePipeRecorder),
                 hold_after_image=frames,
             ),
             env=self._env or dict(os.environ),
@@ -193,11 +194,12 @@ class Session:
         return self.status
 
     def _build_capture(self) -> dict:
-        """The build's own capture command; aimed at the user's region, or at the build's window when found."""
+        """The build's own capture; the scene aims it at the user's region, or at the build's window when found."""
         s, region = self.plan.settings, self.plan.region
         capture = BuildCapture(str(self.paths.recording), s.target_framerate, display_number(self.plan.display),
                                self.plan.audio_source, s.encoding.pixel_format, s.encoding.crf)
-        return {"command": capture.command(s.platform, None), "position": (region.x, region.y) if region else None}
+        return {"capture": asdict(capture), "platform": s.platform,
+                "region": [region.x, region.y, region.width, region.height] if region else None}
 
     def _start_screen_capture(self, region, window_id) -> None:
         with self._lock:  # a Stop pressed while the build's window was being looked for wins

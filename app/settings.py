@@ -13,6 +13,7 @@ from app.errors import Problem, RecorderError
 from app.ffmpeg.commands import X264_PRESETS, Encoding
 from app.obs.settings import ObsSettings, obs_problems
 from app.output import disk_problem, expand_folder, folder_problem, name_problem
+from app.scene.build_capture import argument_problem
 from app.screen.region import Region, parse_region
 
 MODES = ("video", "video-frames", "av", "audio")  # video = from the screen; video-frames = TDW's images
@@ -122,6 +123,8 @@ class CaptureSettings:
             problems.append(Problem("backend", backend.unavailable()))
         if self.backend == "tdw-build" and (not self.scene or self.mode not in ("video", "av")):
             problems.append(Problem("backend", "The TDW build's own ffmpeg records a scene's window: choose a scene (--scene) and a video or audio + video mode."))
+        if self.backend == "tdw-build" and self.platform.startswith("linux"):  # where override_args is sent
+            problems.extend(self._build_argument_problems())
         problems.extend(obs_problems(self.obs, self.backend, self.mode, self.encoding.container, self.finalise))
         if self.mode == "video-frames" and self.backend != "ffmpeg":
             problems.append(Problem("backend", "Video from TDW frames is encoded by ffmpeg: choose the ffmpeg backend."))
@@ -159,6 +162,14 @@ class CaptureSettings:
             if message:
                 problems.append(Problem("output_dir", message))
         return problems
+
+    def _build_argument_problems(self) -> list[Problem]:
+        """What the TDW build's ffmpeg cannot be given inside its one argument string."""
+        audio = "" if self.audio in ("", "none", "default") else self.audio
+        found = ((name, argument_problem(value, what)) for name, value, what in (
+            ("output_dir", str(expand_folder(self.output_dir)), "the folder"), ("name", self.name_pattern, "the file name"),
+            ("audio", audio, "the audio source")))
+        return [Problem(name, message) for name, message in found if message]
 
     def _scene_problems(self) -> list[Problem]:
         """The scene's port, connect timeout and frame folder (only looked at when a scene runs)."""

@@ -1,4 +1,5 @@
-"""app.processes: a child of a dying many-threaded program gets exactly one SIGTERM, and its guard ends as it ends."""
+"""app.processes: a child of a dying many-threaded program gets exactly one SIGTERM, and its guard ends as it ends;
+stop_leader lets a program end its own children (one SIGTERM each), then stops what is left."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import subprocess
 import sys
 import time
 
-from app.processes import one_death_signal, spawn
+import psutil
+
+from app.processes import one_death_signal, spawn, stop_leader
 
 # Counts the SIGTERMs it gets for a second after the first one, writes the count, exits.
 COUNTER = """
@@ -51,3 +54,33 @@ def test_the_guard_ends_with_the_code_or_the_signal_of_what_it_runs():
     for script, expected in (("import sys; sys.exit(3)", 3), ("import os; os.kill(os.getpid(), 9)", -9)):
         argv, death = one_death_signal([sys.executable, "-c", script])
         assert spawn(argv, death_signal=death).wait(10) == expected
+
+
+# A single-threaded program whose child (the counter) gets SIGTERM when it dies, as a build's ffmpeg does.
+LEADER = """
+import ctypes, signal, subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", sys.argv[1], sys.argv[2]], stdout=subprocess.PIPE, text=True,
+                         preexec_fn=lambda: ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM))
+child.stdout.readline()
+print(child.pid, flush=True)
+time.sleep(60)
+"""
+
+
+def test_stop_leader_lets_the_leader_end_its_child_with_one_sigterm_and_waits_for_it(tmp_path):
+    count = tmp_path / "count"
+    leader = subprocess.Popen([sys.executable, "-c", LEADER, COUNTER, str(count)], stdout=subprocess.PIPE, text=True)
+    child = psutil.Process(int(leader.stdout.readline()))
+    stop_leader(leader.pid, timeout=10)
+    assert not child.is_running() or child.status() == psutil.STATUS_ZOMBIE  # returned once the child had ended
+    assert count.read_text() == "1"  # its build's death only; ours too would have made ffmpeg drop its file's end
+    assert leader.poll() is not None
+
+
+def test_stop_leader_stops_what_the_leader_left_running():
+    leader = subprocess.Popen([sys.executable, "-c", "import subprocess, time; p = subprocess.Popen(['sleep', '60']); "
+                               "print(p.pid, flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    orphan = psutil.Process(int(leader.stdout.readline()))
+    stop_leader(leader.pid, timeout=0.5)
+    assert leader.poll() is not None
+    assert not orphan.is_running() or orphan.status() == psutil.STATUS_ZOMBIE

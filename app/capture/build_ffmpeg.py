@@ -23,7 +23,8 @@ class BuildFfmpegRecorder:
 
     def start(self, on_progress: Callable[[CaptureProgress], None], on_ended: Callable[[str | None], None]) -> None:
         def watch() -> None:
-            while not self._stop.wait(0.5):
+            size = 0
+            while not self._stop.wait(0.5 if size else 0.05):  # the first bytes release the held scene
                 size = self.output.stat().st_size if self.output.exists() else 0
                 self._last = CaptureProgress(size_bytes=size)
                 on_progress(self._last)

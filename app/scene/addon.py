@@ -39,7 +39,9 @@ class RecorderAddOn(AddOn):
         self._keep_frames = keep_frames
         self._build_capture = build_capture  # returns the build's start_video_capture_* command (or None)
         self._capturing = False
-        self._before_first_frame = before_first_frame  # e.g. wait until the screen recording has started
+        # e.g. wait until the screen recording has started; with the build's own capture, after the frame that
+        # started it (until the build's ffmpeg writes its file)
+        self._before_first_frame = before_first_frame
         # the frame route with sound waits after the first recorded image instead: its ffmpeg starts on it
         self._hold_after_image = hold_after_image
         self._waited = False
@@ -60,7 +62,12 @@ class RecorderAddOn(AddOn):
         return commands
 
     def before_send(self, commands: list[dict]) -> None:
-        may_wait = self.images_sent or not self._hold_after_image
+        if self._hold_after_image:
+            may_wait = bool(self.images_sent)
+        elif self._build_capture is not None:  # the frame that started the build's ffmpeg has been rendered
+            may_wait = bool(self.frames_rendered) and self._capturing
+        else:
+            may_wait = True
         if self._before_first_frame is not None and not self._waited and may_wait:
             self._waited = True
             self._before_first_frame()

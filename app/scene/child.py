@@ -33,33 +33,46 @@ def _wait_for_go(fd: int, timeout: float) -> None:
     os.close(fd)
 
 
-def _build_capture_command(config: dict, events) -> dict | None:
-    """The build's own capture command, aimed at the build's window (found by its process id)."""
+def _build_window_region(build_pid: int, timeout: float = 30.0):
+    """The build's window (matched by _NET_WM_PID), on screen and with even sides; None if it never opens."""
     import time
 
     from app.errors import RecorderError
-    from app.scene.protocol import write_event
     from app.screen.x11 import X11Display
 
-    capture = config["build_capture"]
-    command = dict(capture["command"])
-    if capture.get("position") is None:
-        display = X11Display()
-        deadline = time.monotonic() + 30
-        while "position" not in command and time.monotonic() < deadline:
-            try:
-                windows = display.windows_of_process({int(config["build_pid"])})
-            except RecorderError:
-                windows = []
+    display = X11Display()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            windows = [w for w in display.windows_of_process({build_pid}) if w.region.width > 16 and w.region.height > 16]
             if windows:
-                command["position"] = {"x": windows[0].region.x, "y": windows[0].region.y}
-            else:
-                time.sleep(0.2)
-        if "position" not in command:
+                return windows[0].region.clamped(*display.size()).rounded_even()
+        except RecorderError:
+            pass
+        time.sleep(0.2)
+    return None
+
+
+def _build_capture_command(config: dict, events) -> dict | None:
+    """The build's own capture command, aimed at the user's region or the build's window (found by its pid)."""
+    from app.errors import RecorderError
+    from app.scene.build_capture import BuildCapture
+    from app.scene.protocol import write_event
+
+    capture = config["build_capture"]
+    if capture.get("region") is not None:
+        x, y, width, height = capture["region"]
+    else:
+        region = _build_window_region(int(config["build_pid"]))
+        if region is None:
             write_event(events, "capture_error", error="The TDW build's window was not found, so its capture cannot aim at it.")
             return None
-    else:
-        command["position"] = {"x": capture["position"][0], "y": capture["position"][1]}
+        x, y, width, height = region.x, region.y, region.width, region.height
+    try:
+        command = BuildCapture(**capture["capture"]).command(capture["platform"], (x, y), (width, height))
+    except RecorderError as exc:
+        write_event(events, "capture_error", error=exc.message)
+        return None
     write_event(events, "capture_started", command=command)
     return command
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from app.errors import RecorderError
-from app.processes import spawn, stop_tree
+from app.processes import spawn, stop_leader, stop_tree
 from app.scene.build import find_build, free_port, launch_build, player_log_path
 from app.scene.protocol import read_messages
 
@@ -44,7 +44,7 @@ class SceneConfig:
     connect_timeout: float = 60.0
     hold_until_recording: bool = False  # the script's first frame waits for release() (the capture is running)
     hold_after_image: bool = False  # wait after the first recorded image instead (frame route + sound: ffmpeg starts on it)
-    build_capture: dict | None = None  # {"command": start_video_capture_* without position, "position": (x, y) | None}
+    build_capture: dict | None = None  # {"capture": BuildCapture fields, "platform": ..., "region": [x, y, w, h] | None}
 
 
 def demos() -> dict[str, Path]:
@@ -214,9 +214,10 @@ class SceneRunner:
         with self._end_lock:
             if self.ended.is_set():
                 return
-            for proc in (self.scene, self.build):
-                if proc is not None and proc.poll() is None:
-                    stop_tree(proc.pid, timeout=5)
+            if self.scene is not None and self.scene.poll() is None:
+                stop_tree(self.scene.pid, timeout=5)
+            if self.build is not None and self.build.poll() is None:
+                stop_leader(self.build.pid, timeout=5)  # the build ends its own ffmpeg (backend tdw-build)
             self.ended.set()
         self._on_end(SceneEnd(self._error is None, self._error, self.frames))
 

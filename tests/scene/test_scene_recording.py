@@ -140,31 +140,20 @@ def test_demos_and_launch_line():
         "/b/TDW.x86_64", "-port 1071", "-screenWidth", "640", "-screenHeight", "360"]
 
 
-def test_build_capture_commands_are_exact():
-    from app.scene.build_capture import BuildCapture, display_number
-
-    capture = BuildCapture("/out/a.recording.mkv", 60, display=2, audio_device="sink.monitor")
-    assert capture.command("linux", (480, 289)) == {
-        "$type": "start_video_capture_linux", "output_path": "/out/a.recording.mkv", "framerate": 60, "qp": 18,
-        "pixel_format": "yuv420p", "display": 2, "position": {"x": 480, "y": 289}, "audio_device": "sink.monitor"}
-    assert BuildCapture("C:/a.mkv", 30).command("win32", None) == {
-        "$type": "start_video_capture_windows", "output_path": "C:/a.mkv", "framerate": 30, "qp": 18,
-        "pixel_format": "yuv420p"}
-    assert BuildCapture("/a.mkv", 30).command("darwin", None)["$type"] == "start_video_capture_osx"
-    assert [display_number(d) for d in (":1", ":3.0", "localhost:7", "")] == [1, 3, 7, 0]
-
-
 def test_the_builds_own_ffmpeg_records_its_window(no_orphans, machine, scene_env, tmp_path):
     scene_env["HOME"] = str(tmp_path)  # the build writes its Player.log under HOME: read this run's only
+    out = tmp_path / "my clips"  # the build is given one argument string: the path is quoted in it
     _, result = run_scene(machine, scene_env, tmp_path, mode="video", region="tdw", backend="tdw-build",
-                          scene="demo:moving_object", scene_args=["120"], screen_size="320x240")
-    assert result.error is None and result.finalised
+                          scene="demo:moving_object", scene_args=["120"], screen_size="320x240", output_dir=str(out))
+    assert result.error is None and result.finalised and result.path.parent == out
     video = stream(probe(result.path), "video")
     assert (video["width"], video["height"]) == (320, 240)
     numbers = frame_numbers(result.path)  # the build's window, aimed at by the position we found
     assert len(set(numbers)) > 20
     log = tmp_path.joinpath(".config/unity3d/MIT/TDW/Player.log").read_text()
     assert "Video capture stopped" in log  # stop_video_capture came before terminate
+    [args] = [line for line in log.splitlines() if line.endswith("[TDWInput.StartVideoCaptureLinux]")]
+    assert "-cluster_time_limit 500" in args and f'"{out}/' in args  # its ffmpeg ran our crash-safe arguments
 
 
 def test_the_builds_own_ffmpeg_records_sound_too(machine, scene_env, tmp_path):
@@ -173,6 +162,22 @@ def test_the_builds_own_ffmpeg_records_sound_too(machine, scene_env, tmp_path):
     assert result.error is None
     info = probe(result.path)
     assert stream(info, "video") is not None and stream(info, "audio") is not None
+
+
+def test_stop_mid_scene_keeps_the_end_of_the_builds_own_file(no_orphans, machine, scene_env, tmp_path):
+    # Stop ends the build, which ends its ffmpeg: one SIGTERM only (a second made ffmpeg drop its last cluster)
+    kw = dict(mode="video", region="tdw", backend="tdw-build", scene="demo:moving_object", scene_args=["100000"],
+              screen_size="320x240", build=str(BUILD_PATH), output_dir=str(tmp_path / "out"), connect_timeout=30)
+    session = Session(plan(CaptureSettings(**kw), machine), env=scene_env)
+    session.start()
+    deadline = time.monotonic() + 60
+    while (session.scene is None or session.scene.frames < 90) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    rendered = session.scene.frames
+    result = session.stop()
+    assert result.error is None and rendered >= 90
+    shown = [n for n in frame_numbers(result.path) if n]  # 0: the window was already gone
+    assert shown[-1] >= rendered - 2, f"the file ends at frame {shown[-1]}, the scene had rendered {rendered}"
 
 
 def test_build_backend_needs_a_scene(machine, tmp_path):
