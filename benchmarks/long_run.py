@@ -41,20 +41,13 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from app.ffmpeg.locate import find_ffmpeg  # noqa: E402
 from app.headless import Headless  # noqa: E402
 from app.processes import spawn, stop_tree  # noqa: E402
 from app.sync.check import flash_beep_source, run_sync_check  # noqa: E402
 from app.sync.measure import SyncReport, measure  # noqa: E402
 
 SOURCE_CROP = "320:240:0:0"
-
-
-def ffmpeg_binary() -> str:
-    found = shutil.which("ffmpeg")
-    if found:
-        return found
-    import imageio_ffmpeg
-    return imageio_ffmpeg.get_ffmpeg_exe()
 
 
 def video_packet_times(path: Path) -> list[float]:
@@ -157,7 +150,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the recordings and print their folder")
     args = parser.parse_args()
     lengths = [float(v) for v in args.seconds.split(",")]
-    binary = ffmpeg_binary()
+    binary = find_ffmpeg().path  # the one the app records with
     folder = Path(tempfile.mkdtemp(prefix="tdw-long-run-"))
     results = {"calibration": {}, "runs": []}
     try:

@@ -9,7 +9,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.support.media import decoded_frames, packet_span, probe, stream, wait_for_frames
+from tests.support.cli_process import start_cli_recording
+from tests.support.media import decoded_frames, packet_span, probe, stream
 
 ROOT = Path(__file__).parent.parent
 
@@ -57,13 +58,7 @@ def test_ctrl_c_stops_gracefully_and_finalises(env, anim_window, tmp_path):
 
 def test_killing_the_cli_leaves_no_ffmpeg_and_a_playable_file(env, anim_window, tmp_path):
     anim_window("CLI Killed", 320, 240, 100, 80)
-    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "record", "--region", "window:CLI Killed",
-                             "--out", str(tmp_path)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20
-    while not list(tmp_path.glob("*.recording.mkv")) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    [live] = list(tmp_path.glob("*.recording.mkv"))
-    on_disk = wait_for_frames(live, 30)
+    proc, live, on_disk = start_cli_recording(env, "window:CLI Killed", tmp_path)
     children = psutil.Process(proc.pid).children(recursive=True)
     assert any(c.name().startswith("ffmpeg") for c in children)
     proc.kill()

@@ -2,7 +2,6 @@
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psutil
@@ -11,20 +10,15 @@ from app.preflight import plan
 from app.recovery import in_use, unfinished
 from app.session import Session
 from app.settings import CaptureSettings
-from tests.support.media import decoded_frames, probe, wait_for_frames
+from tests.support.cli_process import start_cli_recording
+from tests.support.media import decoded_frames, probe
 
 ROOT = Path(__file__).parent.parent
 
 
 def test_kill_then_recover(env, anim_window, tmp_path):
     anim_window("Recover Me", 320, 240, 100, 80)
-    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "record", "--region", "window:Recover Me",
-                             "--out", str(tmp_path)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20
-    while not list(tmp_path.glob("*.recording.mkv")) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    [live] = list(tmp_path.glob("*.recording.mkv"))
-    on_disk = wait_for_frames(live, 30)
+    proc, live, on_disk = start_cli_recording(env, "window:Recover Me", tmp_path)
     assert in_use(live) and unfinished(tmp_path) == []  # a live recording is never touched
     children = psutil.Process(proc.pid).children(recursive=True)
     proc.kill()

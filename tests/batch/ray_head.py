@@ -6,6 +6,7 @@ machine); every process it started is watched, so `stop()` can say which ones we
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import signal
 import socket
@@ -14,6 +15,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Iterator
 
 from app.processes import spawn, stop_tree
 from tests.batch.conftest import Watcher, left_alive
@@ -75,3 +77,14 @@ class RayHead:
         shutil.rmtree(self.folder, ignore_errors=True)
         self.proc = None
         return left
+
+
+@contextlib.contextmanager
+def running_head(env: dict[str, str]) -> Iterator[str]:
+    """A started head's address for the block; afterwards every process it started must be gone."""
+    head = RayHead(env)
+    try:
+        yield head.start()
+    finally:
+        left = head.stop()
+        assert left == [], f"Ray left processes behind: {left}"

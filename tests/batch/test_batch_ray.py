@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.batch.conftest import bare_env, entries, run_batch
-from tests.batch.ray_head import RayHead
+from tests.batch.ray_head import running_head
 
 pytest.importorskip("ray")
 
@@ -13,12 +13,8 @@ pytest.importorskip("ray")
 @pytest.fixture
 def ray_cluster():
     """A Ray head on loopback with 2 "display" slots; every process it started checked gone afterwards."""
-    head = RayHead(bare_env())
-    try:
-        yield head.start()
-    finally:
-        left = head.stop()
-        assert left == [], f"Ray left processes behind: {left}"
+    with running_head(bare_env()) as address:
+        yield address
 
 
 def test_the_same_batch_on_a_ray_cluster_gives_the_same_manifest(six_job_batch, ray_cluster, tmp_path):

@@ -126,14 +126,10 @@ def test_a_ray_address_runs_the_batch_through_ray_and_a_dead_one_is_one_sentence
 @pytest.fixture
 def ray_head():
     pytest.importorskip("ray")
-    from tests.batch.ray_head import RayHead
+    from tests.batch.ray_head import running_head
 
-    head = RayHead(bare_env())
-    try:
-        yield head.start()
-    finally:
-        left = head.stop()
-        assert left == [], f"Ray left processes behind: {left}"
+    with running_head(bare_env()) as address:
+        yield address
 
 
 def test_the_batch_runs_to_done_on_a_real_local_ray_cluster(make_window, qtbot, tmp_path, ray_head):
