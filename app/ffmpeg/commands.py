@@ -26,6 +26,18 @@ LIVE_QUEUE = 1024  # -thread_queue_size on each live input; smaller lost frames 
 # reads up to 5 MB of them before encoding the first (6 frames at 640x360, 17 at 320x240): 0.2-0.5 s added
 # to every start, with nothing gained (checked: the file is 30 fps either way). benchmarks/gui.py toggles it.
 LIVE_GRAB_PROBE = {"fpsprobesize": 0}
+# With -copyts the picture keeps x11grab's wall-clock stamps. The encoder's default time base is 1/fps, which
+# rounds each stamp to a 1/fps grid counted from the epoch: up to half a frame of A/V offset, different in
+# every recording (measured: 33 ms apart between runs), and a late grab rounded onto the next one's slot is
+# dropped. Milliseconds keep every frame's own time.
+WALL_CLOCK_VIDEO = {"enc_time_base:v": "1:1000"}
+# The sound's stamps follow the wall clock, its samples follow the sound card's clock, and the two drift apart
+# (users of other recorders report 0.5-1 s in 30 minutes). Resampling to the stamps keeps the sound on the
+# picture's clock: stretched by at most 100 samples a second (0.2 %, far more than any card's drift and too
+# little to hear), so a late read's jitter in the stamps cannot make the pitch wobble; gaps over 0.1 s (the
+# sound server stalled) are filled with silence.
+WALL_CLOCK_AUDIO = {"async": 100}
+PULSE_BLOCK = 1920  # bytes: 10 ms of 48 kHz stereo S16, the PulseAudio block read with a picture (see audio_input)
 
 
 @dataclass(frozen=True)
@@ -95,15 +107,21 @@ def screen_input(src: ScreenInput, **extra):
     raise ValueError(f"unsupported platform {src.platform}")
 
 
-def audio_input(platform: str, source: str, **extra):
-    """The ffmpeg input node for an audio source (PulseAudio, DirectShow or AVFoundation)."""
+def audio_input(platform: str, source: str, with_picture: bool = True, **extra):
+    """The ffmpeg input node for an audio source (PulseAudio, DirectShow or AVFoundation).
+
+    `with_picture=False` (sound alone) reads PulseAudio in 20 ms blocks: nothing to line up with, and half the
+    reads of the 10 ms blocks that keep the sound's stamps close to the picture's.
+    """
     if platform.startswith("linux"):
-        # Wall-clock stamps put audio on the same clock as x11grab (which stamps with the wall clock),
-        # so -copyts keeps them in step; small fragments keep the latency low and steady.
-        return ffmpeg.input(
-            source, f="pulse", fragment_size=3840, use_wallclock_as_timestamps=1, thread_queue_size=LIVE_QUEUE,
-            **extra,
-        )
+        # Each block is stamped with the wall-clock time ffmpeg reads it: the clock x11grab stamps frames with,
+        # so -copyts keeps them in step. A block is read once it is full, so its stamp is late by about its
+        # length less 7 ms (measured against the sync-check source: 20 ms blocks +13 ms, 10 ms +3 ms, 5 ms
+        # -1 ms): 10 ms blocks with a picture. (The pulse input's own stamps, wall clock minus the stream's
+        # latency, start 0.75 s early after an idle sink and take ~3 s to settle: measured.)
+        block = PULSE_BLOCK if with_picture else 2 * PULSE_BLOCK
+        return ffmpeg.input(source, f="pulse", fragment_size=block, use_wallclock_as_timestamps=1,
+                            thread_queue_size=LIVE_QUEUE, **extra)
     if platform == "win32":
         return ffmpeg.input(f"audio={source}", f="dshow", thread_queue_size=LIVE_QUEUE, **extra)
     if platform == "darwin":
@@ -150,7 +168,8 @@ def record_command(
         platform = video.platform
     if audio_source is not None:
         shift = {"itsoffset": f"{audio_offset:.3f}"} if audio_offset and video is not None else {}
-        audio = audio_input(platform, audio_source, **limit, **shift)
+        audio = audio_input(platform, audio_source, video is not None, **limit, **shift)
+        audio = audio.filter("aresample", **WALL_CLOCK_AUDIO) if synced else audio
         audio = meter_filters(audio, levels_path) if levels_path else audio  # live level for a meter
         # With the picture, the sound input opens FIRST: opening PulseAudio waits for its first block (up to 2 s
         # from an idle null sink), and x11grab opened before it would then grab that wait's frames in one burst,
@@ -159,7 +178,7 @@ def record_command(
         codec = enc.audio_codec if video is not None else "flac"
         opts.update(acodec=codec, **({"b:a": enc.audio_bitrate} if codec != "flac" else {}))
         if synced:
-            opts["copyts"] = None  # keep both inputs' wall-clock stamps: see audio_input()
+            opts.update(WALL_CLOCK_VIDEO, copyts=None)  # keep both inputs' wall-clock stamps: see audio_input()
     if duration and not synced:
         opts["t"] = f"{duration:g}"
     # -y: the session has just reserved `out_path` by creating it empty (see app.output.reserve).
@@ -191,10 +210,11 @@ def timed_frames_command(binary: str, out_path: str, enc: Encoding, fps: float, 
     frames = ffmpeg.input("pipe:0", f="matroska", probesize=32, analyzeduration=0, fpsprobesize=0,
                           thread_queue_size=LIVE_QUEUE)
     audio = audio_input(platform, audio_source, **({"itsoffset": f"{audio_offset:.3f}"} if audio_offset else {}))
+    audio = audio.filter("aresample", **WALL_CLOCK_AUDIO)
     gop = max(int(round(fps)), 1)
     opts = dict(_container_flags(enc), vcodec=enc.video_codec, preset=enc.preset, crf=enc.crf, pix_fmt=enc.pixel_format,
                 g=gop * 2, fps_mode="passthrough", acodec=enc.audio_codec, copyts=None, shortest=None,
-                **{"b:a": enc.audio_bitrate})
+                **WALL_CLOCK_VIDEO, **{"b:a": enc.audio_bitrate})
     streams = [frames, meter_filters(audio, levels_path) if levels_path else audio]
     return _command(binary, ffmpeg.output(*streams, out_path, **opts), overwrite=True)
 

@@ -1,12 +1,16 @@
-"""A flash + beep test source: a plain X11 window that turns white and a tone that starts, together, every second.
+"""A flash + beep test source: a plain X11 window that turns white and a tone that plays, together, about every second.
 
 Run as its own process (`python -m app.sync.source`) so its timing never competes with the recorder's
-threads for the GIL. It needs no toolkit: the window is drawn through libX11 with ctypes, the sound is
-one `pacat` stream kept full of silence (a steady stream has a steady latency; a stream opened per
-beep would start late by a random amount). It prints the window id once the window is mapped, then
-`event <wall-clock time>` lines, and runs until stdin closes or it is killed.
+threads for the GIL. It needs no toolkit: the window is drawn through libX11 and the sound goes through
+libpulse-simple, both with ctypes. The sound is one playback stream kept full of silence (a steady stream
+has a steady latency), and the source asks PulseAudio for that latency before every 5 ms it writes, so the
+tone's first sample is placed where it *plays* at the flash's instant, not where it is written: the test
+source itself adds no offset, and what sync-check measures is the recorder's. Events come 1 s plus a random
+fraction of 50 ms apart, so they fall at every phase of a recorder's frame grid and averaging the flash
+onsets over events is fair. It prints the window id once the window is mapped, then `event <wall-clock
+time of the flash>` lines, and runs until stdin closes or it is killed.
 
-`--shift-ms` makes the beep start that much after the flash: a deliberately out-of-sync source to
+`--shift-ms` makes the beep play that much after the flash: a deliberately out-of-sync source to
 prove that `sync-check` sees what it should.
 """
 
@@ -15,24 +19,22 @@ from __future__ import annotations
 import argparse
 import ctypes
 import ctypes.util
-import fcntl
 import os
-import subprocess
+import random
 import sys
 import threading
 import time
 
 import numpy as np
 
-from app.processes import spawn
-
 RATE = 48000
-CHUNK = RATE // 200  # 5 ms of mono samples per write: beeps start within 5 ms of their time
+CHUNK = RATE // 200  # 5 ms of mono samples per write
 BEEP_S = 0.1
 FLASH_S = 0.1
 FREQUENCY = 1000.0
+LEAD_S = 0.3  # a beep is planned this long before its flash: longer than any playback latency
 TITLE = b"TDW Recorder sync check"
-_F_SETPIPE_SZ = 1031
+_PLAYBACK, _S16LE, _UNSET = 1, 3, 0xFFFFFFFF
 
 
 def _tone() -> bytes:
@@ -44,22 +46,56 @@ def _tone() -> bytes:
     return (wave * 32767).astype("<i2").tobytes()
 
 
+class _SampleSpec(ctypes.Structure):
+    _fields_ = [("format", ctypes.c_int), ("rate", ctypes.c_uint32), ("channels", ctypes.c_uint8)]
+
+
+class _BufferAttr(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_uint32) for name in ("maxlength", "tlength", "prebuf", "minreq", "fragsize")]
+
+
+class PulsePlayback:
+    """One mono S16 playback stream through libpulse-simple: blocking writes and the stream's latency."""
+
+    def __init__(self, target_ms: int = 20) -> None:
+        name = ctypes.util.find_library("pulse-simple")
+        if name is None:
+            raise SystemExit("libpulse-simple is missing: install libpulse0.")
+        lib = self._lib = ctypes.CDLL(name)
+        lib.pa_simple_new.restype = ctypes.c_void_p
+        lib.pa_simple_new.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                                      ctypes.c_char_p, ctypes.POINTER(_SampleSpec), ctypes.c_void_p,
+                                      ctypes.POINTER(_BufferAttr), ctypes.POINTER(ctypes.c_int)]
+        lib.pa_simple_write.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_int)]
+        lib.pa_simple_get_latency.restype = ctypes.c_uint64
+        lib.pa_simple_get_latency.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)]
+        lib.pa_simple_free.argtypes = [ctypes.c_void_p]
+        spec = _SampleSpec(_S16LE, RATE, 1)
+        attr = _BufferAttr(_UNSET, RATE * 2 * target_ms // 1000, _UNSET, _UNSET, _UNSET)
+        error = ctypes.c_int(0)
+        self._stream = lib.pa_simple_new(None, b"TDW Recorder sync check", _PLAYBACK, None, b"beep",
+                                         ctypes.byref(spec), None, ctypes.byref(attr), ctypes.byref(error))
+        if not self._stream:
+            raise SystemExit("Cannot play sound: no PulseAudio server answered (start one, or use --headless).")
+
+    def latency(self) -> float:
+        """Seconds until a sample written now is played (buffered data plus the sink's own latency)."""
+        error = ctypes.c_int(0)
+        return self._lib.pa_simple_get_latency(self._stream, ctypes.byref(error)) / 1e6
+
+    def write(self, data: bytes) -> bool:
+        error = ctypes.c_int(0)
+        return self._lib.pa_simple_write(self._stream, data, len(data), ctypes.byref(error)) == 0
+
+
 class Beeper:
-    """Keeps a pacat stream fed; `beep_at(t)` starts the tone at the first write at or after monotonic time t."""
+    """Keeps a playback stream fed; `beep_at(t)` makes the tone start *playing* at monotonic time t."""
 
     def __init__(self) -> None:
         self._tone, self._silence = _tone(), bytes(CHUNK * 2)
         self._at: float | None = None
         self._written: list[tuple[float, int]] = []
-        self._proc = spawn(  # dies with this process, even on SIGKILL
-            ["pacat", "--playback", "--raw", "--format=s16le", f"--rate={RATE}", "--channels=1", "--latency-msec=20",
-             "--client-name=TDW Recorder sync check", "--stream-name=beep"],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        assert self._proc.stdin is not None
-        try:
-            fcntl.fcntl(self._proc.stdin.fileno(), _F_SETPIPE_SZ, 4096)  # a short queue before PulseAudio
-        except OSError:
-            pass
+        self._playback = PulsePlayback()
         threading.Thread(target=self._feed, daemon=True).start()
 
     def beep_at(self, when: float) -> None:
@@ -74,30 +110,25 @@ class Beeper:
         rate = (recent[-1][1] - recent[0][1]) / (recent[-1][0] - recent[0][0]) / (RATE * 2)
         return 0.85 < rate < 1.15
 
-    def _feed(self) -> None:
-        size, position, total = CHUNK * 2, None, 0
-        stdin = self._proc.stdin
-        assert stdin is not None
-        try:
-            while True:
-                if position is None and self._at is not None and time.monotonic() >= self._at:
-                    self._at, position = None, 0
-                if position is None:
-                    chunk = self._silence
-                else:
-                    chunk = self._tone[position:position + size].ljust(size, b"\0")
-                    position = position + size if position + size < len(self._tone) else None
-                stdin.write(chunk)
-                stdin.flush()
-                total += size
-                self._written.append((time.monotonic(), total))
-                del self._written[:-400]
-        except (BrokenPipeError, ValueError, OSError):
-            return
+    def _chunk(self, plays_at: float, pending: bytes) -> tuple[bytes, bytes]:
+        """The next 5 ms to write, which plays from `plays_at`, and what is left of a tone already begun."""
+        size = CHUNK * 2
+        if not pending and self._at is not None and self._at < plays_at + CHUNK / RATE:
+            lead = max(0, int(round((self._at - plays_at) * RATE))) * 2  # silence before the tone's first sample
+            self._at, pending = None, bytes(lead) + self._tone
+        if pending:
+            return pending[:size].ljust(size, b"\0"), pending[size:]
+        return self._silence, b""
 
-    def close(self) -> None:
-        self._proc.kill()
-        self._proc.wait()
+    def _feed(self) -> None:
+        pending, total = b"", 0
+        while True:
+            chunk, pending = self._chunk(time.monotonic() + self._playback.latency(), pending)
+            if not self._playback.write(chunk):
+                return
+            total += len(chunk)
+            self._written.append((time.monotonic(), total))
+            del self._written[:-400]
 
 
 class FlashWindow:
@@ -137,26 +168,28 @@ class FlashWindow:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.sync.source")
     parser.add_argument("--geometry", default="64,64,320x240", help="X,Y,WxH")
-    parser.add_argument("--shift-ms", type=float, default=0.0, help="start each beep this much after its flash")
+    parser.add_argument("--shift-ms", type=float, default=0.0, help="play each beep this much after its flash")
     args = parser.parse_args(argv)
     x, y, size = args.geometry.split(",")
     width, height = (int(v) for v in size.split("x"))
     window, beeper = FlashWindow(int(x), int(y), width, height), Beeper()
     time.sleep(0.5)  # let a window manager place it
     print(hex(window.window.value), flush=True)
-    threading.Thread(target=lambda: (sys.stdin.read(), beeper.close(), os._exit(0)), daemon=True).start()
+    threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
     next_event = time.monotonic() + 1.0
     while True:
+        time.sleep(max(0.0, next_event - LEAD_S - time.monotonic()))
+        planned = beeper.steady()
+        if planned:
+            beeper.beep_at(next_event + args.shift_ms / 1000.0)
         time.sleep(max(0.0, next_event - time.monotonic()))
-        now = time.monotonic()
-        if beeper.steady():
-            beeper.beep_at(now + args.shift_ms / 1000.0)
+        if planned:
             window.flash(True)
-            print(f"event {time.time():.3f}", flush=True)
+            print(f"event {time.time():.4f}", flush=True)
             time.sleep(FLASH_S)
             window.flash(False)
-        next_event += 1.0
-        while next_event <= time.monotonic():
+        next_event += 1.0 + random.uniform(0.0, 0.05)
+        while next_event - LEAD_S <= time.monotonic():
             next_event += 1.0
 
 

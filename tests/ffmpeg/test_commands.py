@@ -21,17 +21,23 @@ def test_linux_x11grab_region():
 
 
 def test_linux_with_pulse_audio_shares_one_clock_and_limits_each_input():
-    """The sound input comes first: x11grab opened before it would grab PulseAudio's start-up wait in one burst."""
+    """The sound input comes first: x11grab opened before it would grab PulseAudio's start-up wait in one burst.
+
+    Both keep their wall-clock stamps (-copyts) at full precision (milliseconds for the picture, not 1/fps), and
+    the sound is resampled to its stamps (aresample async) so a sound card's own clock cannot drift from them.
+    """
     cmd = record_command("ff", "o.mkv", Encoding(), ScreenInput("linux", R, 30, ":1", draw_mouse=False),
                          audio_source="sink.monitor", duration=10)
     assert cmd == HEAD + [
-        "-y", "-f", "pulse", "-fragment_size", "3840", "-t", "10", "-thread_queue_size", "1024",
+        "-y", "-f", "pulse", "-fragment_size", "1920", "-t", "10", "-thread_queue_size", "1024",
         "-use_wallclock_as_timestamps", "1", "-i", "sink.monitor",
         "-f", "x11grab", "-video_size", "1280x720", "-draw_mouse", "0", "-fpsprobesize", "0", "-framerate", "30",
         "-t", "10",
         "-thread_queue_size", "1024", "-i", ":1+100,80",
-        "-map", "0", "-map", "1", "-f", "matroska", "-acodec", "aac", "-b:a", "192k", "-cluster_size_limit",
-        "1000000", "-cluster_time_limit", "500", "-copyts", "-crf", "18", "-flush_packets", "1", "-g", "60",
+        "-filter_complex", "[0]aresample=async=100[s0]",
+        "-map", "[s0]", "-map", "1", "-f", "matroska", "-acodec", "aac", "-b:a", "192k", "-cluster_size_limit",
+        "1000000", "-cluster_time_limit", "500", "-copyts", "-crf", "18", "-enc_time_base:v", "1:1000",
+        "-flush_packets", "1", "-g", "60",
         "-pix_fmt", "yuv420p", "-preset", "veryfast", "-vcodec", "libx264", "o.mkv"]
 
 
