@@ -19,6 +19,7 @@ from app.audio.build_source import AudioChoice, build_source, chosen, follows_bu
 from app.audio.formats import LIVE_EXTENSION as AUDIO_LIVE_EXTENSION
 from app.audio.formats import audio_finalise_command, final_extension
 from app.capture.base import CaptureProgress, Recorder
+from app.capture.duration import FrameLimit
 from app.capture.registry import CaptureContext
 from app.capture.registry import create as create_recorder
 from app.capture.frame_pipe import FramePipeRecorder
@@ -107,6 +108,8 @@ class Session:
         self.audio: AudioChoice | None = None  # the sound source recorded, and why (None: no sound, or not yet)
         self._held: int | None = None
         self._made_folders: list[Path] = []
+        self._frame_limit: FrameLimit | None = None  # --duration of a frame route (ffmpeg's -t cannot end it)
+        self._build_timer: threading.Timer | None = None  # --duration of the build's own recording
 
     # -- status -----------------------------------------------------------------------------------
     @property
@@ -125,6 +128,7 @@ class Session:
     def _progress(self, p: CaptureProgress) -> None:
         if self.scene is not None and (p.frames or p.size_bytes):
             self.scene.release()  # the capture is really running: the held scene may render its first frame
+            self._time_build_capture()
         self._publish(
             frames=p.frames, fps=p.fps, dropped=p.dropped, duplicated=p.duplicated, size_bytes=p.size_bytes,
             bitrate_kbps=p.bitrate_kbps, audio_peak_db=p.audio_peak_db,
@@ -133,6 +137,24 @@ class Session:
     def _end(self) -> None:
         self.ended.set()
         self._wake.set()
+
+    def _image(self, head: dict, data: bytes) -> None:
+        """One frame of TDW's image output for the frame route, kept unless --duration already has its frames."""
+        assert isinstance(self.recorder, FramePipeRecorder)
+        limit, stamped = self._frame_limit, isinstance(self.recorder, TimedFramePipeRecorder)
+        if limit is None or limit.take(self.recorder.fps, head.get("t") if stamped else None):
+            self.recorder.add_image(head["ext"], data, head.get("t"))
+        if limit is not None and limit.full:
+            self._end()
+
+    def _time_build_capture(self) -> None:
+        """--duration of the build's own ffmpeg, counted from the first bytes of its file (as -t counts)."""
+        s = self.plan.settings
+        if s.backend != "tdw-build" or not s.duration or self._build_timer is not None:
+            return
+        self._build_timer = threading.Timer(float(s.duration), self._end)
+        self._build_timer.daemon = True
+        self._build_timer.start()
 
     def _capture_ended(self, error: str | None) -> None:
         if error and self.scene is not None and self.scene.wait(3) and not self.scene.error:
@@ -160,6 +182,7 @@ class Session:
             return self.status
         frames = s.mode == "video-frames"
         by_build = s.backend == "tdw-build"
+        self._frame_limit = FrameLimit(float(s.duration)) if frames and s.duration else None
         if frames and self.plan.audio_source:
             self.recorder = TimedFramePipeRecorder(
                 self.plan.ffmpeg.path, self.paths.recording, s.encoding, float(s.fps), self._audio_for_frames,
@@ -184,7 +207,7 @@ class Session:
                 hold_after_image=frames,
             ),
             env=self._env or dict(os.environ),
-            on_image=(lambda head, data: self.recorder.add_image(head["ext"], data, head.get("t"))) if frames else None,
+            on_image=self._image if frames else None,
             on_end=self._scene_ended, on_log=self.scene_log.append,
             on_framerate=self.recorder.set_framerate if frames else None,
         )
@@ -285,6 +308,8 @@ class Session:
         with self._lock:
             self._stopping = True
         elapsed = self._clock() - self._started_at
+        if self._build_timer is not None:
+            self._build_timer.cancel()
         self._publish(state="stopping", elapsed_s=elapsed)
         fed_by_scene = getattr(self.recorder, "fed_by_scene", False)
         if self.scene is not None and fed_by_scene:

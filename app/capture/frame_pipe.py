@@ -46,6 +46,11 @@ class FramePipeRecorder:
     def start(self, on_progress: Callable[[CaptureProgress], None], on_ended: Callable[[str | None], None]) -> None:
         self._on_progress, self._on_ended = on_progress, on_ended
 
+    @property
+    def fps(self) -> float:
+        """The rate the frames are encoded at (the scene's own, once it has said it)."""
+        return self._fps
+
     def set_framerate(self, fps: float) -> None:
         """The scene's own target framerate, so one video second is one second of simulation."""
         with self._lock:

@@ -237,3 +237,29 @@ def test_screen_route_does_not_miss_the_start_of_a_short_scene(machine, scene_en
     assert result.error is None
     numbers = set(frame_numbers(result.path))
     assert min(numbers) <= 3 and max(numbers) >= 29  # from its first frames to its last
+
+
+def test_duration_ends_the_frame_route_after_exactly_that_many_frames(no_orphans, machine, scene_env, tmp_path):
+    # a scene of 100 000 frames; --duration 1.5 at the scene's 30 fps keeps its first 45 frames and ends it
+    session, result = run_scene(machine, scene_env, tmp_path, mode="video-frames", duration=1.5,
+                                scene="demo:moving_object", scene_args=["100000"])
+    assert result.error is None and result.finalised
+    numbers = frame_numbers(result.path)
+    assert numbers == list(range(numbers[0], numbers[0] + 45)) and session.recorder.frames_in == 45
+    assert 1.4 <= float(probe(result.path)["format"]["duration"]) <= 1.6
+
+
+def test_duration_ends_frames_with_sound_by_the_wall_clock(no_orphans, machine, scene_env, tmp_path):
+    _, result = run_scene(machine, scene_env, tmp_path, mode="video-frames", audio="default", duration=2,
+                          scene="demo:moving_object", scene_args=["100000"])
+    assert result.error is None and result.finalised
+    # the picture's length (the sound of an idle sink starts late: PulseAudio stalls its first 1-2 s)
+    assert 1.7 <= float(stream(probe(result.path), "video")["duration"]) <= 2.6
+
+
+def test_duration_ends_the_builds_own_recording(no_orphans, machine, scene_env, tmp_path):
+    session, result = run_scene(machine, scene_env, tmp_path, mode="video", region="tdw", backend="tdw-build",
+                                duration=2, scene="demo:moving_object", scene_args=["100000"], screen_size="320x240")
+    assert result.error is None and result.finalised
+    assert 1.5 <= float(probe(result.path)["format"]["duration"]) <= 3.5  # timed from the file's first bytes
+    assert session.scene.frames < 100000
