@@ -10,7 +10,6 @@ port with a generated password (in 0600 files) so that we can stop it gracefully
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import tempfile
 import threading
@@ -19,9 +18,9 @@ from pathlib import Path
 from typing import Callable
 
 from app.capture.base import CaptureProgress
-from app.capture.obs_websocket import free_reserved_name, settle_output
+from app.capture.obs_common import ObsRecorderBase, free_reserved_name, settle_output
 from app.errors import RecorderError
-from app.obs.client import ObsConnection, connect, wait_for_port
+from app.obs.client import connect, wait_for_port
 from app.obs.config import (COLLECTION, PROFILE, SCENE, Crop, RecordingSetup, Websocket, free_port, new_password,
                             user_config_dir, write_config)
 from app.obs.install import (find_obs, listening_pid, needs_software_gl, not_installed_message, private_env,
@@ -35,24 +34,13 @@ log = logging.getLogger(__name__)
 START_TIMEOUT = 40.0  # OBS under software GL on 2 cores starts in ~1 s; a cold first start takes longer
 
 
-class ObsLaunchRecorder:
+class ObsLaunchRecorder(ObsRecorderBase):
     def __init__(self, plan: RecordingPlan, output: Path, env: dict[str, str] | None = None, region=None,
                  screen_size: Callable[[dict[str, str]], tuple[int, int]] | None = None) -> None:
-        self.plan = plan
-        self._reserved = output
-        self.output = output.with_suffix(".mkv")
-        self._env = dict(env if env is not None else os.environ)
-        self._region = region or plan.region
-        self._screen_size = screen_size
+        super().__init__(plan, output, env, region, screen_size)
         self._workdir: Path | None = None
         self.obs: LaunchedObs | None = None
-        self._connection: ObsConnection | None = None
-        self._recording: ObsRecording | None = None
-        self._watcher: Watcher | None = None
-        self._lock = threading.Lock()
         self._stopping = False
-        self._ended = False
-        self._on_ended: Callable[[str | None], None] = lambda _e: None
         self._last = CaptureProgress()
         self._websocket: Websocket | None = None
         self._shared_port = False
@@ -113,7 +101,7 @@ class ObsLaunchRecorder:
     def _setup(self) -> RecordingSetup:
         s = self.plan.settings
         region = self._region
-        screen = (self._screen_size or _x11_size)(self._env)
+        screen = self._screen_size(self._env)
         if region is None:
             from app.screen.region import Region
 
@@ -209,17 +197,6 @@ class ObsLaunchRecorder:
             pass
         self._ended_by_itself(reason if self.obs.alive() else self.obs.describe_exit())
 
-    def _ended_by_itself(self, error: str | None) -> None:
-        with self._lock:
-            if self._ended:
-                return
-            self._ended = True
-        self._on_ended(error)
-
-    def _time_up(self) -> None:
-        self.stop()
-        self._ended_by_itself(None)
-
     # -- stop -----------------------------------------------------------------------------------
     def stop(self) -> None:
         with self._lock:
@@ -260,10 +237,4 @@ class ObsLaunchRecorder:
         pids = [self.obs.pid] if self.obs is not None and self.obs.pid else []
         muxer = self.obs.muxer() if self.obs is not None else None
         return pids + ([muxer.pid] if muxer is not None else [])
-
-
-def _x11_size(env: dict[str, str]) -> tuple[int, int]:
-    from app.screen.x11 import X11Display
-
-    return X11Display(env=env).size()
 

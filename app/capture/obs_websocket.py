@@ -8,12 +8,11 @@ wrote (StopRecord's outputPath) becomes `output`, which the session then remuxes
 from __future__ import annotations
 
 import logging
-import os
-import threading
 from pathlib import Path
 from typing import Callable
 
 from app.capture.base import CaptureProgress
+from app.capture.obs_common import ObsRecorderBase, free_reserved_name, settle_output
 from app.obs.client import ObsConnection, connect
 from app.obs.config import Crop
 from app.obs.install import find_obs, running_obs
@@ -23,45 +22,13 @@ from app.preflight import RecordingPlan
 log = logging.getLogger(__name__)
 
 
-def free_reserved_name(reserved: Path, output: Path) -> None:
-    """Remove the empty placeholder(s) the session reserved, so OBS writes exactly `output`.
-
-    OBS itself never overwrites (OverwriteIfExists=false): if the name were taken again meanwhile, it
-    would pick another, and we read the name it chose back from OBS.
-    """
-    for path in {reserved, output}:
-        try:
-            if path.exists() and path.stat().st_size == 0:
-                path.unlink()
-        except OSError:
-            pass
-
-
-def settle_output(reported: str | None, expected: Path) -> Path:
-    if reported and Path(reported).exists():
-        return Path(reported)
-    if reported:
-        log.warning("OBS reports %s, which is not on this machine; looking for %s", reported, expected)
-    return expected
-
-
-class ObsWebsocketRecorder:
+class ObsWebsocketRecorder(ObsRecorderBase):
     def __init__(self, plan: RecordingPlan, output: Path, env: dict[str, str] | None = None, region=None,
                  connector: Callable[..., ObsConnection] = connect,
                  screen_size: Callable[[dict[str, str]], tuple[int, int]] | None = None) -> None:
-        self.plan = plan
-        self._reserved = output
-        self.output = output.with_suffix(".mkv")
-        self._env = dict(env if env is not None else os.environ)
-        self._region = region or plan.region
+        super().__init__(plan, output, env, region, screen_size)
         self._connector = connector
-        self._screen_size = screen_size or _x11_size
-        self._connection: ObsConnection | None = None
-        self._recording: ObsRecording | None = None
-        self._watcher: Watcher | None = None
-        self._lock = threading.Lock()
         self._stopped = False
-        self._ended = False
 
     def start(self, on_progress: Callable[[CaptureProgress], None], on_ended: Callable[[str | None], None]) -> None:
         settings = self.plan.settings
@@ -87,19 +54,8 @@ class ObsWebsocketRecorder:
             raise
         self._recording = recording
         log.info("OBS %s records to %s", self._connection.obs_version, self.output)
-
-        def ended(error: str | None) -> None:
-            with self._lock:
-                if self._ended:
-                    return
-                self._ended = True
-            on_ended(error)
-
-        def time_up() -> None:
-            self.stop()
-            ended(None)
-
-        self._watcher = Watcher(recording, on_progress, ended, time_up, settings.duration)
+        self._on_ended = on_ended
+        self._watcher = Watcher(recording, on_progress, self._ended_by_itself, self._time_up, settings.duration)
         self._watcher.start()
 
     def _switch(self, obs) -> None:
@@ -129,10 +85,4 @@ class ObsWebsocketRecorder:
 
     def pids(self) -> list[int]:
         return []  # OBS is the user's: we never start or stop it
-
-
-def _x11_size(env: dict[str, str]) -> tuple[int, int]:
-    from app.screen.x11 import X11Display
-
-    return X11Display(env=env).size()
 
