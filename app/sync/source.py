@@ -69,7 +69,6 @@ class PulsePlayback:
         lib.pa_simple_write.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_int)]
         lib.pa_simple_get_latency.restype = ctypes.c_uint64
         lib.pa_simple_get_latency.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)]
-        lib.pa_simple_free.argtypes = [ctypes.c_void_p]
         spec = _SampleSpec(_S16LE, RATE, 1)
         attr = _BufferAttr(_UNSET, RATE * 2 * target_ms // 1000, _UNSET, _UNSET, _UNSET)
         error = ctypes.c_int(0)
