@@ -18,6 +18,7 @@ from pathlib import Path
 from app.errors import RecorderError
 
 AUDIO_WINDOW = 240  # samples at 48 kHz: 5 ms per RMS value
+DRIFT_SPAN_S = 60.0  # events over less time than this give no drift figure worth printing
 PAIR_WINDOW_S = 0.45  # events come once a second: a beep further than this from its flash is another event's
 _FRAME = re.compile(r"pts_time:(-?[\d.]+)\s*\n\s*[\w.]+=(-?[\d.]+|-?inf|nan)")
 
@@ -52,8 +53,13 @@ class SyncReport:
         return statistics.stdev(self.offsets_ms) if len(self.offsets_ms) > 1 else 0.0
 
     def summary(self) -> str:
+        # Each event is seen up to a frame late at random, so over a few seconds that scatter alone makes a slope
+        # of tens of ms/min: drift is only told from a minute of events on.
+        span = self.times_s[-1] - self.times_s[0] if self.times_s else 0.0
+        drift = (f"drift {self.drift_ms_per_min:+.1f} ms/min" if span >= DRIFT_SPAN_S
+                 else f"drift not measured (record {DRIFT_SPAN_S:.0f} s or more)")
         return (f"A/V offset {self.mean_ms:+.0f} ms (sound {'late' if self.mean_ms >= 0 else 'early'}), spread "
-                f"{self.spread_ms:.0f} ms, stdev {self.stdev_ms:.0f} ms, drift {self.drift_ms_per_min:+.0f} ms/min over {len(self.offsets_ms)} events "
+                f"{self.spread_ms:.0f} ms, stdev {self.stdev_ms:.0f} ms, {drift}, over {len(self.offsets_ms)} events "
                 f"({self.flashes} flashes, {self.beeps} beeps seen)")
 
 
