@@ -42,9 +42,11 @@ def test_report_figures():
     assert report.mean_ms == 50 and report.spread_ms == 20 and report.stdev_ms == 10
     assert report.drift_ms_per_min == pytest.approx(600)  # +10 ms per second
     assert report.summary().startswith("A/V offset +50 ms (sound late), spread 20 ms")
-    assert "drift not measured (record 60 s or more)" in report.summary()  # 2 s of events: quantization, not drift
+    assert "drift not measured (needs a minute of events: --seconds 60)" in report.summary()  # 2 s: quantization
     minute = SyncReport((40.0, 50.0, 60.0), 3, 3, (0.0, 30.0, 60.0))
     assert "drift +20.0 ms/min" in minute.summary()
+    asked_for = SyncReport((40.0, 50.0, 60.0), 3, 3, (2.5, 30.0, 59.5))  # what `--seconds 60` gives: 57 s of events
+    assert "drift +" in asked_for.summary() and "not measured" not in asked_for.summary()
 
 
 def test_calibration_file_round_trip_and_what_recordings_apply(tmp_path):

@@ -18,7 +18,9 @@ from pathlib import Path
 from app.errors import RecorderError
 
 AUDIO_WINDOW = 240  # samples at 48 kHz: 5 ms per RMS value
-DRIFT_SPAN_S = 60.0  # events over less time than this give no drift figure worth printing
+# Events over less time than this give no drift figure worth printing. A `--seconds 60` check has events over
+# ~57 s (the source starts after its sound runs steadily), so that is what the message asks for.
+DRIFT_SPAN_S = 50.0
 PAIR_WINDOW_S = 0.45  # events come once a second: a beep further than this from its flash is another event's
 _FRAME = re.compile(r"pts_time:(-?[\d.]+)\s*\n\s*[\w.]+=(-?[\d.]+|-?inf|nan)")
 
@@ -57,7 +59,7 @@ class SyncReport:
         # of tens of ms/min: drift is only told from a minute of events on.
         span = self.times_s[-1] - self.times_s[0] if self.times_s else 0.0
         drift = (f"drift {self.drift_ms_per_min:+.1f} ms/min" if span >= DRIFT_SPAN_S
-                 else f"drift not measured (record {DRIFT_SPAN_S:.0f} s or more)")
+                 else "drift not measured (needs a minute of events: --seconds 60)")
         return (f"A/V offset {self.mean_ms:+.0f} ms (sound {'late' if self.mean_ms >= 0 else 'early'}), spread "
                 f"{self.spread_ms:.0f} ms, stdev {self.stdev_ms:.0f} ms, {drift}, over {len(self.offsets_ms)} events "
                 f"({self.flashes} flashes, {self.beeps} beeps seen)")
