@@ -40,9 +40,13 @@ def test_sigint_stops_the_recording_and_closes_the_window(env, tmp_path, qapp):
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
-        found = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--pid", str(gui.pid), "--name", "^TDW Recorder$"],
-                               env=env, capture_output=True, text=True, timeout=30)
-        wid = found.stdout.split()[0]
+        def window_id():
+            # polled, not `search --sync`: that exits with nothing when another window vanishes mid-search (BadWindow)
+            found = subprocess.run(["xdotool", "search", "--onlyvisible", "--pid", str(gui.pid), "--name", "^TDW Recorder$"],
+                                   env=env, capture_output=True, text=True, timeout=10)
+            return found.stdout.split()[:1]
+
+        [wid] = wait_for(window_id, 30, "the window to appear")
 
         def recording_started():
             if not list(out.glob("*.recording.mkv")):
