@@ -1,14 +1,21 @@
-"""The build's own sink (pactl sink-inputs), and Windows/macOS audio device listings, from recorded text."""
+"""The sound server through libpulse against a real PulseAudio, and Windows/macOS audio device listings."""
 
+import os
+import signal
 import subprocess
 import time
-from pathlib import Path
+from contextlib import contextmanager
+
+import pytest
 
 from app.audio.devices import list_audio_devices_command, parse_avfoundation_audio, parse_dshow_audio
-from app.audio.streams import monitor_of_processes, parse_short_sinks, parse_sink_inputs
+from app.audio.pulse import AudioSource, PulseAudio, connection
+from app.audio.streams import monitor_of_processes, recording_processes
+from app.errors import RecorderError
 from app.processes import spawn, stop_tree
+from tests.support.servers import PulseServer
 
-DATA = Path(__file__).parent / "data"
+NO_SERVER = "No PulseAudio/PipeWire sound server answers"
 
 DSHOW_NEW = '''[dshow @ 000001c] "Integrated Camera" (video)
 [dshow @ 000001c]   Alternative name "@device_pnp_\\\\?\\usb#vid_04f2"
@@ -36,30 +43,79 @@ AVFOUNDATION = '''[AVFoundation indev @ 0x7fb] AVFoundation video devices:
 '''
 
 
-def test_sink_inputs_are_matched_to_their_process():
-    inputs = parse_sink_inputs((DATA / "pactl_sink_inputs.txt").read_text())
-    assert [(i.index, i.sink, i.pid, i.application) for i in inputs] == [(0, 1, 28317, "TDW")]
-    assert parse_short_sinks((DATA / "pactl_short_sinks.txt").read_text()) == {0: "tdw_recorder", 1: "second"}
-    replies = {"sink-inputs": (DATA / "pactl_sink_inputs.txt").read_text(),
-               "sinks": (DATA / "pactl_short_sinks.txt").read_text()}
-    fake = lambda cmd: replies[cmd[-1]]  # noqa: E731
-    assert monitor_of_processes([28317], run=fake) == "second.monitor"
-    assert monitor_of_processes([1], run=fake) is None
+@contextmanager
+def loaded(env, module: str, args: str):
+    """A module loaded into the test server for one test (through libpulse, like the app)."""
+    with connection(env) as pulse:
+        index = pulse.module_load(module, args)
+    try:
+        yield
+    finally:
+        with connection(env) as pulse:
+            pulse.module_unload(index)
+
+
+def wait_for(predicate, timeout: float = 5.0):
+    deadline = time.monotonic() + timeout
+    while not (found := predicate()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return found
+
+
+def test_sources_default_and_resolve(pulse):
+    env = pulse.env()
+    with loaded(env, "module-null-source", "source_name=tdwrec_mic"):
+        sound = PulseAudio(env=env)
+        sources = sound.sources()
+        assert AudioSource(f"{pulse.sink}.monitor", True) in sources
+        assert AudioSource("tdwrec_mic", False) in sources  # an input, told apart by data, not by its name
+        assert sound.default_sink() == pulse.sink
+        assert sound.resolve("default") == f"{pulse.sink}.monitor"
+        assert sound.resolve("tdwrec_mic") == "tdwrec_mic"
+        with pytest.raises(RecorderError, match="does not exist"):
+            sound.resolve("tdwrec_nosuch")
 
 
 def test_a_real_player_is_found_on_the_sink_it_plays_to(pulse):
     env = pulse.env()
-    module = subprocess.run(["pactl", "load-module", "module-null-sink", "sink_name=tdwrec_other"], env=env, check=True,
-                            capture_output=True, text=True).stdout.strip()
-    player = spawn(["pacat", "--playback", "--device=tdwrec_other", "/dev/zero"], env=env)
+    with loaded(env, "module-null-sink", "sink_name=tdwrec_other"):
+        player = spawn(["pacat", "--playback", "--device=tdwrec_other", "/dev/zero"], env=env)
+        try:
+            assert wait_for(lambda: monitor_of_processes([player.pid], env)) == "tdwrec_other.monitor"
+            assert monitor_of_processes([os.getpid()], env) is None  # this process plays nothing
+        finally:
+            stop_tree(player.pid, timeout=3)
+
+
+def test_recording_streams_name_their_process(pulse):
+    env = pulse.env()
+    recorder = spawn(["pacat", "--record", f"--device={pulse.sink}.monitor"], env=env, stdout=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 5
-        while monitor_of_processes([player.pid], env) is None and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert monitor_of_processes([player.pid], env) == "tdwrec_other.monitor"
+        assert wait_for(lambda: recorder.pid in recording_processes(env))
     finally:
-        stop_tree(player.pid, timeout=3)
-        subprocess.run(["pactl", "unload-module", module], env=env, capture_output=True)
+        stop_tree(recorder.pid, timeout=3)
+    assert wait_for(lambda: recorder.pid not in recording_processes(env))
+
+
+def test_a_missing_or_stuck_sound_server_is_one_line_not_a_hang(tmp_path):
+    gone = {**os.environ, "PULSE_SERVER": f"unix:{tmp_path}/none", "XDG_RUNTIME_DIR": str(tmp_path)}
+    with pytest.raises(RecorderError, match=NO_SERVER):
+        PulseAudio(env=gone).sources()
+    # where the env leads, not where this process's own environment would: XDG_RUNTIME_DIR alone
+    only_runtime = {k: v for k, v in gone.items() if k != "PULSE_SERVER"}
+    with pytest.raises(RecorderError, match=NO_SERVER):
+        PulseAudio(env=only_runtime).default_sink()
+    assert monitor_of_processes([os.getpid()], gone) is None and recording_processes(gone) == set()
+    stuck = PulseServer().start()
+    try:
+        os.kill(stuck.proc.pid, signal.SIGSTOP)  # accepts the connection, never answers
+        with pytest.raises(RecorderError, match=NO_SERVER):
+            PulseAudio(env=stuck.env()).resolve("default")
+        os.kill(stuck.proc.pid, signal.SIGCONT)
+        assert PulseAudio(env=stuck.env()).default_sink() == stuck.sink
+    finally:
+        os.kill(stuck.proc.pid, signal.SIGCONT)
+        stuck.stop()
 
 
 def test_windows_and_macos_device_listings():
