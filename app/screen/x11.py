@@ -1,24 +1,28 @@
-"""X11 discovery through the standard tools: xwininfo for geometry, xprop for the owning process."""
+"""X11 discovery through the X protocol (python-xlib): windows, their owners and monitors as data.
+
+xwininfo/xprop printed text to parse, one process per question (one more per window to find a build's
+window, five times a second). One X11Display keeps one connection, opened on first use and closed by
+close() (or `with`); a connection the server dropped is reopened on the next call.
+"""
 
 from __future__ import annotations
 
 import os
 import re
-import subprocess
+import struct
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Any, Iterator, Mapping
+
+from Xlib import X, Xatom
+from Xlib import error as xerror
+from Xlib.display import Display
 
 from app.errors import RecorderError
-from app.processes import run_text
-from app.screen.region import Region
+from app.model.region import Region
 
-_TREE_LINE = re.compile(
-    r"^\s*(?P<id>0x[0-9a-fA-F]+)\s+(?:\(has no name\)|\"(?P<name>.*)\")(?::\s+\((?P<cls>[^)]*)\))?"
-    r"\s+(?P<w>\d+)x(?P<h>\d+)[+-]-?\d+[+-]-?\d+\s+\+(?P<x>-?\d+)\+(?P<y>-?\d+)\s*$"
-)
-_ROOT_SIZE = re.compile(r"-geometry\s+(\d+)x(\d+)")
-_FIELD = re.compile(r"^\s*([A-Za-z -]+):\s+(.*)$")
-_PID = re.compile(r"_NET_WM_PID\(CARDINAL\)\s*=\s*(\d+)")
+_GONE = (xerror.XError, struct.error)  # a window closed mid-query, or an id no window can have
 
 
 @dataclass(frozen=True)
@@ -35,8 +39,26 @@ class WindowInfo:
         return f"{self.window_id:#x}  {self.title!r}  {r.width}x{r.height} at {r.x},{r.y}"
 
 
+@dataclass(frozen=True)
+class Monitor:
+    """One monitor of the desktop as RandR 1.5 reports it (a screen of a multi-monitor desk)."""
+
+    name: str
+    x: int
+    y: int
+    width: int
+    height: int
+    primary: bool = False
+
+    @property
+    def region(self) -> Region:
+        return Region(self.x, self.y, self.width, self.height)
+
+
 class X11Display:
     """Queries one X display; `env` carries DISPLAY so tests and headless mode can point elsewhere."""
+
+    kind = "x11"  # app.screen.display: the display-server kind (Xwayland too)
 
     def __init__(self, display: str | None = None, env: Mapping[str, str] | None = None) -> None:
         base = dict(env if env is not None else os.environ)
@@ -44,55 +66,82 @@ class X11Display:
             base["DISPLAY"] = display
         self.env = base
         self.display = base.get("DISPLAY", "")
+        self._conn: Display | None = None
+        self._lock = threading.RLock()  # python-xlib's Display is not thread-safe by default
 
-    def _run(self, *cmd: str) -> str:
-        if not self.display:
-            raise RecorderError("No DISPLAY is set: run inside a desktop session, or set DISPLAY (e.g. DISPLAY=:0).")
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                try:
+                    self._conn.close()
+                except (xerror.ConnectionClosedError, OSError):
+                    pass
+                self._conn = None
+
+    def __enter__(self) -> "X11Display":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
         try:
-            return run_text(cmd, env=self.env)
-        except FileNotFoundError:
-            raise RecorderError(f"{cmd[0]} is not installed: install x11-utils (sudo apt install x11-utils).")
-        except subprocess.CalledProcessError as exc:
-            detail = (exc.stderr or "").strip().splitlines()
-            raise RecorderError(
-                f"X display {self.display} cannot be reached ({detail[-1] if detail else 'no answer'}): "
-                "check DISPLAY or start the X server."
-            )
-        except subprocess.TimeoutExpired:
-            raise RecorderError(f"X display {self.display} does not answer: check that its X server is running.")
+            self.close()
+        except Exception:  # interpreter shutdown: nothing left to tidy
+            pass
+
+    @contextmanager
+    def _x(self) -> Iterator[Display]:
+        with self._lock:
+            if not self.display:
+                raise RecorderError("No DISPLAY is set: run inside a desktop session, or set DISPLAY (e.g. DISPLAY=:0).")
+            if self._conn is None:
+                try:
+                    self._conn = Display(self.display)
+                except (xerror.DisplayError, OSError) as exc:
+                    raise RecorderError(
+                        f"X display {self.display} cannot be reached ({exc}): check DISPLAY or start the X server."
+                    ) from None
+            try:
+                yield self._conn
+            except (xerror.ConnectionClosedError, OSError):
+                self.close()
+                raise RecorderError(
+                    f"X display {self.display} cannot be reached (it closed the connection): "
+                    "check DISPLAY or start the X server."
+                ) from None
 
     def size(self) -> tuple[int, int]:
-        """Width and height of the whole display (the root window)."""
-        match = _ROOT_SIZE.search(self._run("xwininfo", "-root"))
-        if not match:
-            raise RecorderError(f"Could not read the size of display {self.display}: is it an X server?")
-        return int(match.group(1)), int(match.group(2))
+        """Width and height of the whole display (the root window, asked now: xrandr may have resized it)."""
+        with self._x() as conn:
+            geometry = conn.screen().root.get_geometry()
+            return geometry.width, geometry.height
 
     def windows(self) -> list[WindowInfo]:
-        """Named, visible-sized windows from `xwininfo -tree -root`, biggest first within each title."""
-        return parse_tree(self._run("xwininfo", "-tree", "-root"))
+        """Named, visible-sized windows with absolute geometry, in stacking order (as `xwininfo -tree` lists)."""
+        with self._x() as conn:
+            found = (self._info(conn, window, title) for window, title in _named(conn, conn.screen().root))
+            return [w for w in found if w is not None]
 
     def window(self, window_id: int) -> WindowInfo:
-        """Fresh absolute geometry of one window (xwininfo -id is exact; xdotool is off under openbox)."""
-        try:
-            text = self._run("xwininfo", "-id", hex(window_id))
-        except RecorderError:
-            raise RecorderError(f"Window {window_id:#x} does not exist (any more): pick another window.")
-        fields = dict(m.groups() for m in map(_FIELD.match, text.splitlines()) if m)
-        title_match = re.search(r'xwininfo: Window id: \S+ (?:"(.*)"|\(has no name\))', text)
-        region = Region(
-            int(fields["Absolute upper-left X"]), int(fields["Absolute upper-left Y"]),
-            int(fields["Width"]), int(fields["Height"]),
-        )
-        return WindowInfo(window_id, (title_match.group(1) or "") if title_match else "", region)
+        """Fresh absolute geometry of one window."""
+        with self._x() as conn:
+            try:
+                window = conn.create_resource_object("window", window_id)
+                info = self._info(conn, window, _title(conn, window) or "", min_side=0)
+            except _GONE:
+                info = None
+            if info is None:
+                raise RecorderError(f"Window {window_id:#x} does not exist (any more): pick another window.")
+            return info
 
     def window_pid(self, window_id: int) -> int | None:
         """The process that owns a window, from _NET_WM_PID (None when the client did not set it)."""
-        try:
-            match = _PID.search(self._run("xprop", "-id", hex(window_id), "_NET_WM_PID"))
-        except RecorderError:
-            return None
-        return int(match.group(1)) if match else None
+        with self._x() as conn:
+            try:
+                return _pid(conn, conn.create_resource_object("window", window_id))
+            except _GONE:
+                return None
 
     def find_window(self, query: str) -> WindowInfo:
         """Resolve `window:<query>`: an id (0x... or decimal) or a case-insensitive title substring."""
@@ -109,24 +158,80 @@ class X11Display:
         return self.window((exact or matches)[0].window_id)
 
     def windows_of_process(self, pids: set[int]) -> list[WindowInfo]:
-        """Windows whose _NET_WM_PID is one of `pids` (a build and its children)."""
-        return [w for w in self.windows() if self.window_pid(w.window_id) in pids]
+        """Windows whose _NET_WM_PID is one of `pids` (a build and its children), over this one connection."""
+        with self._x() as conn:
+            found = (self._info(conn, window, title) for window, title in _named(conn, conn.screen().root)
+                     if _pid_or_none(conn, window) in pids)
+            return [w for w in found if w is not None]
+
+    def monitors(self) -> list[Monitor]:
+        """The desktop's monitors (RandR 1.5); the whole screen as one when the server cannot tell."""
+        with self._x() as conn:
+            root = conn.screen().root
+            found: list[Monitor] = []
+            try:
+                if conn.has_extension("RANDR"):
+                    conn.xrandr_query_version()
+                    found = [Monitor(conn.get_atom_name(m.name), m.x, m.y, m.width_in_pixels, m.height_in_pixels,
+                                     bool(m.primary)) for m in root.xrandr_get_monitors(is_active=True).monitors]
+            except xerror.XError:  # RandR older than 1.5
+                found = []
+            if found:
+                return found
+            geometry = root.get_geometry()
+            return [Monitor("screen", 0, 0, geometry.width, geometry.height, True)]
+
+    @staticmethod
+    def _info(conn: Display, window: Any, title: str, min_side: int = 2) -> WindowInfo | None:
+        """Absolute geometry (translated to the root: a window manager reparents clients into frames)."""
+        try:
+            geometry = window.get_geometry()
+            origin = conn.screen().root.translate_coords(window, 0, 0)
+            wm_class = window.get_wm_class()
+        except _GONE:
+            return None
+        if geometry.width < min_side or geometry.height < min_side:
+            return None
+        return WindowInfo(window.id, title, Region(origin.x, origin.y, geometry.width, geometry.height),
+                          " ".join(wm_class or ()))
 
 
-def parse_tree(text: str) -> list[WindowInfo]:
-    """Parse `xwininfo -tree -root` into windows with absolute geometry, skipping unnamed/tiny ones."""
-    found: list[WindowInfo] = []
-    seen: set[int] = set()
-    for line in text.splitlines():
-        match = _TREE_LINE.match(line)
-        if not match or match.group("name") is None:
+def _named(conn: Display, parent: Any) -> Iterator[tuple[Any, str]]:
+    """Every named window below `parent`, depth first in stacking order; windows closed meanwhile are skipped."""
+    try:
+        children = parent.query_tree().children
+    except _GONE:
+        return
+    for child in children:
+        try:
+            title = _title(conn, child)
+        except _GONE:
             continue
-        wid = int(match.group("id"), 16)
-        w, h = int(match.group("w")), int(match.group("h"))
-        if wid in seen or w < 2 or h < 2:
-            continue
-        seen.add(wid)
-        cls = (match.group("cls") or "").replace('"', "").strip()
-        region = Region(int(match.group("x")), int(match.group("y")), w, h)
-        found.append(WindowInfo(wid, match.group("name"), region, cls))
-    return found
+        if title is not None:
+            yield child, title
+        yield from _named(conn, child)
+
+
+def _title(conn: Display, window: Any) -> str | None:
+    """_NET_WM_NAME (UTF-8), else WM_NAME (Latin-1 by ICCCM); bytes that do not decode never raise."""
+    prop = window.get_full_property(conn.get_atom("_NET_WM_NAME"), X.AnyPropertyType)
+    if prop is None or prop.format != 8:
+        prop = window.get_full_property(Xatom.WM_NAME, X.AnyPropertyType)
+    if prop is None or prop.format != 8:
+        return None
+    value = prop.value if isinstance(prop.value, bytes) else bytes(prop.value)
+    if prop.property_type == Xatom.STRING:
+        return value.decode("latin-1")
+    return value.decode("utf-8", errors="replace")
+
+
+def _pid(conn: Display, window: Any) -> int | None:
+    prop = window.get_full_property(conn.get_atom("_NET_WM_PID"), Xatom.CARDINAL)
+    return int(prop.value[0]) if prop is not None and prop.format == 32 and len(prop.value) else None
+
+
+def _pid_or_none(conn: Display, window: Any) -> int | None:
+    try:
+        return _pid(conn, window)
+    except _GONE:
+        return None
