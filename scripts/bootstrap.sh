@@ -9,6 +9,8 @@ apt_packages=(
   xvfb openbox x11-utils xdotool wmctrl x11-xserver-utils
   ffmpeg pulseaudio pulseaudio-utils sox imagemagick
   obs-studio trayer
+  # a non-English locale for the tests that ask the sound server and X in another language
+  locales
   # the desktop entry and AppStream checks (tests/test_desktop.py, tests/test_packaging.py); gio launches entries
   desktop-file-utils appstream libglib2.0-bin
   # Qt's xcb platform plugin
@@ -25,6 +27,14 @@ if ((${#missing[@]})); then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# de_DE.UTF-8 for the locale tests (tests/test_locale.py): generated once
+if ! locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$'; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo sed -i 's/^# *\(de_DE.UTF-8 UTF-8\)/\1/' /etc/locale.gen 2>/dev/null || true
+  grep -q '^de_DE.UTF-8 UTF-8' /etc/locale.gen 2>/dev/null || echo 'de_DE.UTF-8 UTF-8' | $sudo tee -a /etc/locale.gen >/dev/null
+  $sudo locale-gen >/dev/null
 fi
 
 venv="$root/.venv"
