@@ -10,28 +10,19 @@ from pathlib import Path
 from typing import Sequence
 
 from app import __version__, desktop
-from app.audio.formats import AUDIO_FORMATS
 from app.batch import command as batch_command
-from app.capture.registry import BACKENDS
 from app.doctor import run_checks
 from app.errors import RecorderError, ValidationError
-from app.ffmpeg.commands import Encoding
 from app.headless import headless_for
 from app.machine import Machine
 from app.preflight import plan as make_plan
-from app.session import RecordingStatus, Session
+from app.session import Session
+from app.model.status import RecordingStatus
 from app.obs import setup as obs_setup
-from app.obs.settings import DEFAULT_PORT, PASSWORD_ENV, ObsSettings
-from app.settings import CaptureSettings
+from app.options import add_record_arguments, number_arg, settings_from_options
+from app.model.settings import CaptureSettings
 
 log = logging.getLogger("tdw-recorder")
-
-
-def _positive_float(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -61,49 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     rec = sub.add_parser("record", help="record a screen region (and audio) until Ctrl+C or --duration")
+    add_record_arguments(rec)
     defaults = CaptureSettings()
-    rec.add_argument("--mode", choices=["video", "video-screen", "video-frames", "av", "audio"], default="video",
-                     help="video (= video-screen), video-frames (TDW's own images), av, audio (default video)")
-    rec.add_argument("--region", default=None,
-                     help="X,Y,WxH | screen | window:<id or title> | tdw (default: tdw with --scene, else screen)")
-    rec.add_argument("--backend", default="ffmpeg", help="what records: " + ", ".join(BACKENDS) + " (default ffmpeg)")
-    rec.add_argument("--fps", type=_positive_float, default=None, help="framerate (default 30, 60 with audio)")
-    rec.add_argument("--audio", default="none", help="none | default (what the computer plays) | a PulseAudio source")
-    rec.add_argument("--out", default=defaults.output_dir, help=f"output folder (default {defaults.output_dir})")
-    rec.add_argument("--name", default=defaults.name_pattern, help="file name pattern, strftime codes allowed")
-    rec.add_argument("--duration", type=_positive_float, default=None, help="stop after this many seconds")
-    rec.add_argument("--crf", type=int, default=18, help="quality, 0-51, lower is better (default 18)")
-    rec.add_argument("--preset", default="veryfast", help="x264 preset (default veryfast)")
-    rec.add_argument("--container", choices=["mkv", "mp4"], default="mkv", help="crash-safe recording container")
-    rec.add_argument("--no-finalise", action="store_true", help="keep the crash-safe file; do not remux to MP4")
-    rec.add_argument("--round-even", action="store_true", help="shrink odd sizes by a pixel (yuv420p needs even)")
-    rec.add_argument("--no-mouse", action="store_true", help="do not draw the mouse pointer")
-    rec.add_argument("--ffmpeg", default="", help="path of the ffmpeg to use (default: PATH, then embedded)")
-    rec.add_argument("--audio-format", choices=list(AUDIO_FORMATS), default=defaults.audio_format,
-                     help=f"audio mode: the file written (default {defaults.audio_format})")
-    rec.add_argument("--audio-offset", type=float, default=None, metavar="MS",
-                     help="shift the sound by MS milliseconds (negative = earlier; default: the sync-check calibration)")
-    rec.add_argument("--headless", action="store_true",
-                     help="Linux with no display or sound server: use a private Xvfb + PulseAudio (--screen-size sizes it)")
-    scene = rec.add_argument_group("TDW scene")
-    scene.add_argument("--scene", default="", help="your controller script (run unmodified) or demo:<name>")
-    scene.add_argument("--build", default="", help="the TDW build (default: where tdw installs it)")
-    scene.add_argument("--port", type=int, default=0, help="the build's port (default: a free one)")
-    scene.add_argument("--screen-size", default="", help="WxH sent to the build with set_screen_size")
-    scene.add_argument("--keep-frames", default="", help="video-frames: also save each frame in this folder")
-    scene.add_argument("--connect-timeout", type=_positive_float, default=60.0, help="seconds to wait for the build")
-    scene.add_argument("scene_args", nargs="*", help="arguments for the scene script (after --)")
-    obs = rec.add_argument_group("OBS Studio (--backend obs-websocket | obs-launch)")
-    obs.add_argument("--obs-host", default="localhost", help="where OBS runs (obs-websocket; default localhost)")
-    obs.add_argument("--obs-port", type=int, default=DEFAULT_PORT, help=f"its WebSocket port (default {DEFAULT_PORT})")
-    obs.add_argument("--obs-password-file", default="", help=f"file holding the WebSocket password, chmod 600 (else ${PASSWORD_ENV})")
-    obs.add_argument("--obs-profile", default="", help="OBS profile to use (obs-launch default: a private one made for the recording)")
-    obs.add_argument("--obs-collection", default="", help="OBS scene collection to use")
-    obs.add_argument("--obs-scene", default="", help="OBS scene to record")
 
     sync = sub.add_parser("sync-check", help="measure the A/V offset with a flashing, beeping test window")
-    sync.add_argument("--seconds", type=_positive_float, default=8.0, help="how long to record (default 8)")
-    sync.add_argument("--fps", type=_positive_float, default=60.0, help="framerate (default 60)")
+    sync.add_argument("--seconds", type=number_arg, default=8.0, help="how long to record (default 8)")
+    sync.add_argument("--fps", type=number_arg, default=60.0, help="framerate (default 60)")
     sync.add_argument("--save", action="store_true", help="store the offset; later recordings correct it")
     sync.add_argument("--headless", action="store_true", help="on a private Xvfb + PulseAudio")
     sync.add_argument("--keep", default="", help="also keep the test recording in this folder")
@@ -125,26 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def settings_from_args(args: argparse.Namespace) -> CaptureSettings:
-    mode = "video" if args.mode == "video-screen" else args.mode
-    audio = args.audio
-    region = args.region or ("tdw" if args.scene else "screen")
-    if mode == "video" and audio not in ("", "none"):
-        mode = "av"  # asking for audio with video means audio + video
-    if mode in ("av", "audio") and audio in ("", "none"):
-        audio = "default"
-    fps = args.fps if args.fps is not None else (60.0 if mode == "av" else 30.0)
-    return CaptureSettings(
-        mode=mode, region=region, fps=fps, backend=args.backend, audio=audio, output_dir=args.out, name_pattern=args.name,
-        duration=args.duration, finalise=not args.no_finalise, round_odd_size=args.round_even,
-        draw_mouse=not args.no_mouse, ffmpeg_path=args.ffmpeg,
-        encoding=Encoding(preset=args.preset, crf=args.crf, container=args.container),
-        scene=args.scene, scene_args=list(args.scene_args), build=args.build, port=args.port,
-        screen_size=args.screen_size, keep_frames=args.keep_frames, connect_timeout=args.connect_timeout,
-        obs=ObsSettings(host=args.obs_host, port=args.obs_port, password_file=args.obs_password_file,
-                        profile=args.obs_profile, collection=args.obs_collection, scene=args.obs_scene),
-        audio_format=args.audio_format, headless=args.headless,
-        audio_offset=args.audio_offset / 1000.0 if args.audio_offset is not None else None,
-    )
+    return settings_from_options(vars(args))
 
 
 def _status_line(status: RecordingStatus) -> str:
@@ -204,7 +139,7 @@ def cmd_sources(_args: argparse.Namespace) -> int:
         print(f"  {exc.message}")
     print("Windows (use with --region window:<id or title>):")
     try:
-        for window in machine.x11.windows():
+        for window in machine.display.windows():
             print(f"  {window.describe()}")
     except RecorderError as exc:
         print(f"  {exc.message}")
@@ -214,8 +149,8 @@ def cmd_sources(_args: argparse.Namespace) -> int:
 def cmd_doctor(args: argparse.Namespace) -> int:
     checks = run_checks(Machine(), args.out, args.ffmpeg)
     for check in checks:
-        print(f"{'ok  ' if check.ok else 'FIX '} {check.name:16} {check.detail}")
-    bad = [c for c in checks if not c.ok]
+        print(f"{'ok  ' if check.ok else '--  ' if check.optional else 'FIX '} {check.name:16} {check.detail}")
+    bad = [c for c in checks if c.needs_fixing]
     print("All good: ready to record." if not bad else f"{len(bad)} thing(s) to fix before recording everything.")
     return 0 if not bad else 1
 
@@ -262,7 +197,7 @@ def cmd_demos(_args: argparse.Namespace) -> int:
 
 def cmd_sync_check(args: argparse.Namespace) -> int:
     from app.sync.check import run_sync_check
-    from app.sync.config import save_offset_ms
+    from app.calibration import save_offset_ms
 
     print(f"Recording a flashing, beeping window for {args.seconds:g} s at {args.fps:g} fps...", file=sys.stderr)
     report = run_sync_check(args.seconds, args.fps, args.shift_audio, args.headless, args.ffmpeg,

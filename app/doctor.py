@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.capture import registry
 from app.errors import RecorderError
 from app.machine import Machine
 from app.output import MIN_FREE_BYTES, expand_folder, folder_problem, free_bytes
@@ -15,6 +16,11 @@ class Check:
     name: str
     ok: bool
     detail: str  # what was found, or what to do when not ok
+    optional: bool = False  # a route this machine may lack (e.g. a Windows-only backend): reported, never "to fix"
+
+    @property
+    def needs_fixing(self) -> bool:
+        return not self.ok and not self.optional
 
 
 def run_checks(machine: Machine, output_dir: str, ffmpeg_path: str = "") -> list[Check]:
@@ -31,8 +37,8 @@ def run_checks(machine: Machine, output_dir: str, ffmpeg_path: str = "") -> list
                 f"supported ({why})" if caps.can(feature) else f"missing, so no {why}: install Debian's ffmpeg (sudo apt install ffmpeg).",
             ))
     try:
-        width, height = machine.x11.size()
-        checks.append(Check("display", True, f"DISPLAY={machine.x11.display} is {width}x{height}"))
+        width, height = machine.display.size()
+        checks.append(Check("display", True, f"DISPLAY={machine.display.display} ({machine.display.kind}) is {width}x{height}"))
     except RecorderError as exc:
         checks.append(Check("display", False, exc.message))
     xpra = machine.xpra_running()
@@ -53,4 +59,7 @@ def run_checks(machine: Machine, output_dir: str, ffmpeg_path: str = "") -> list
             "free disk", enough,
             f"{free / 1024 ** 3:.1f} GB free" if enough else f"only {free // 1024 ** 2} MB free: free some space or choose another folder.",
         ))
+    for name in registry.names():
+        reason = registry.unavailable(name)
+        checks.append(Check(f"backend {name}", reason is None, reason or registry.info(name).label, optional=True))
     return checks

@@ -13,16 +13,18 @@ from typing import Mapping
 import psutil
 
 from app.audio.pulse import PulseAudio
-from app.ffmpeg.capabilities import Capabilities, probe
-from app.ffmpeg.locate import FfmpegBinary, find_ffmpeg
-from app.screen.x11 import X11Display
+from app.ffmpeg.capabilities import probe
+from app.model.ffmpeg import Capabilities
+from app.ffmpeg.locate import find_ffmpeg
+from app.model.ffmpeg import FfmpegBinary
+from app.screen.display import Display, open_display
 
 
 class Machine:
     def __init__(self, env: Mapping[str, str] | None = None, platform: str = sys.platform) -> None:
         self.env = dict(env if env is not None else os.environ)
         self.platform = platform
-        self.x11 = X11Display(env=self.env)
+        self.display: Display = open_display(self.env, platform)
         self.pulse = PulseAudio(env=self.env)
 
     def ffmpeg(self, user_path: str | None = None) -> tuple[FfmpegBinary, Capabilities]:

@@ -1,84 +1,40 @@
-"""One recording end to end: reserve a name -> capture -> stop -> finalise -> report.
+"""One recording end to end, in order: reserve a name -> scene and capture -> stop -> finish -> report.
 
 Callers (CLI, GUI worker, tests) get frozen status snapshots through `on_status`; nothing here blocks
-for longer than a bounded stop/finalise, and nothing imports Qt.
+for longer than a bounded stop/finalise, and nothing imports Qt. The session keeps only the order of a
+recording's life: backends come from app.capture.registry, the build's window from app.screen.resolve, and
+the finished file from app.finalise.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import subprocess
 import threading
 import time
-from dataclasses import asdict, dataclass, replace
-from pathlib import Path
+from dataclasses import asdict, replace
 from typing import Callable
 
 from app.audio.build_source import AudioChoice, build_source, chosen, follows_build, with_descendants
 from app.audio.formats import LIVE_EXTENSION as AUDIO_LIVE_EXTENSION
-from app.audio.formats import audio_finalise_command, final_extension
-from app.capture.base import CaptureProgress, Recorder
+from app.audio.formats import final_extension
+from app.capture.base import CaptureContext, FrameSink, Recorder
 from app.capture.duration import FrameLimit
-from app.capture.registry import CaptureContext
 from app.capture.registry import create as create_recorder
-from app.capture.frame_pipe import FramePipeRecorder
-from app.capture.timed_frames import TimedFramePipeRecorder
-from app.ffmpeg.commands import finalise_command
-from app.ffmpeg.inspect import media_duration, media_info
-from app.output import OutputPaths, expand_folder, reserve, unused
-from app.preflight import RecordingPlan
+from app.finalise import finish
+from app.model.plan import RecordingPlan
+from app.model.progress import Progress
+from app.model.region import Region
+from app.model.settings import screen_size_of
+from app.model.status import RecordingResult, RecordingStatus
+from app.output import OutputPaths, expand_folder, reserve
 from app.recovery import hold, release
 from app.scene.build_capture import BuildCapture, display_number
 from app.scene.runner import SceneConfig, SceneEnd, SceneRunner
-from app.screen.x11 import X11Display
-from app.settings import screen_size_of
+from app.screen.display import open_display
+from app.screen.resolve import wait_for_window
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class RecordingStatus:
-    state: str  # idle, recording, stopping, finalising, done, failed
-    elapsed_s: float = 0.0
-    frames: int = 0
-    fps: float = 0.0
-    dropped: int = 0
-    duplicated: int = 0
-    size_bytes: int = 0
-    bitrate_kbps: float = 0.0
-    audio_peak_db: float | None = None  # newest audio peak (dBFS) while audio is recorded
-    audio_source: str = ""  # the sound source recorded, once chosen
-    path: str = ""
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class RecordingResult:
-    path: Path | None  # the finished file (or the kept crash-safe one); None when nothing was recorded
-    duration_s: float
-    frames: int
-    dropped: int
-    duplicated: int
-    size_bytes: int
-    finalised: bool
-    error: str | None = None
-    audio: str = ""  # where the sound came from, in one line ("" without sound)
-
-    def summary(self) -> str:
-        if self.path is None:
-            return self.error or "Nothing was recorded."
-        mb = self.size_bytes / (1024 * 1024)
-        text = (
-            f"Saved {self.path}\n  duration {self.duration_s:.2f} s, {self.frames} frames, "
-            f"{self.dropped} dropped, {self.duplicated} duplicated, {mb:.1f} MB"
-        )
-        text = f"{text}\n  {self.audio}" if self.audio else text
-        return text if not self.error else f"{text}\n  {self.error}"
-
-
-def _decodable(path: Path, binary: str) -> bool:
-    return path.exists() and path.stat().st_size > 0 and bool(media_info(binary, str(path)).streams)
 
 
 class Session:
@@ -125,7 +81,7 @@ class Session:
             status = self._status
         self._on_status(status)
 
-    def _progress(self, p: CaptureProgress) -> None:
+    def _progress(self, p: Progress) -> None:
         if self.scene is not None and (p.frames or p.size_bytes):
             self.scene.release()  # the capture is really running: the held scene may render its first frame
             self._time_build_capture()
@@ -140,9 +96,9 @@ class Session:
 
     def _image(self, head: dict, data: bytes) -> None:
         """One frame of TDW's image output for the frame route, kept unless --duration already has its frames."""
-        assert isinstance(self.recorder, FramePipeRecorder)
-        limit, stamped = self._frame_limit, isinstance(self.recorder, TimedFramePipeRecorder)
-        if limit is None or limit.take(self.recorder.fps, head.get("t") if stamped else None):
+        assert isinstance(self.recorder, FrameSink)
+        limit = self._frame_limit
+        if limit is None or limit.take(self.recorder.fps, head.get("t") if self.recorder.stamped else None):
             self.recorder.add_image(head["ext"], data, head.get("t"))
         if limit is not None and limit.full:
             self._end()
@@ -178,23 +134,16 @@ class Session:
         self._publish(state="recording", path=str(self.paths.recording))
         if not s.scene:
             self._choose_audio()
-            self._start_screen_capture(self.plan.region, self.plan.window_id)
+            self._start_capture(self.plan.region, self.plan.window_id)
             return self.status
         frames = s.mode == "video-frames"
         by_build = s.backend == "tdw-build"
         self._frame_limit = FrameLimit(float(s.duration)) if frames and s.duration else None
-        if frames and self.plan.audio_source:
-            self.recorder = TimedFramePipeRecorder(
-                self.plan.ffmpeg.path, self.paths.recording, s.encoding, float(s.fps), self._audio_for_frames,
-                env=self._env, platform=s.platform, audio_offset=float(s.audio_offset or 0.0),
-                on_listening=lambda: self.scene.release() if self.scene is not None else None)
-            self.recorder.start(self._progress, self._capture_ended)
-        elif frames:
-            self.recorder = FramePipeRecorder(self.plan.ffmpeg.path, self.paths.recording, s.encoding, float(s.fps))
-            self.recorder.start(self._progress, self._capture_ended)
+        if frames:  # the frame routes start now: the scene feeds them from its first image
+            self._start_capture(self.plan.region, None)
         elif by_build:
             self._choose_audio()  # the build's own ffmpeg is told its source before the build starts
-            self._start_screen_capture(self.plan.region, None)
+            self._start_capture(self.plan.region, None)
         self.scene = SceneRunner(
             SceneConfig(
                 s.scene, list(s.scene_args), s.build or None, s.port or None, s.target_framerate,
@@ -203,7 +152,7 @@ class Session:
                 # with sound, the frame route holds the frame after its first image until ffmpeg (started by that
                 # image) records: no sound is lost while ffmpeg starts; the build's own ffmpeg likewise holds the
                 # frame after the one that started it, until its file grows
-                hold_until_recording=not frames or isinstance(self.recorder, TimedFramePipeRecorder),
+                hold_until_recording=not frames or bool(self.plan.audio_source),
                 hold_after_image=frames,
             ),
             env=self._env or dict(os.environ),
@@ -224,14 +173,21 @@ class Session:
         return {"capture": asdict(capture), "platform": s.platform,
                 "region": [region.x, region.y, region.width, region.height] if region else None}
 
-    def _start_screen_capture(self, region, window_id) -> None:
+    def _start_capture(self, region: Region | None, window_id: int | None) -> None:
+        """The chosen backend, from the registry, on the resolved picture source (every route starts here)."""
         with self._lock:  # a Stop pressed while the build's window was being looked for wins
             if self._stopping:
                 return
+            assert self.paths is not None
             plan = replace(self.plan, audio_source=self.audio.source) if self.audio else self.plan
-            context = CaptureContext(plan, self.paths.recording, self._env, region, window_id)
+            context = CaptureContext(plan, self.paths.recording, self._env, region, window_id,
+                                     choose_audio=self._audio_for_frames, on_listening=self._release_scene)
             self.recorder = create_recorder(self.plan.settings.backend, context)
             self.recorder.start(self._progress, self._capture_ended)
+
+    def _release_scene(self) -> None:
+        if self.scene is not None:
+            self.scene.release()
 
     # -- sound source ---------------------------------------------------------------------------
     def _choose_audio(self) -> None:
@@ -262,30 +218,21 @@ class Session:
     def _capture_scene_window(self) -> None:
         """Wait for the build's window (matched by _NET_WM_PID), then record exactly it."""
         assert self.scene is not None
+        scene = self.scene
         if self.plan.region is not None or not self.plan.settings.wants_screen:  # a chosen region, or audio only
             if self.plan.audio_source and follows_build(self.plan.settings):
                 self._wait_for_build()
             self._choose_audio()
-            self._start_screen_capture(self.plan.region, self.plan.window_id)
+            self._start_capture(self.plan.region, self.plan.window_id)
             return
-        display = X11Display(env=self._env)
-        deadline = time.monotonic() + self.plan.settings.connect_timeout
-        while time.monotonic() < deadline and not self.scene.ended.is_set():
-            window = self._build_window(display)
-            if window is not None:
-                screen = display.size()
-                self._choose_audio()
-                self._start_screen_capture(window.region.clamped(*screen).rounded_even(), window.window_id)
-                return
-            time.sleep(0.2)
-        if not self.scene.ended.is_set():
+        target = wait_for_window(open_display(self._env), lambda: with_descendants(scene.pids()),
+                                 self.plan.settings.connect_timeout, given_up=scene.ended.is_set)
+        if target is not None:
+            self._choose_audio()
+            self._start_capture(target.region, target.window_id)
+        elif not scene.ended.is_set():
             self._error = "The TDW build never opened a window on this display: check DISPLAY, or record TDW's frames (video-frames mode) instead."
-            self.scene.stop()
-
-    def _build_window(self, display: X11Display):
-        pids = with_descendants(self.scene.pids())
-        windows = [w for w in display.windows_of_process(pids) if w.region.width > 16 and w.region.height > 16]
-        return windows[0] if windows else None
+            scene.stop()
 
     def _scene_ended(self, end: SceneEnd) -> None:
         if end.error and not self._error:
@@ -318,61 +265,17 @@ class Session:
             self.recorder.stop()
         if self.scene is not None and not fed_by_scene:
             self.scene.stop()
-        last = self.recorder.progress() if self.recorder is not None else CaptureProgress()
+        last = self.recorder.progress() if self.recorder is not None else Progress()
         result = self._finish(last)
         release(self._held)
         self._stopped = result
         self._publish(state="failed" if result.error else "done", path=str(result.path or ""), error=result.error)
         return result
 
-    def _finish(self, last: CaptureProgress) -> RecordingResult:
+    def _finish(self, last: Progress) -> RecordingResult:
         assert self.paths is not None
-        binary = self.plan.ffmpeg.path
         live = self.recorder.output if self.recorder is not None else self.paths.recording
-        if isinstance(self.recorder, FramePipeRecorder) and self.recorder.frames_in == 0 and not self._error:
+        if isinstance(self.recorder, FrameSink) and self.recorder.frames_in == 0 and not self._error:
             self._error = "The scene sent no images: give it a camera (avatar), or record the screen (video mode) instead."
-        if not _decodable(live, binary):
-            live.unlink(missing_ok=True)  # no partial garbage: nothing playable was recorded
-            if self.paths.recording.exists() and not self.paths.recording.stat().st_size:
-                self.paths.recording.unlink()  # the reserved name, when the recorder wrote elsewhere
-            for made in self._made_folders:  # deepest first; one that is not empty stays
-                try:
-                    made.rmdir()
-                except OSError:
-                    break
-            return RecordingResult(None, 0.0, 0, 0, 0, 0, False, self._error or "Nothing was recorded.")
-        path, finalised = live, False
-        if self.plan.settings.finalise:
-            self._publish(state="finalising")
-            path, finalised = self._finalise(live, binary)
-        else:  # keep the crash-safe file, under its final name (a backend may write another format: keep its suffix)
-            target = unused(self.paths.final.with_suffix(live.suffix))
-            os.replace(live, target)
-            path = target
-        if self._error:
-            self._error += f" What was recorded is kept in {path.name}."
-        duration = media_duration(binary, str(path)) or 0.0
-        return RecordingResult(
-            path, duration, last.frames, last.dropped, last.duplicated, path.stat().st_size, finalised, self._error,
-            self.audio.note if self.audio else "",
-        )
-
-    def _finalise(self, live: Path, binary: str) -> tuple[Path, bool]:
-        assert self.paths is not None
-        target = unused(self.paths.final)
-        s = self.plan.settings
-        command = (audio_finalise_command(binary, str(live), str(target), s.audio_format) if s.mode == "audio"
-                   else finalise_command(binary, str(live), str(target)))
-        done = subprocess.run(
-            command, capture_output=True, text=True,
-            stdin=subprocess.DEVNULL, timeout=600,
-        )
-        if done.returncode == 0 and _decodable(target, binary):
-            live.unlink()
-            return target, True
-        log.warning("finalising %s failed: %s", live, done.stderr.strip()[-500:])
-        target.unlink(missing_ok=True)
-        self._error = (self._error + " " if self._error else "") + (
-            f"The {target.suffix[1:].upper()} could not be written (`tdw-recorder recover` can finish it later)."
-        )
-        return live, False
+        return finish(self.plan.settings, self.plan.ffmpeg.path, self.paths, live, last, self._error, self._made_folders,
+                      self.audio.note if self.audio else "", on_finalising=lambda: self._publish(state="finalising"))

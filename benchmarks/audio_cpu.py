@@ -44,7 +44,7 @@ from app.machine import Machine  # noqa: E402
 from app.preflight import plan as make_plan  # noqa: E402
 from app.processes import spawn, stop_tree  # noqa: E402
 from app.session import Session  # noqa: E402
-from app.settings import CaptureSettings  # noqa: E402
+from app.model.settings import CaptureSettings  # noqa: E402
 from tests.support.servers import PulseServer  # noqa: E402
 
 MODES = ("engine", "engine-cmd", "bare")

@@ -46,7 +46,7 @@ from app.preflight import plan  # noqa: E402
 from app.processes import spawn, stop_tree  # noqa: E402
 from app.scene.build import free_port  # noqa: E402
 from app.session import Session  # noqa: E402
-from app.settings import CaptureSettings  # noqa: E402
+from app.model.settings import CaptureSettings  # noqa: E402
 
 BUILD = ROOT / "tests" / "support" / "standin_build" / "TDW.x86_64"
 W, H, FPS = 1280, 720, 30

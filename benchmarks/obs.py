@@ -48,11 +48,11 @@ sys.path.insert(0, str(ROOT))
 
 from app.machine import Machine  # noqa: E402
 from app.obs.install import find_obs  # noqa: E402
-from app.obs.settings import ObsSettings  # noqa: E402
+from app.model.obs import ObsSettings  # noqa: E402
 from app.preflight import plan  # noqa: E402
 from app.processes import spawn, stop_tree  # noqa: E402
 from app.session import Session  # noqa: E402
-from app.settings import CaptureSettings  # noqa: E402
+from app.model.settings import CaptureSettings  # noqa: E402
 from tests.obs.helpers import start_user_obs  # noqa: E402
 from tests.support.servers import PulseServer, XServer  # noqa: E402
 

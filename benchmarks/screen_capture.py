@@ -40,13 +40,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.capture.ffmpeg_screen import FfmpegScreenRecorder  # noqa: E402
-from app.ffmpeg.progress import ProgressParser, ProgressStats  # noqa: E402
+from app.ffmpeg.progress import ProgressParser  # noqa: E402
+from app.model.progress import Progress
 from app.machine import Machine  # noqa: E402
 from app.preflight import plan as make_plan  # noqa: E402
 from app.processes import spawn, stop_tree  # noqa: E402
 from app.screen.x11 import X11Display  # noqa: E402
 from app.session import Session  # noqa: E402
-from app.settings import CaptureSettings  # noqa: E402
+from app.model.settings import CaptureSettings  # noqa: E402
 from tests.support.servers import XServer  # noqa: E402
 
 ANIM_WINDOW = ROOT / "tests" / "support" / "anim_window.py"
@@ -66,7 +67,7 @@ class Round:
     self_cpu_s: float = 0.0  # this process's CPU over the same window
     system_busy_pct: float = 0.0  # whole machine, % of one core, over the same window
     scene_cpu_s: float = 0.0  # Xvfb (which does the copying for x11grab) + openbox + the animated window
-    progress: ProgressStats = field(default_factory=ProgressStats)
+    progress: Progress = field(default_factory=Progress)
     frames_in_file: int = 0
     file_duration_s: float = 0.0
     holes: int = 0  # frame slots missing inside the file (gaps between frame stamps beyond 1.5 / fps)
@@ -171,12 +172,12 @@ def frame_stamps(path: Path) -> tuple[int, float]:
     return holes, stamps[-1] - stamps[0]
 
 
-def last_progress(text: str) -> ProgressStats:
-    blocks: list[ProgressStats] = []
+def last_progress(text: str) -> Progress:
+    blocks: list[Progress] = []
     parser = ProgressParser(blocks.append)
     for line in text.splitlines():
         parser.feed(line)
-    return blocks[-1] if blocks else ProgressStats()
+    return blocks[-1] if blocks else Progress()
 
 
 # -- the scene ---------------------------------------------------------------------------------------
@@ -271,7 +272,7 @@ class Bench:
         r.system_busy_pct = 100.0 * (busy1 - busy0) / (t1 - t0)
         r.scene_cpu_s = scene1 - scene0
         # ffmpeg's own frame/dropped/duplicated counters, as the engine reports them
-        r.progress = ProgressStats(frame=result.frames, dropped=result.dropped, duplicated=result.duplicated)
+        r.progress = Progress(frames=result.frames, dropped=result.dropped, duplicated=result.duplicated)
         r.error = result.error if ended else f"did not end by itself within {self.seconds + 30:.0f} s"
         if result.path is not None:
             r.frames_in_file, r.file_duration_s = count_frames(result.path)
@@ -358,7 +359,7 @@ def print_rounds(rounds: list[Round]) -> None:
     print("-" * len(head))
     for r in rounds:
         fin = f"{r.finalise_s:10.2f}" if r.finalise_s is not None else f"{'-':>10}"
-        print(f"{r.mode + ' ' + str(r.index):<9} {r.wall_s:7.2f} {r.frames_in_file:6d} {r.progress.frame:9d} "
+        print(f"{r.mode + ' ' + str(r.index):<9} {r.wall_s:7.2f} {r.frames_in_file:6d} {r.progress.frames:9d} "
               f"{r.expected:6d} {r.missing:7d} {r.holes:5d} {r.last_pts_s:8.3f} "
               f"{r.progress.dropped:5d} {r.progress.duplicated:4d} {r.ffmpeg_pct:11.1f} {r.self_pct:9.2f} "
               f"{r.scene_pct:6.1f} {r.system_busy_pct:8.1f} {r.other_pct:7.1f} {fin}")

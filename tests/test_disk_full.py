@@ -4,10 +4,10 @@ import subprocess
 
 import pytest
 
-from app.ffmpeg.commands import Encoding
+from app.model.encoding import Encoding
 from app.preflight import plan
 from app.session import Session
-from app.settings import CaptureSettings
+from app.model.settings import CaptureSettings
 from tests.support.media import decoded_frames
 
 

@@ -15,7 +15,7 @@ from app.audio.pulse import PulseAudio
 from app.errors import RecorderError
 from app.headless import Headless, headless_for
 from app.screen.x11 import X11Display
-from app.settings import CaptureSettings
+from app.model.settings import CaptureSettings
 from tests.support.media import mean_volume_db, probe, stream
 from tests.support.standin_build import BUILD_PATH
 

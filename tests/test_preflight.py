@@ -4,7 +4,8 @@ import os
 
 import pytest
 
-from app.settings import CaptureSettings
+from app.preflight import validate
+from app.model.settings import CaptureSettings
 from tests.support.fake_fmedia import FAKE_FMEDIA_DIR
 
 ENCODERS = {"libx264": "V....D libx264  libx264 H.264", "aac": "A....D aac  AAC (Advanced Audio Coding)",
@@ -28,7 +29,7 @@ def ffmpeg_with(tmp_path, *encoders: str, devices=("pulse", "x11grab")):
 
 def ffmpeg_problems(tmp_path, machine, ffmpeg, **kw):
     settings = CaptureSettings(output_dir=str(tmp_path), ffmpeg_path=ffmpeg, **kw)
-    return [p.message for p in settings.validate(machine) if p.field == "ffmpeg"]
+    return [p.message for p in validate(settings, machine) if p.field == "ffmpeg"]
 
 
 def test_audio_only_needs_flac_not_aac(tmp_path, machine):

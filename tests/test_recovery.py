@@ -9,7 +9,7 @@ import psutil
 from app.preflight import plan
 from app.recovery import in_use, unfinished
 from app.session import Session
-from app.settings import CaptureSettings
+from app.model.settings import CaptureSettings
 from tests.support.cli_process import start_cli_recording
 from tests.support.media import decoded_frames, probe
 

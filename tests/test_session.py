@@ -8,8 +8,9 @@ import time
 import pytest
 
 from app.preflight import plan
-from app.session import RecordingStatus, Session
-from app.settings import CaptureSettings
+from app.session import Session
+from app.model.status import RecordingStatus
+from app.model.settings import CaptureSettings
 from tests.support.media import decoded_frames, mean_volume_db, moov_before_mdat, probe, stream, wait_for_frames
 
 

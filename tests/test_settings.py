@@ -7,11 +7,12 @@ import sys
 
 import pytest
 
+from app.preflight import static_problems, validate
 from app.errors import ValidationError
 from app.machine import Machine
 from app.preflight import plan
-from app.screen.region import Region
-from app.settings import CaptureSettings
+from app.model.region import Region
+from app.model.settings import CaptureSettings
 
 
 def fields(problems):
@@ -25,7 +26,7 @@ def settings(tmp_path, **kw) -> CaptureSettings:
 
 @pytest.mark.parametrize("fps", [0, -5, 241, 10_000, "abc", None])
 def test_bad_framerates(tmp_path, fps):
-    problems = settings(tmp_path, fps=fps).static_problems()
+    problems = static_problems(settings(tmp_path, fps=fps))
     assert fields(problems) == ["fps"] and "at most 240" in problems[0].message
 
 
@@ -34,24 +35,24 @@ def test_bad_framerates(tmp_path, fps):
     ("0,0,0x240", "empty"), ("banana", "not understood"), ("window:", "window id"),
 ])
 def test_bad_regions(tmp_path, region, words):
-    problems = settings(tmp_path, region=region).static_problems()
+    problems = static_problems(settings(tmp_path, region=region))
     assert fields(problems) == ["region"] and words in problems[0].message
 
 
 def test_odd_size_is_offered_a_fix_and_rounding_accepts_it(tmp_path):
-    problem = settings(tmp_path, region="0,0,321x241").static_problems()[0]
+    problem = static_problems(settings(tmp_path, region="0,0,321x241"))[0]
     assert problem.fixable and "320x240" in problem.message
-    assert settings(tmp_path, region="0,0,321x241", round_odd_size=True).static_problems() == []
+    assert static_problems(settings(tmp_path, region="0,0,321x241", round_odd_size=True)) == []
 
 
 def test_other_static_problems(tmp_path):
     afile = tmp_path / "f"
     afile.write_text("")
-    assert "is a file" in settings(tmp_path, output_dir=str(afile)).static_problems()[0].message
-    assert fields(settings(tmp_path, mode="av", audio="none").static_problems()) == ["audio"]
-    assert fields(settings(tmp_path, mode="film").static_problems()) == ["mode"]
-    assert fields(settings(tmp_path, duration=-3).static_problems()) == ["duration"]
-    low = settings(tmp_path, min_free_mb=10**9).static_problems()
+    assert "is a file" in static_problems(settings(tmp_path, output_dir=str(afile)))[0].message
+    assert fields(static_problems(settings(tmp_path, mode="av", audio="none"))) == ["audio"]
+    assert fields(static_problems(settings(tmp_path, mode="film"))) == ["mode"]
+    assert fields(static_problems(settings(tmp_path, duration=-3))) == ["duration"]
+    low = static_problems(settings(tmp_path, min_free_mb=10**9))
     assert fields(low) == ["output_dir"] and "free some space" in low[0].message
 
 
@@ -81,13 +82,13 @@ def test_live_problems(tmp_path, machine, kw, field, words):
     with pytest.raises(ValidationError) as err:
         plan(settings(tmp_path, **kw), machine)
     assert fields(err.value.problems) == [field] and words in err.value.problems[0].message
-    assert settings(tmp_path, **kw).validate(machine) == err.value.problems
+    assert validate(settings(tmp_path, **kw), machine) == err.value.problems
 
 
 def test_no_display_and_no_sound_server(tmp_path, env):
     bare = {k: v for k, v in env.items() if k not in ("DISPLAY", "PULSE_SERVER")}
     bare["XDG_RUNTIME_DIR"] = str(tmp_path)  # nowhere a sound server could be
-    problems = settings(tmp_path, mode="av", audio="default").validate(Machine(env=bare, platform="linux"))
+    problems = validate(settings(tmp_path, mode="av", audio="default"), Machine(env=bare, platform="linux"))
     messages = " ".join(p.message for p in problems)
     assert "No DISPLAY is set" in messages and "No PulseAudio/PipeWire sound server answers" in messages
 
@@ -96,7 +97,7 @@ def test_ffmpeg_without_x11grab_is_named(tmp_path, machine):
     fake = tmp_path / "ffmpeg"
     fake.write_text("#!/bin/sh\necho 'ffmpeg version 0.0-fake'\n")
     fake.chmod(0o755)
-    problems = settings(tmp_path, ffmpeg_path=str(fake)).validate(machine)
+    problems = validate(settings(tmp_path, ffmpeg_path=str(fake)), machine)
     assert any("lacks screen capture (x11grab)" in p.message for p in problems)
 
 
@@ -106,7 +107,7 @@ def test_xpra_running_is_refused(tmp_path, machine):
     shutil.copy(shutil.which("sleep"), xpra)
     proc = subprocess.Popen([str(xpra), "30"])
     try:
-        problems = settings(tmp_path).validate(machine)
+        problems = validate(settings(tmp_path), machine)
         assert fields(problems) == ["region"] and "xpra is running" in problems[0].message
     finally:
         proc.kill()

@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 
 from app.capture.ffmpeg_screen import FfmpegScreenRecorder
-from app.ffmpeg.commands import Encoding, ScreenInput, record_command
+from app.ffmpeg.commands import ScreenInput, record_command
+from app.model.encoding import Encoding
 from app.preflight import plan
-from app.screen.region import Region
-from app.settings import CaptureSettings
+from app.model.region import Region
+from app.model.settings import CaptureSettings
 from app.sync.check import run_sync_check
-from app.sync.config import audio_offset_for, config_path, load_offset_ms, save_offset_ms
+from app.calibration import audio_offset_s, config_path, corrected_offset_ms, load_offset_ms, save_offset_ms
 from app.sync.measure import SyncReport, beep_onsets, flash_onsets, onsets, pair
 
 ROOT = Path(__file__).parent.parent
@@ -55,9 +56,12 @@ def test_calibration_file_round_trip_and_what_recordings_apply(tmp_path):
     save_offset_ms(48.26, {"spread_ms": 12}, path)
     assert json.loads(path.read_text())["offset_ms"] == 48.3 and load_offset_ms(path) == 48.3
     av = CaptureSettings(mode="av", audio="default")
-    assert audio_offset_for(av, path) == pytest.approx(-0.0483)  # sound measured late: move it earlier
-    assert audio_offset_for(CaptureSettings(mode="av", audio="default", audio_offset=0.1), path) == 0.1
-    assert audio_offset_for(CaptureSettings(mode="audio", audio="default"), path) == 0.0  # nothing to align with
+    assert audio_offset_s(av, path) == pytest.approx(-0.0483)  # sound measured late: move it earlier
+    assert audio_offset_s(CaptureSettings(mode="av", audio="default", audio_offset=0.1), path) == 0.1
+    assert audio_offset_s(CaptureSettings(mode="audio", audio="default"), path) == 0.0  # nothing to align with
+    frames = CaptureSettings(mode="video-frames", audio="default", scene="demo:moving_object")
+    assert audio_offset_s(frames, path) == pytest.approx(-0.0483)  # TDW's frames + sound: the same rule
+    assert corrected_offset_ms(frames, path) == 48.3 and corrected_offset_ms(CaptureSettings(mode="video"), path) is None
     path.write_text("{not json")
     assert load_offset_ms(path) is None  # a broken calibration never stops a recording
     assert config_path({"XDG_CONFIG_HOME": "/c"}) == Path("/c/tdw-recorder/sync.json")

@@ -8,10 +8,11 @@ stale when the server restarts, safe from any thread, and a dead server fails wi
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from app.errors import RecorderError
 

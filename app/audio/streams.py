@@ -11,8 +11,8 @@ stream (a source output) is open, i.e. when it hears. The process id is the stre
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 from app.audio.pulse import connection
 from app.errors import RecorderError

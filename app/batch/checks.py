@@ -8,6 +8,7 @@ here; the rest is checked on the node and reported as that job's failure.
 
 from __future__ import annotations
 
+from app.preflight import static_problems
 from app.batch.jobs import Job
 from app.headless import headless_for
 from app.machine import Machine
@@ -17,7 +18,7 @@ from app.preflight import validate
 def check_jobs(jobs: list[Job], remote: bool = False) -> list[str]:
     """One line per problem, naming its job; empty when every job can start."""
     if remote:
-        return [f"{job.label}: {p.message}" for job in jobs for p in job.settings.static_problems()]
+        return [f"{job.label}: {p.message}" for job in jobs for p in static_problems(job.settings)]
     problems: list[str] = []
     by_size: dict[str, list[Job]] = {}
     for job in jobs:
@@ -27,7 +28,7 @@ def check_jobs(jobs: list[Job], remote: bool = False) -> list[str]:
             machine = Machine(platform=job.settings.platform)
             problems.extend(f"{job.label}: {p.message}" for p in validate(job.settings, machine))
     for group in by_size.values():
-        statics = {job.index: job.settings.static_problems() for job in group}
+        statics = {job.index: static_problems(job.settings) for job in group}
         problems.extend(f"{job.label}: {p.message}" for job in group for p in statics[job.index])
         live = [job for job in group if not statics[job.index]]
         if not live:

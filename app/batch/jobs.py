@@ -8,17 +8,16 @@ places. Relative paths are read from the jobs file's folder. Batch jobs are `hea
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import re
-import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from app.errors import RecorderError
-from app.settings import CaptureSettings
+from app.options import BY_DEST, convert, defaults, settings_from_options
+from app.model.settings import CaptureSettings
 
 ALIASES = {"args": "scene_args"}
 REFUSED = {"out": "is the batch's own --out (every output goes there)", "help": "is not a job setting"}
@@ -104,69 +103,30 @@ def load_jobs(path: Path, out_dir: Path) -> tuple[list[Job], list[str]]:
 
 
 def job_settings(values: dict[str, Any], where: str, base: Path, out_dir: Path, name: str):
-    """(CaptureSettings or None, problems) for one job's merged keys."""
-    from app.cli import settings_from_args
-
-    parser = _record_parser()
-    args = parser.parse_args([])
-    args.headless = True  # each job on its own display and sound server, unless it says otherwise
-    actions = {a.dest: a for a in parser._actions}
+    """(CaptureSettings or None, problems) for one job's merged keys, read as `record` reads its options."""
+    options = defaults()
+    options["headless"] = True  # each job on its own display and sound server, unless it says otherwise
     problems = []
     for key, value in values.items():
         dest = ALIASES.get(key, key.replace("-", "_"))
         if dest in REFUSED:
             problems.append(f"{where}: `{key}` {REFUSED[dest]}.")
             continue
-        action = actions.get(dest)
-        if action is None:
+        option = BY_DEST.get(dest)
+        if option is None:
             problems.append(f"{where}: unknown key `{key}`: use the record options' names (scene, mode, fps, "
                             "region, audio, screen-size, duration, ...), `args` or `name`.")
             continue
         try:
-            setattr(args, dest, _convert(action, value))
+            options[dest] = convert(option, value)
         except ValueError as exc:
             problems.append(f"{where}: `{key}` {exc}.")
     if problems:
         return None, problems
     for dest in PATH_KEYS:
-        text = getattr(args, dest)
+        text = options[dest]
         if text and not text.startswith("demo:"):
-            setattr(args, dest, str((base / Path(text).expanduser()).resolve()))
-    args.out = str(out_dir)
-    args.name = name.replace("%", "%%")  # the engine's name pattern is strftime'd: keep the name literal
-    return settings_from_args(args), []
-
-
-def _convert(action: argparse.Action, value: Any) -> Any:
-    if action.nargs == 0:  # a --flag
-        if not isinstance(value, bool):
-            raise ValueError(f"must be true or false, not {value!r}")
-        return value
-    if action.nargs == "*":
-        if isinstance(value, str):
-            return shlex.split(value)
-        if isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
-            return [str(v) for v in value]
-        raise ValueError("must be a list of arguments, e.g. [\"60\", \"--fast\"]")
-    if action.type is not None:
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise ValueError(f"must be a number, not {value!r}")
-        whole = action.type is int
-        if whole and isinstance(value, float) and not value.is_integer():
-            raise ValueError(f"must be a whole number, not {value!r}")
-        try:
-            value = action.type(value)
-        except (TypeError, ValueError, argparse.ArgumentTypeError):
-            raise ValueError(f"must be a {'whole ' if whole else ''}number, not {value!r}") from None
-    elif not isinstance(value, str):
-        raise ValueError(f"must be text, not {value!r}")
-    if action.choices is not None and value not in action.choices:
-        raise ValueError(f"is {value!r}: use one of {', '.join(map(str, action.choices))}")
-    return value
-
-
-def _record_parser() -> argparse.ArgumentParser:
-    from app.cli import build_parser
-
-    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
-    return sub.choices["record"]
+            options[dest] = str((base / Path(text).expanduser()).resolve())
+    options["out"] = str(out_dir)
+    options["name"] = name.replace("%", "%%")  # the engine's name pattern is strftime'd: keep the name literal
+    return settings_from_options(options), []

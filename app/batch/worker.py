@@ -20,12 +20,14 @@ import time
 from pathlib import Path
 
 from app.batch.state import JobFiles, move_aside, sha256_of, write_json
+from app.calibration import corrected_offset_ms
 from app.errors import RecorderError, ValidationError
 from app.headless import headless_for
 from app.machine import Machine
 from app.preflight import plan as make_plan
-from app.session import RecordingStatus, Session
-from app.settings import CaptureSettings
+from app.session import Session
+from app.model.status import RecordingStatus
+from app.model.settings import CaptureSettings
 
 log = logging.getLogger(__name__)
 STATUS_EVERY_S = 0.5
@@ -122,19 +124,8 @@ class Attempt:
             "duration_s": round(result.duration_s, 3), "frames": result.frames, "dropped": result.dropped,
             "duplicated": result.duplicated, "size_bytes": path.stat().st_size if path else None,
             "sha256": sha256_of(path) if path else "", "finalised": result.finalised,
-            "av_offset_ms": _av_offset_ms(self.settings),
+            "av_offset_ms": corrected_offset_ms(self.settings),
         }
-
-
-def _av_offset_ms(settings: CaptureSettings) -> float | None:
-    """The A/V offset the recording was corrected for (+ = sound late), when known: None without both A and V."""
-    if not (settings.wants_screen and settings.wants_audio):
-        return None
-    if settings.audio_offset is not None:
-        return round(-settings.audio_offset * 1000.0, 1)
-    from app.sync.config import load_offset_ms
-
-    return load_offset_ms()
 
 
 def _relative(path: Path, out: Path) -> str:

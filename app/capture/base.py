@@ -1,30 +1,29 @@
-"""The contract every capture backend keeps, and the status it reports."""
+"""The contract every capture backend keeps, and what it is given to start."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Callable, Protocol, runtime_checkable
 
-from app.ffmpeg.progress import ProgressStats
+from app.model.plan import RecordingPlan
+from app.model.progress import Progress
+from app.model.region import Region
 
 
 @dataclass(frozen=True)
-class CaptureProgress:
-    """What a backend knows of its own progress (the session adds elapsed time and state)."""
+class CaptureContext:
+    """What a backend needs to start: the plan, where to write, and the resolved picture source."""
 
-    frames: int = 0
-    fps: float = 0.0
-    dropped: int = 0
-    duplicated: int = 0
-    size_bytes: int = 0
-    bitrate_kbps: float = 0.0
-    audio_peak_db: float | None = None  # the newest audio peak, for a level meter (None: no audio / not yet)
-
-    @classmethod
-    def from_stats(cls, stats: ProgressStats) -> "CaptureProgress":
-        """From ffmpeg's own -progress figures (every ffmpeg backend reports these)."""
-        return cls(stats.frame, stats.fps, stats.dropped, stats.duplicated, stats.total_size, stats.bitrate_kbps)
+    plan: RecordingPlan
+    output: Path  # the reserved crash-safe file; a backend that writes elsewhere reports it in `Recorder.output`
+    env: dict[str, str] | None
+    region: Region | None
+    window_id: int | None = None
+    # The frame routes, whose first image arrives once the build runs: the sound source is chosen then
+    # (it may follow the build's sink), and the scene is told when ffmpeg hears.
+    choose_audio: Callable[[], str] | None = None
+    on_listening: Callable[[], None] | None = None
 
 
 class Recorder(Protocol):
@@ -32,14 +31,34 @@ class Recorder(Protocol):
 
     output: Path
 
-    def start(self, on_progress: Callable[[CaptureProgress], None], on_ended: Callable[[str | None], None]) -> None:
+    def start(self, on_progress: Callable[[Progress], None], on_ended: Callable[[str | None], None]) -> None:
         """Begin capturing. `on_ended(error)` fires once when the capture ends by itself (error=None: planned end)."""
 
     def stop(self) -> None:
         """End the capture gracefully and leave a playable file at `output`."""
 
-    def progress(self) -> CaptureProgress:
+    def progress(self) -> Progress:
         ...
 
     def pids(self) -> list[int]:
         """Processes this backend started (for orphan checks and emergency teardown)."""
+
+
+@runtime_checkable
+class FrameSink(Protocol):
+    """A recorder the scene feeds with TDW's own images (the frame routes). Such a recorder is `fed_by_scene`:
+    the session ends the scene first, then the recorder encodes what is left."""
+
+    fed_by_scene: bool
+    frames_in: int
+    stamped: bool  # frames keep the wall-clock time they reached the controller (frames + sound)
+
+    @property
+    def fps(self) -> float:
+        ...
+
+    def set_framerate(self, fps: float) -> None:
+        ...
+
+    def add_image(self, ext: str, data: bytes, arrived: float | None = None) -> None:
+        ...

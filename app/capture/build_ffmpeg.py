@@ -10,7 +10,8 @@ import threading
 from pathlib import Path
 from typing import Callable
 
-from app.capture.base import CaptureProgress
+from app.capture.base import CaptureContext
+from app.model.progress import Progress
 
 
 class BuildFfmpegRecorder:
@@ -19,14 +20,14 @@ class BuildFfmpegRecorder:
     def __init__(self, output: Path) -> None:
         self.output = output
         self._stop = threading.Event()
-        self._last = CaptureProgress()
+        self._last = Progress()
 
-    def start(self, on_progress: Callable[[CaptureProgress], None], on_ended: Callable[[str | None], None]) -> None:
+    def start(self, on_progress: Callable[[Progress], None], on_ended: Callable[[str | None], None]) -> None:
         def watch() -> None:
             size = 0
             while not self._stop.wait(0.5 if size else 0.05):  # the first bytes release the held scene
                 size = self.output.stat().st_size if self.output.exists() else 0
-                self._last = CaptureProgress(size_bytes=size)
+                self._last = Progress(size_bytes=size)
                 on_progress(self._last)
 
         threading.Thread(target=watch, name="build-capture-watch", daemon=True).start()
@@ -34,8 +35,12 @@ class BuildFfmpegRecorder:
     def stop(self) -> None:
         self._stop.set()
 
-    def progress(self) -> CaptureProgress:
+    def progress(self) -> Progress:
         return self._last
 
     def pids(self) -> list[int]:
         return []  # the build's ffmpeg is the build's child and ends with it
+
+
+def create(context: CaptureContext) -> BuildFfmpegRecorder:
+    return BuildFfmpegRecorder(context.output)

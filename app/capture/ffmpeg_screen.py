@@ -7,16 +7,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from app.audio.levels import LevelMeter
+from app.ffmpeg.levels import LevelMeter
 from app.audio.pulse import PulseAudio
-from app.capture.base import CaptureProgress
+from app.model.progress import Progress
 from app.ffmpeg.commands import ScreenInput, record_command
 from app.ffmpeg.process import FfmpegProcess, describe_failure
-from app.ffmpeg.progress import ProgressStats
+from app.model.progress import Progress
 from app.errors import RecorderError
-from app.preflight import RecordingPlan
-from app.screen.x11 import X11Display
-from app.sync.config import audio_offset_for
+from app.model.plan import RecordingPlan
+from app.screen.display import open_display
 
 
 SOUND_STALL_S = 3.0  # no audio for this long while recording: check that the sound server is still there
@@ -36,16 +35,16 @@ class FfmpegScreenRecorder:
         self.meter = LevelMeter() if plan.audio_source else None
         self.command = record_command(
             plan.ffmpeg.path, str(output), s.encoding, video=video, audio_source=plan.audio_source,
-            platform=s.platform, duration=s.duration, audio_offset=audio_offset_for(s),
+            platform=s.platform, duration=s.duration, audio_offset=plan.audio_offset_s,
             levels_path=str(self.meter.path) if self.meter else None,
         )
         self._env = env
         self._proc: FfmpegProcess | None = None
         self._failure: str | None = None  # a cause found by us rather than by ffmpeg
 
-    def start(self, on_progress: Callable[[CaptureProgress], None], on_ended: Callable[[str | None], None]) -> None:
-        def progress(stats: ProgressStats) -> None:
-            on_progress(self._with_level(CaptureProgress.from_stats(stats)))
+    def start(self, on_progress: Callable[[Progress], None], on_ended: Callable[[str | None], None]) -> None:
+        def progress(stats: Progress) -> None:
+            on_progress(self._with_level(stats))
             self._check_sound_server()
 
         def ended(returncode: int) -> None:
@@ -71,7 +70,7 @@ class FfmpegScreenRecorder:
                              "(pulseaudio --start) to record sound.")
             threading.Thread(target=self.stop, name="stop-after-sound-loss", daemon=True).start()
 
-    def _with_level(self, progress: CaptureProgress) -> CaptureProgress:
+    def _with_level(self, progress: Progress) -> Progress:
         return replace(progress, audio_peak_db=self.meter.peak_db) if self.meter is not None else progress
 
     def _cause(self, returncode: int) -> str:
@@ -79,7 +78,7 @@ class FfmpegScreenRecorder:
         assert self._proc is not None
         if self.plan.region is not None and self.plan.settings.platform.startswith("linux") and not self._proc.disk_full:
             try:
-                X11Display(env=self._env).size()
+                open_display(self._env).size()
             except RecorderError:
                 return (f"The X display {self.plan.display} went away mid-recording (was its X server stopped?): "
                         "start it again to record.")
@@ -92,8 +91,8 @@ class FfmpegScreenRecorder:
     def wait(self, timeout: float | None = None) -> bool:
         return self._proc is not None and self._proc.wait(timeout) is not None
 
-    def progress(self) -> CaptureProgress:
-        return self._with_level(CaptureProgress.from_stats(self._proc.last_stats)) if self._proc else CaptureProgress()
+    def progress(self) -> Progress:
+        return self._with_level(self._proc.last_stats) if self._proc else Progress()
 
     def pids(self) -> list[int]:
         return [self._proc.pid] if self._proc and self._proc.pid else []

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence
 
-from app.capture.base import CaptureProgress
+from app.model.progress import Progress
 from app.errors import RecorderError
 from app.processes import run_text, spawn, stop_tree
 
@@ -142,7 +142,7 @@ class FmediaRecorder:
                                 "and choose one of its capture devices as the audio source.")
         return number
 
-    def start(self, on_progress: Callable[[CaptureProgress], None], on_ended: Callable[[str | None], None]) -> None:
+    def start(self, on_progress: Callable[[Progress], None], on_ended: Callable[[str | None], None]) -> None:
         try:
             self.command = record_command(self._binary, str(self.output), self.device_number(), self._pipe)
             if self.output.exists():
@@ -172,7 +172,7 @@ class FmediaRecorder:
             last = self._tail[-1] if self._tail else f"exit code {code}"
             on_ended(f"fmedia stopped unexpectedly ({last}).")
 
-    def _report(self, on_progress: Callable[[CaptureProgress], None]) -> None:
+    def _report(self, on_progress: Callable[[Progress], None]) -> None:
         """Size twice a second; the duration, if any, is kept here (AudioUtils' --until counts whole seconds)."""
         assert self._proc is not None
         while self._proc.poll() is None:
@@ -199,12 +199,21 @@ class FmediaRecorder:
             log.warning("fmedia did not quit within %.0f s; stopping its process tree", STOP_TIMEOUT_S)
             stop_tree(self._proc.pid, timeout=5)
 
-    def progress(self) -> CaptureProgress:
+    def progress(self) -> Progress:
         try:
             size = self.output.stat().st_size
         except OSError:
             size = 0
-        return CaptureProgress(size_bytes=size)
+        return Progress(size_bytes=size)
 
     def pids(self) -> list[int]:
         return [self._proc.pid] if self._proc is not None else []
+
+
+def create(context: CaptureContext) -> FmediaRecorder:
+    plan = context.plan
+    return FmediaRecorder(plan.audio_source or "", context.output, duration=plan.settings.duration, env=context.env)
+
+
+def unavailable() -> str | None:
+    return None if find_fmedia() else not_installed_message()

@@ -13,16 +13,18 @@ import threading
 from pathlib import Path
 from typing import Callable
 
-from app.capture.base import CaptureProgress
-from app.ffmpeg.commands import Encoding, frame_pipe_command
+from app.model.progress import Progress
+from app.ffmpeg.commands import frame_pipe_command
+from app.model.encoding import Encoding
 from app.ffmpeg.process import FfmpegProcess, describe_failure
-from app.ffmpeg.progress import ProgressStats
+from app.model.progress import Progress
 
 MAX_BUFFERED_BYTES = 512 * 1024 * 1024  # beyond this the scene waits for ffmpeg (back-pressure)
 
 
 class FramePipeRecorder:
     fed_by_scene = True  # frames come from the scene: end the scene first, then ffmpeg encodes the rest
+    stamped = False  # frames are timed by the framerate (TimedFramePipeRecorder: by the wall clock)
 
     def __init__(self, ffmpeg_path: str, output: Path, encoding: Encoding, fps: float,
                  env: dict[str, str] | None = None) -> None:
@@ -38,12 +40,12 @@ class FramePipeRecorder:
         self._buffered = 0
         self._closed = False
         self._writer: threading.Thread | None = None
-        self._on_progress: Callable[[CaptureProgress], None] = lambda _p: None
+        self._on_progress: Callable[[Progress], None] = lambda _p: None
         self._on_ended: Callable[[str | None], None] = lambda _e: None
         self.frames_in = 0
         self.command: list[str] = []
 
-    def start(self, on_progress: Callable[[CaptureProgress], None], on_ended: Callable[[str | None], None]) -> None:
+    def start(self, on_progress: Callable[[Progress], None], on_ended: Callable[[str | None], None]) -> None:
         self._on_progress, self._on_ended = on_progress, on_ended
 
     @property
@@ -108,8 +110,8 @@ class FramePipeRecorder:
             if self._proc.write(self._payload(data, arrived)):
                 self.frames_in += 1
 
-    def _progress(self, stats: ProgressStats) -> None:
-        self._on_progress(CaptureProgress.from_stats(stats))
+    def _progress(self, stats: Progress) -> None:
+        self._on_progress(stats)
 
     def _exited(self, returncode: int) -> None:
         assert self._proc is not None
@@ -128,8 +130,8 @@ class FramePipeRecorder:
         if self._proc is not None:
             self._proc.finish_input()
 
-    def progress(self) -> CaptureProgress:
-        return CaptureProgress.from_stats(self._proc.last_stats) if self._proc else CaptureProgress()
+    def progress(self) -> Progress:
+        return self._proc.last_stats if self._proc else Progress()
 
     def pids(self) -> list[int]:
         return [self._proc.pid] if self._proc and self._proc.pid else []

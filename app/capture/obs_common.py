@@ -14,7 +14,7 @@ from typing import Callable
 
 from app.obs.client import ObsConnection
 from app.obs.recording import ObsRecording, Watcher
-from app.preflight import RecordingPlan
+from app.model.plan import RecordingPlan
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +41,10 @@ def settle_output(reported: str | None, expected: Path) -> Path:
     return expected
 
 
-def x11_size(env: dict[str, str]) -> tuple[int, int]:
-    from app.screen.x11 import X11Display
+def display_size(env: dict[str, str]) -> tuple[int, int]:
+    from app.screen.display import open_display
 
-    return X11Display(env=env).size()
+    return open_display(env).size()
 
 
 class ObsRecorderBase:
@@ -57,7 +57,7 @@ class ObsRecorderBase:
         self.output = output.with_suffix(".mkv")
         self._env = dict(env if env is not None else os.environ)
         self._region = region or plan.region
-        self._screen_size = screen_size or x11_size
+        self._screen_size = screen_size or display_size
         self._connection: ObsConnection | None = None
         self._recording: ObsRecording | None = None
         self._watcher: Watcher | None = None

@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from app.capture.base import CaptureProgress
+from app.model.progress import Progress
+from app.model.region import Region
 from app.capture.obs_common import ObsRecorderBase, free_reserved_name, settle_output
 from app.errors import RecorderError
 from app.obs.client import connect, wait_for_port
@@ -27,7 +28,7 @@ from app.obs.install import (find_obs, listening_pid, needs_software_gl, not_ins
                              running_obs)
 from app.obs.launched import LaunchedObs
 from app.obs.recording import POLL_S, ObsRecording, Watcher
-from app.preflight import RecordingPlan
+from app.model.plan import RecordingPlan
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +42,13 @@ class ObsLaunchRecorder(ObsRecorderBase):
         self._workdir: Path | None = None
         self.obs: LaunchedObs | None = None
         self._stopping = False
-        self._last = CaptureProgress()
+        self._last = Progress()
         self._websocket: Websocket | None = None
         self._shared_port = False
         self._file_since: float | None = None
 
     # -- start ----------------------------------------------------------------------------------
-    def start(self, on_progress: Callable[[CaptureProgress], None], on_ended: Callable[[str | None], None]) -> None:
+    def start(self, on_progress: Callable[[Progress], None], on_ended: Callable[[str | None], None]) -> None:
         s = self.plan.settings
         binary = find_obs(self._env, s.platform)
         if binary is None:
@@ -102,9 +103,7 @@ class ObsLaunchRecorder(ObsRecorderBase):
         s = self.plan.settings
         region = self._region
         screen = self._screen_size(self._env)
-        if region is None:
-            from app.screen.region import Region
-
+        if region is None:  # the whole screen, as app.screen.resolve gives it
             region = Region(0, 0, *screen).rounded_even()
         return RecordingSetup(
             self.output.parent, self.output.stem, region.width, region.height, float(s.fps), Crop.of(region, screen),
@@ -148,8 +147,8 @@ class ObsLaunchRecorder(ObsRecorderBase):
         return True
 
     # -- while recording ------------------------------------------------------------------------
-    def _progress(self, on_progress: Callable[[CaptureProgress], None]) -> Callable[[CaptureProgress], None]:
-        def report(progress: CaptureProgress) -> None:
+    def _progress(self, on_progress: Callable[[Progress], None]) -> Callable[[Progress], None]:
+        def report(progress: Progress) -> None:
             self._last = progress
             on_progress(progress)
 
@@ -163,7 +162,7 @@ class ObsLaunchRecorder(ObsRecorderBase):
                 self._file_since = time.monotonic()
             time.sleep(0.05)
 
-    def _watch_without_websocket(self, on_progress: Callable[[CaptureProgress], None]) -> None:
+    def _watch_without_websocket(self, on_progress: Callable[[Progress], None]) -> None:
         """Figures from the file OBS writes: its size, and frames estimated from the time since it appeared."""
         assert self.obs is not None
         fps, duration = float(self.plan.settings.fps), self.plan.settings.duration
@@ -174,7 +173,7 @@ class ObsLaunchRecorder(ObsRecorderBase):
             except OSError:
                 size = 0
             elapsed = time.monotonic() - since if since is not None else 0.0
-            self._last = CaptureProgress(frames=int(elapsed * fps), fps=fps, size_bytes=size,
+            self._last = Progress(frames=int(elapsed * fps), fps=fps, size_bytes=size,
                                          bitrate_kbps=size * 8 / 1000 / elapsed if elapsed else 0.0)
             on_progress(self._last)
             if duration and elapsed >= duration:
@@ -230,7 +229,7 @@ class ObsLaunchRecorder(ObsRecorderBase):
         """True when we talk to the OBS we started (graceful stop, OBS's own figures); else signals."""
         return self._recording is not None
 
-    def progress(self) -> CaptureProgress:
+    def progress(self) -> Progress:
         return self._last
 
     def pids(self) -> list[int]:
@@ -238,3 +237,12 @@ class ObsLaunchRecorder(ObsRecorderBase):
         muxer = self.obs.muxer() if self.obs is not None else None
         return pids + ([muxer.pid] if muxer is not None else [])
 
+
+def create(context: CaptureContext) -> ObsLaunchRecorder:
+    return ObsLaunchRecorder(context.plan, context.output, env=context.env, region=context.region)
+
+
+def unavailable() -> str | None:
+    from app.obs.install import find_obs, not_installed_message
+
+    return None if find_obs() else not_installed_message()

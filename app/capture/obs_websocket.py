@@ -11,13 +11,13 @@ import logging
 from pathlib import Path
 from typing import Callable
 
-from app.capture.base import CaptureProgress
+from app.model.progress import Progress
 from app.capture.obs_common import ObsRecorderBase, free_reserved_name, settle_output
 from app.obs.client import ObsConnection, connect
 from app.obs.config import Crop
 from app.obs.install import find_obs, running_obs
 from app.obs.recording import ObsRecording, Watcher
-from app.preflight import RecordingPlan
+from app.model.plan import RecordingPlan
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ class ObsWebsocketRecorder(ObsRecorderBase):
         self._connector = connector
         self._stopped = False
 
-    def start(self, on_progress: Callable[[CaptureProgress], None], on_ended: Callable[[str | None], None]) -> None:
+    def start(self, on_progress: Callable[[Progress], None], on_ended: Callable[[str | None], None]) -> None:
         settings = self.plan.settings
         obs = settings.obs
         self._connection = self._connector(
@@ -80,9 +80,20 @@ class ObsWebsocketRecorder(ObsRecorderBase):
         self._connection.close()
         self.output = settle_output(reported, self.output)
 
-    def progress(self) -> CaptureProgress:
-        return self._recording.last if self._recording is not None else CaptureProgress()
+    def progress(self) -> Progress:
+        return self._recording.last if self._recording is not None else Progress()
 
     def pids(self) -> list[int]:
         return []  # OBS is the user's: we never start or stop it
 
+
+def create(context: CaptureContext) -> ObsWebsocketRecorder:
+    return ObsWebsocketRecorder(context.plan, context.output, env=context.env, region=context.region)
+
+
+def unavailable() -> str | None:
+    import importlib.util
+
+    if importlib.util.find_spec("obsws_python") is None:
+        return "obsws-python is missing: pip install obsws-python (the OBS WebSocket client)."
+    return None

@@ -1,113 +1,87 @@
-"""The capture backends the user can choose, by name: one factory each, behind the Recorder protocol.
+"""The capture backends, as data: what each can record, where, and what it needs; one factory each.
 
-A backend module adds itself here; the session only ever asks `create(name, context)`. `unavailable(name)`
-says why a backend cannot be used on this machine (the GUI greys it out with that reason).
+Everything that offers or checks a backend asks here (preflight, the CLI's --backend, the window's list, `doctor`),
+and the session only ever calls `create(name, context)`. Adding a backend is its own module (a Recorder and a
+`create(context)` function) plus one `BackendInfo` below: see docs/architecture.md.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+import importlib
+from typing import Any, Callable
 
-from app.capture.base import Recorder
-from app.errors import RecorderError
-from app.screen.region import Region
+from app.capture.base import CaptureContext, Recorder
+from app.errors import Problem, RecorderError
+from app.model.backend import ALL_REGIONS, FFMPEG_ROLES, BackendInfo, Hook
+from app.model.settings import CaptureSettings
 
-if TYPE_CHECKING:
-    from app.preflight import RecordingPlan
+OBS_ADVICE = "OBS records the screen (video or audio + video): for audio only, use the ffmpeg backend."
 
-
-@dataclass(frozen=True)
-class CaptureContext:
-    """What a backend needs to start: the plan, where to write, and the resolved picture source."""
-
-    plan: "RecordingPlan"
-    output: Path  # the reserved crash-safe file; a backend that writes elsewhere reports it in `Recorder.output`
-    env: dict[str, str] | None
-    region: Region | None
-    window_id: int | None = None
+BACKENDS: dict[str, BackendInfo] = {}
 
 
-@dataclass(frozen=True)
-class Backend:
-    name: str
-    label: str
-    create: Callable[[CaptureContext], Recorder]
-    unavailable: Callable[[], str | None] = lambda: None  # None when usable, else why not (one sentence)
+def register(info: BackendInfo) -> None:
+    """Add (or replace) a backend; a module of a plug-in or a test may call this too."""
+    BACKENDS[info.name] = info
 
 
-def _ffmpeg(context: CaptureContext) -> Recorder:
-    from app.capture.ffmpeg_screen import FfmpegScreenRecorder
-
-    return FfmpegScreenRecorder(context.plan, context.output, env=context.env, region=context.region,
-                                window_id=context.window_id)
+def names() -> list[str]:
+    return list(BACKENDS)
 
 
-def _tdw_build(context: CaptureContext) -> Recorder:
-    from app.capture.build_ffmpeg import BuildFfmpegRecorder
-
-    return BuildFfmpegRecorder(context.output)
-
-
-BACKENDS: dict[str, Backend] = {
-    "ffmpeg": Backend("ffmpeg", "ffmpeg", _ffmpeg),
-    "tdw-build": Backend("tdw-build", "TDW build's own ffmpeg (TDW 1.10.4+)", _tdw_build),
-}
-
-
-def register(backend: Backend) -> None:
-    BACKENDS[backend.name] = backend
-
-
-def create(name: str, context: CaptureContext) -> Recorder:
+def info(name: str) -> BackendInfo:
     backend = BACKENDS.get(name)
     if backend is None:
         raise RecorderError(f"Backend {name!r} is unknown: use one of {', '.join(BACKENDS)}.")
-    return backend.create(context)
+    return backend
 
 
-def _obs_websocket(context: CaptureContext) -> Recorder:
-    from app.capture.obs_websocket import ObsWebsocketRecorder
-
-    return ObsWebsocketRecorder(context.plan, context.output, env=context.env, region=context.region)
-
-
-def _obs_websocket_unavailable() -> str | None:
-    import importlib.util
-
-    if importlib.util.find_spec("obsws_python") is None:
-        return "obsws-python is missing: pip install obsws-python (the OBS WebSocket client)."
-    return None
+def _load(hook: Hook) -> Callable[..., Any]:
+    if callable(hook):
+        return hook
+    module, _, function = hook.partition(":")
+    return getattr(importlib.import_module(module), function)
 
 
-def _obs_launch(context: CaptureContext) -> Recorder:
-    from app.capture.obs_launch import ObsLaunchRecorder
-
-    return ObsLaunchRecorder(context.plan, context.output, env=context.env, region=context.region)
+def create(name: str, context: CaptureContext) -> Recorder:
+    return _load(info(name).factory)(context)
 
 
-def _obs_launch_unavailable() -> str | None:
-    from app.obs.install import find_obs, not_installed_message
-
-    return None if find_obs() else not_installed_message()
-
-
-register(Backend("obs-websocket", "OBS Studio you run (over its WebSocket)", _obs_websocket, _obs_websocket_unavailable))
-register(Backend("obs-launch", "OBS Studio, started for the recording", _obs_launch, _obs_launch_unavailable))
+def unavailable(name: str) -> str | None:
+    """Why this backend cannot be used on this machine (one sentence), or None when it can."""
+    backend = info(name)
+    return _load(backend.unavailable)() if backend.unavailable else None
 
 
-def _fmedia(context: CaptureContext) -> Recorder:
-    from app.capture.fmedia import FmediaRecorder
-
-    plan = context.plan
-    return FmediaRecorder(plan.audio_source or "", context.output, duration=plan.settings.duration, env=context.env)
-
-
-def _fmedia_unavailable() -> str | None:
-    from app.capture.fmedia import find_fmedia, not_installed_message
-
-    return None if find_fmedia() else not_installed_message()
+def own_problems(settings: CaptureSettings) -> list[Problem]:
+    """The chosen backend's own static checks (e.g. what the build's ffmpeg cannot be given)."""
+    backend = BACKENDS.get(settings.backend)
+    return list(_load(backend.checks)(settings)) if backend is not None and backend.checks else []
 
 
-register(Backend("fmedia", "fmedia, as TDW's AudioUtils (audio only)", _fmedia, _fmedia_unavailable))
+register(BackendInfo(
+    "ffmpeg", "ffmpeg", "app.capture.ffmpeg_routes:create",
+    ffmpeg_roles=FFMPEG_ROLES,
+))
+register(BackendInfo(
+    "tdw-build", "TDW build's own ffmpeg (TDW 1.10.4+)", "app.capture.build_ffmpeg:create",
+    modes=frozenset({"video", "av"}), region_kinds=ALL_REGIONS, needs_scene=True,
+    mode_advice="The TDW build's own ffmpeg records a scene's window: choose a scene (--scene) and a video or audio + video mode.",
+    checks="app.scene.build_capture:settings_problems",
+))
+register(BackendInfo(
+    "obs-websocket", "OBS Studio you run (over its WebSocket)", "app.capture.obs_websocket:create",
+    modes=frozenset({"video", "av"}), mode_advice=OBS_ADVICE,
+    unavailable="app.capture.obs_websocket:unavailable", checks="app.obs.settings:settings_problems",
+))
+register(BackendInfo(
+    "obs-launch", "OBS Studio, started for the recording", "app.capture.obs_launch:create",
+    modes=frozenset({"video", "av"}), mode_advice=OBS_ADVICE,
+    unavailable="app.capture.obs_launch:unavailable", checks="app.obs.settings:settings_problems",
+))
+register(BackendInfo(
+    "fmedia", "fmedia, as TDW's AudioUtils (audio only)", "app.capture.fmedia:create",
+    modes=frozenset({"audio"}), region_kinds=frozenset(), ffmpeg_roles=("final_audio_encoder",),
+    mode_advice="fmedia records sound only: choose audio only (--mode audio), or the ffmpeg backend.",
+    unavailable="app.capture.fmedia:unavailable",
+))

@@ -17,20 +17,22 @@ from pathlib import Path
 from typing import Callable
 
 from app.audio.build_source import with_descendants
-from app.audio.levels import LevelMeter
+from app.ffmpeg.levels import LevelMeter
 from app.audio.streams import recording_processes
-from app.capture.base import CaptureProgress
+from app.model.progress import Progress
 from app.capture.frame_pipe import FramePipeRecorder
-from app.ffmpeg.commands import Encoding, timed_frames_command
+from app.ffmpeg.commands import timed_frames_command
+from app.model.encoding import Encoding
 from app.ffmpeg.matroska import frame_cluster, image_size, stream_header
 from app.ffmpeg.process import FfmpegProcess
-from app.ffmpeg.progress import ProgressStats
+from app.model.progress import Progress
 
 
 LISTEN_TIMEOUT_S = 10.0
 
 
 class TimedFramePipeRecorder(FramePipeRecorder):
+    stamped = True
     def __init__(self, ffmpeg_path: str, output: Path, encoding: Encoding, fps: float,
                  audio_source: Callable[[], str], env: dict[str, str] | None = None, platform: str = "linux",
                  audio_offset: float = 0.0, clock: Callable[[], float] = time.time,
@@ -83,10 +85,10 @@ class TimedFramePipeRecorder(FramePipeRecorder):
         self._header_sent = True
         return stream_header(self._ext, *image_size(self._ext, data)) + cluster
 
-    def _progress(self, stats: ProgressStats) -> None:
-        self._on_progress(self._with_level(CaptureProgress.from_stats(stats)))
+    def _progress(self, stats: Progress) -> None:
+        self._on_progress(self._with_level(stats))
 
-    def _with_level(self, progress: CaptureProgress) -> CaptureProgress:
+    def _with_level(self, progress: Progress) -> Progress:
         return replace(progress, audio_peak_db=self.meter.peak_db) if self.meter is not None else progress
 
     def _exited(self, returncode: int) -> None:
@@ -97,7 +99,7 @@ class TimedFramePipeRecorder(FramePipeRecorder):
         if self.meter is not None:
             self.meter.close()
 
-    def progress(self) -> CaptureProgress:
+    def progress(self) -> Progress:
         return self._with_level(super().progress())
 
     def stop(self) -> None:

@@ -6,19 +6,9 @@ import functools
 import os
 import re
 import subprocess
-from dataclasses import dataclass
 
 from app.errors import FfmpegNotFound
-
-
-@dataclass(frozen=True)
-class Capabilities:
-    version: str
-    devices: frozenset[str]  # input devices (demuxers) such as x11grab, pulse, gdigrab
-    encoders: frozenset[str]
-
-    def can(self, name: str) -> bool:
-        return name in self.devices or name in self.encoders
+from app.model.ffmpeg import Capabilities
 
 
 def _query(path: str, flag: str) -> str:

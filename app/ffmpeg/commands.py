@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import ffmpeg
 
-from app.audio.levels import meter_filters
+from app.ffmpeg.levels import meter_filters
 
-from app.screen.region import Region
+from app.model.region import Region
 
 # Flags that make a live recording survive `kill -9`: the muxer flushes every packet and MKV closes a
 # cluster every second (checked: without them a killed recording left nothing decodable).

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
 from typing import Callable
 
 from app.errors import FfmpegNotFound
-
-
-@dataclass(frozen=True)
-class FfmpegBinary:
-    path: str
-    origin: str  # "setting", "PATH" or "embedded"
+from app.model.ffmpeg import FfmpegBinary
 
 
 def _embedded() -> str | None:

@@ -8,7 +8,8 @@ import subprocess
 import threading
 from typing import Callable, Sequence
 
-from app.ffmpeg.progress import ProgressParser, ProgressStats
+from app.ffmpeg.progress import ProgressParser
+from app.model.progress import Progress
 from app.processes import one_death_signal, spawn, stop_tree
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ class FfmpegProcess:
     def __init__(
         self,
         cmd: Sequence[str],
-        on_progress: Callable[[ProgressStats], None] | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
         on_exit: Callable[[int], None] | None = None,
         env: dict[str, str] | None = None,
     ) -> None:
@@ -31,7 +32,7 @@ class FfmpegProcess:
         self._on_exit = on_exit or (lambda _rc: None)
         self._env = env
         self._stderr: collections.deque[str] = collections.deque(maxlen=40)
-        self.last_stats = ProgressStats()
+        self.last_stats = Progress()
         self.proc: subprocess.Popen | None = None
         self.stop_requested = False
         self._threads: list[threading.Thread] = []
@@ -62,7 +63,7 @@ class FfmpegProcess:
     def disk_full(self) -> bool:
         return any(marker in line for line in self._stderr for marker in DISK_FULL_MARKERS)
 
-    def _record_stats(self, stats: ProgressStats) -> None:
+    def _record_stats(self, stats: Progress) -> None:
         self.last_stats = stats
         self._on_progress(stats)
 

@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
-
-@dataclass(frozen=True)
-class ProgressStats:
-    frame: int = 0
-    fps: float = 0.0
-    dropped: int = 0
-    duplicated: int = 0
-    out_time_s: float = 0.0
-    total_size: int = 0
-    bitrate_kbps: float = 0.0
-    speed: float = 0.0
-    ended: bool = False  # the last block ffmpeg writes says progress=end
+from app.model.progress import Progress
 
 
 def _float(text: str) -> float:
@@ -33,15 +21,15 @@ def _int(text: str) -> int:
         return 0
 
 
-def stats_from_block(values: dict[str, str]) -> ProgressStats:
+def stats_from_block(values: dict[str, str]) -> Progress:
     out_us = values.get("out_time_us") or values.get("out_time_ms")  # both are microseconds in ffmpeg
-    return ProgressStats(
-        frame=_int(values.get("frame", "0")),
+    return Progress(
+        frames=_int(values.get("frame", "0")),
         fps=_float(values.get("fps", "0")),
         dropped=_int(values.get("drop_frames", "0")),
         duplicated=_int(values.get("dup_frames", "0")),
         out_time_s=max(_int(out_us or "0"), 0) / 1_000_000,
-        total_size=_int(values.get("total_size", "0")),
+        size_bytes=_int(values.get("total_size", "0")),
         bitrate_kbps=_float(values.get("bitrate", "0")),
         speed=_float(values.get("speed", "0")),
         ended=values.get("progress") == "end",
@@ -51,7 +39,7 @@ def stats_from_block(values: dict[str, str]) -> ProgressStats:
 class ProgressParser:
     """Feed it lines; it calls `on_stats` once per complete block."""
 
-    def __init__(self, on_stats: Callable[[ProgressStats], None]) -> None:
+    def __init__(self, on_stats: Callable[[Progress], None]) -> None:
         self._on_stats = on_stats
         self._block: dict[str, str] = {}
 

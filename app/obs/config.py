@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from app.screen.region import Region
+from app.model.region import Region
 
 PROFILE = "TDW Recorder"
 COLLECTION = "TDW Recorder"

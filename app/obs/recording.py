@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from app.capture.base import CaptureProgress
+from app.model.progress import Progress
 from app.errors import RecorderError
 from app.obs.client import ObsConnection, RecordStatus
 from app.obs.config import SCREEN_SOURCE, Crop, file_name_format
@@ -58,7 +58,7 @@ class ObsRecording:
         self._base: dict = {}
         self.active_since: float | None = None  # our clock when OBS's recording began
         self.stopped_at: float | None = None  # ... and when we asked it to stop (what it records ends there)
-        self.last = CaptureProgress()
+        self.last = Progress()
         self.output_path: str | None = None
 
     # -- before ---------------------------------------------------------------------------------
@@ -146,7 +146,7 @@ class ObsRecording:
         else:  # OBS 29 reports nonsense durations (hours) once SetVideoSettings has run: estimate instead
             seconds = self.elapsed()
             frames = int(round(seconds * self.fps))
-        self.last = CaptureProgress(
+        self.last = Progress(
             frames=frames, fps=float(stats.get("activeFps", 0.0)), dropped=delta("outputSkippedFrames"),
             duplicated=delta("renderSkippedFrames"), size_bytes=status.bytes,
             bitrate_kbps=status.bytes * 8 / 1000.0 / seconds if seconds > 0 else 0.0,
@@ -194,7 +194,7 @@ class ObsRecording:
 class Watcher:
     """Polls OBS 4 times a second: progress out; says when the recording ended by itself or ran its time."""
 
-    def __init__(self, recording: ObsRecording, on_progress: Callable[[CaptureProgress], None],
+    def __init__(self, recording: ObsRecording, on_progress: Callable[[Progress], None],
                  on_gone: Callable[[str], None], on_time_up: Callable[[], None], duration: float | None) -> None:
         self._recording = recording
         self._on_progress = on_progress

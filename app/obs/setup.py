@@ -19,9 +19,11 @@ from app.errors import RecorderError
 from app.obs.config import (COLLECTION, PROFILE, Crop, RecordingSetup, Websocket, new_password,
                             user_config_dir, websocket_json, write_private, write_profile_and_collection)
 from app.obs.install import running_obs
-from app.obs.settings import DEFAULT_PORT, read_password_file, store_password
+from app.obs.settings import store_password
+from app.model.obs import DEFAULT_PORT, read_password_file
 from app.output import expand_folder
-from app.screen.region import Region, parse_region
+from app.model.region import Region, parse_region
+from app.screen.resolve import resolve, whole_screen
 
 OBS_NAME_FORMAT = "tdw-%CCYY%MM%DD-%hh%mm%ss"  # OBS's own date codes: a new name for every recording
 DEFAULT_PASSWORD_FILE = "~/.config/tdw-recorder/obs-websocket-password"
@@ -99,16 +101,10 @@ def add_parser(sub) -> None:
 def _region(text: str) -> tuple[Region, tuple[int, int]]:
     from app.machine import Machine
 
-    machine = Machine()
-    screen = machine.x11.size()
-    spec = parse_region(text)
-    if spec.kind == "window":
-        region = machine.x11.find_window(spec.query).region.clamped(*screen)
-    elif spec.kind == "rect" and spec.region is not None:
-        region = spec.region
-    else:
-        region = Region(0, 0, *screen)
-    region = region.rounded_even()
+    display = Machine().display
+    screen = display.size()
+    target = resolve(parse_region(text), display, round_odd=True) or whole_screen(display)
+    region = target.region
     if not region.fits_in(*screen):
         raise RecorderError(f"Region {region} does not fit on the {screen[0]}x{screen[1]} display: move or shrink it.")
     return region, screen

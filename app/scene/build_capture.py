@@ -13,7 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from app.errors import RecorderError
+from app.errors import Problem, RecorderError
+from app.model.settings import CaptureSettings
+from app.output import expand_folder
 from app.ffmpeg.commands import CRASH_SAFE_MKV, CRASH_SAFE_MP4
 
 STOP = {"$type": "stop_video_capture"}
@@ -94,3 +96,14 @@ def display_number(display: str) -> int:
     """`:1.0` / `localhost:1` -> 1 (the build's `display` parameter)."""
     tail = display.rsplit(":", 1)[-1].split(".")[0]
     return int(tail) if tail.isdigit() else 0
+
+
+def settings_problems(settings: CaptureSettings) -> list[Problem]:
+    """What the TDW build's ffmpeg cannot be given inside its one argument string (Linux, where override_args is sent)."""
+    if not settings.platform.startswith("linux"):
+        return []
+    audio = "" if settings.audio in ("", "none", "default") else settings.audio
+    found = ((name, argument_problem(value, what)) for name, value, what in (
+        ("output_dir", str(expand_folder(settings.output_dir)), "the folder"), ("name", settings.name_pattern, "the file name"),
+        ("audio", audio, "the audio source")))
+    return [Problem(name, message) for name, message in found if message]

@@ -35,22 +35,11 @@ def _wait_for_go(fd: int, timeout: float) -> None:
 
 def _build_window_region(build_pid: int, timeout: float = 30.0):
     """The build's window (matched by _NET_WM_PID), on screen and with even sides; None if it never opens."""
-    import time
+    from app.screen.display import open_display
+    from app.screen.resolve import wait_for_window
 
-    from app.errors import RecorderError
-    from app.screen.x11 import X11Display
-
-    display = X11Display()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            windows = [w for w in display.windows_of_process({build_pid}) if w.region.width > 16 and w.region.height > 16]
-            if windows:
-                return windows[0].region.clamped(*display.size()).rounded_even()
-        except RecorderError:
-            pass
-        time.sleep(0.2)
-    return None
+    target = wait_for_window(open_display(), lambda: {build_pid}, timeout)
+    return target.region if target is not None else None
 
 
 def _build_capture_command(config: dict, events) -> dict | None:

@@ -2,7 +2,8 @@
 
 xwininfo/xprop printed text to parse, one process per question (one more per window to find a build's
 window, five times a second). One X11Display keeps one connection, opened on first use and closed by
-close() (or `with`); a connection the server dropped is reopened on the next call.
+close() (or `with`); a connection the server dropped is reopened on the next call. python-xlib waits for
+each reply, so the queries ask only about top-level windows (see _top_levels), not every window.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import os
 import re
 import struct
 import threading
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any, TypeVar
 
 from Xlib import X, Xatom
 from Xlib import error as xerror
@@ -22,6 +24,7 @@ from Xlib.display import Display
 from app.errors import RecorderError
 from app.model.region import Region
 
+T = TypeVar("T")
 _GONE = (xerror.XError, struct.error)  # a window closed mid-query, or an id no window can have
 
 
@@ -118,9 +121,10 @@ class X11Display:
             return geometry.width, geometry.height
 
     def windows(self) -> list[WindowInfo]:
-        """Named, visible-sized windows with absolute geometry, in stacking order (as `xwininfo -tree` lists)."""
+        """Named, visible-sized top-level windows with absolute geometry (managed ones bottom to top first)."""
         with self._x() as conn:
-            found = (self._info(conn, window, title) for window, title in _named(conn, conn.screen().root))
+            found = (self._info(conn, window, title) for window in _top_levels(conn)
+                     if (title := _or_none(_title, conn, window)) is not None)
             return [w for w in found if w is not None]
 
     def window(self, window_id: int) -> WindowInfo:
@@ -160,8 +164,8 @@ class X11Display:
     def windows_of_process(self, pids: set[int]) -> list[WindowInfo]:
         """Windows whose _NET_WM_PID is one of `pids` (a build and its children), over this one connection."""
         with self._x() as conn:
-            found = (self._info(conn, window, title) for window, title in _named(conn, conn.screen().root)
-                     if _pid_or_none(conn, window) in pids)
+            found = (self._info(conn, window, _or_none(_title, conn, window) or "") for window in _top_levels(conn)
+                     if _or_none(_pid, conn, window) in pids)
             return [w for w in found if w is not None]
 
     def monitors(self) -> list[Monitor]:
@@ -196,20 +200,44 @@ class X11Display:
                           " ".join(wm_class or ()))
 
 
-def _named(conn: Display, parent: Any) -> Iterator[tuple[Any, str]]:
-    """Every named window below `parent`, depth first in stacking order; windows closed meanwhile are skipped."""
-    try:
-        children = parent.query_tree().children
-    except _GONE:
+def _top_levels(conn: Display) -> Iterator[Any]:
+    """The windows a user would pick: the window manager's clients (EWMH lists them, bottom to top) and the
+    root's other children (unmanaged windows). Without such a window manager: every window of the tree,
+    as `xwininfo -tree` listed them. A few requests per poll instead of a few per frame part (openbox
+    draws each frame from dozens of windows)."""
+    root = conn.screen().root
+    clients = _window_list(conn, root, "_NET_CLIENT_LIST_STACKING")
+    if clients is None:
+        clients = _window_list(conn, root, "_NET_CLIENT_LIST")
+    if clients is None:
+        yield from _tree(root)
         return
-    for child in children:
-        try:
-            title = _title(conn, child)
-        except _GONE:
-            continue
-        if title is not None:
-            yield child, title
-        yield from _named(conn, child)
+    seen: set[int] = set()
+    for window in [*clients, *_children(root)]:
+        if window.id not in seen:
+            seen.add(window.id)
+            yield window
+
+
+def _window_list(conn: Display, root: Any, name: str) -> list[Any] | None:
+    prop = root.get_full_property(conn.get_atom(name), Xatom.WINDOW)
+    if prop is None or prop.format != 32:
+        return None
+    return [conn.create_resource_object("window", wid) for wid in prop.value]
+
+
+def _children(window: Any) -> list[Any]:
+    try:
+        return list(window.query_tree().children)
+    except _GONE:  # closed since its parent was listed
+        return []
+
+
+def _tree(parent: Any) -> Iterator[Any]:
+    """Every window below `parent`, depth first in stacking order."""
+    for child in _children(parent):
+        yield child
+        yield from _tree(child)
 
 
 def _title(conn: Display, window: Any) -> str | None:
@@ -230,8 +258,9 @@ def _pid(conn: Display, window: Any) -> int | None:
     return int(prop.value[0]) if prop is not None and prop.format == 32 and len(prop.value) else None
 
 
-def _pid_or_none(conn: Display, window: Any) -> int | None:
+def _or_none(read: Callable[[Display, Any], T | None], conn: Display, window: Any) -> T | None:
+    """A property of a window that may have closed meanwhile (then None, and the window is skipped)."""
     try:
-        return _pid(conn, window)
+        return read(conn, window)
     except _GONE:
         return None

@@ -23,7 +23,7 @@ from app.machine import Machine
 from app.preflight import plan as make_plan
 from app.processes import spawn, stop_tree
 from app.session import Session
-from app.settings import CaptureSettings
+from app.model.settings import CaptureSettings
 from app.sync.measure import SyncReport, measure
 
 WARM_UP_S = 2.0  # the source skips events until its audio stream runs steadily

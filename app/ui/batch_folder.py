@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 from app.batch.folder import build_from_folder
 from app.output import expand_folder
 from app.scene.build import default_build_path
-from app.settings import MAX_FPS
+from app.model.settings import MAX_FPS
 from app.ui.background import Background
 from app.ui.scene_panel import split_args
 from app.ui.widgets import ProblemLabel, add_item, browse_button, field_row

@@ -17,12 +17,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.audio.pulse import AudioSource
-from app.capture.registry import BACKENDS
+from app.capture import registry
 from app.errors import Problem
-from app.ffmpeg.commands import X264_PRESETS
+from app.model.encoding import X264_PRESETS
 from app.machine import Machine
-from app.obs.settings import DEFAULT_PORT, OBS_BACKENDS, ObsSettings
-from app.settings import MAX_FPS, MODES, CaptureSettings
+from app.model.obs import DEFAULT_PORT, OBS_BACKENDS, ObsSettings
+from app.model.settings import MAX_FPS, MODES, CaptureSettings
 from app.ui.background import Background
 from app.ui.region_panel import RegionPanel
 from app.ui.scene_panel import ScenePanel
@@ -45,11 +45,11 @@ def audio_slot(mode: str) -> str | None:
 def backend_reasons() -> dict[str, str | None]:
     """Why each registered backend cannot be used here (None: it can); may be slow, so run off the GUI thread."""
     reasons: dict[str, str | None] = {}
-    for name, backend in list(BACKENDS.items()):
+    for name in registry.names():
         try:
-            reasons[name] = backend.unavailable()
+            reasons[name] = registry.unavailable(name)
         except Exception as exc:  # noqa: BLE001 - a broken check greys the backend out with its error
-            reasons[name] = f"{backend.label} could not be checked: {exc}"
+            reasons[name] = f"{registry.info(name).label} could not be checked: {exc}"
     return reasons
 
 
@@ -292,9 +292,9 @@ class CaptureForm(QWidget):
         self._backend_reasons = reasons
         self.backend.blockSignals(True)
         self.backend.clear()
-        for name, backend in list(BACKENDS.items()):
+        for name in registry.names():
             reason = reasons.get(name)
-            add_item(self.backend, backend.label, name, enabled=reason is None, tooltip=reason or BACKEND_TIPS.get(name, ""))
+            add_item(self.backend, registry.info(name).label, name, enabled=reason is None, tooltip=reason or BACKEND_TIPS.get(name, ""))
         if not select_data(self.backend, wanted):
             add_item(self.backend, f"{wanted}  (not installed)", wanted, enabled=False, tooltip=f"No backend named {wanted!r} is registered.")
             select_data(self.backend, wanted)

@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from app.errors import Problem
 from app.machine import Machine
 from app.preflight import validate
-from app.settings import CaptureSettings
+from app.model.settings import CaptureSettings
 from app.ui.background import Background
 from app.ui.worker import one_line
 

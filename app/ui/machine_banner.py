@@ -48,7 +48,7 @@ class MachineBanner(QFrame):
     def show_checks(self, checks: list[Check]) -> None:
         self.again.setEnabled(True)
         self.checks = checks
-        bad = [c for c in checks if not c.ok]
+        bad = [c for c in checks if c.needs_fixing]
         self.details.setText("\n".join(f"• {NAMES.get(c.name, c.name)}: {c.detail}" for c in bad))
         self.setVisible(bool(bad))
         self.checked.emit(checks)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from app.errors import Problem
 from app.machine import Machine
 from app.resources import APP_ID, icon_pngs
-from app.session import RecordingResult
+from app.model.status import RecordingResult
 from app.ui.background import Background
 from app.ui.batch_panel import BatchPanel
 from app.ui.capture_form import CaptureForm

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
 
 from app.errors import Problem, RecorderError
 from app.machine import Machine
-from app.screen.region import Region, parse_region
+from app.model.region import Region, parse_region
 from app.screen.x11 import WindowInfo
 from app.ui.background import Background
 from app.ui.region_picker import RegionPicker
@@ -138,7 +138,7 @@ class RegionPanel(QGroupBox):
     # -- windows ------------------------------------------------------------------------------------
     def refresh(self) -> None:
         self.refresh_button.setEnabled(False)
-        self._background.call(self._machine.x11.windows, self._fill_windows, self._windows_failed)
+        self._background.call(self._machine.display.windows, self._fill_windows, self._windows_failed)
 
     def _windows_failed(self, exc: BaseException) -> None:
         self.refresh_button.setEnabled(True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
-from app.session import RecordingResult, RecordingStatus
+from app.model.status import RecordingResult, RecordingStatus
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from app.settings import CaptureSettings
+from app.model.settings import CaptureSettings
 
 log = logging.getLogger(__name__)
 

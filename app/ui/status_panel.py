@@ -12,7 +12,7 @@ import time
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
-from app.session import RecordingStatus
+from app.model.status import RecordingStatus
 from app.ui.session_bridge import SceneSnapshot
 
 STATES = {  # state -> (light colour, words)

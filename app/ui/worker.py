@@ -15,9 +15,11 @@ from typing import Callable
 
 from app.errors import RecorderError
 from app.machine import Machine
-from app.preflight import RecordingPlan, plan
-from app.session import RecordingResult, RecordingStatus, Session
-from app.settings import CaptureSettings
+from app.preflight import plan
+from app.model.plan import RecordingPlan
+from app.session import Session
+from app.model.status import RecordingResult, RecordingStatus
+from app.model.settings import CaptureSettings
 from app.ui.session_bridge import SceneSnapshot, SessionBridge
 
 log = logging.getLogger(__name__)

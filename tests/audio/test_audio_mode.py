@@ -6,7 +6,7 @@ import pytest
 
 from app.preflight import plan
 from app.session import Session
-from app.settings import CaptureSettings
+from app.model.settings import CaptureSettings
 from tests.support.media import mean_volume_db, probe, stream
 from tests.support.standin_build import BUILD_PATH
 

@@ -10,8 +10,9 @@ from app.audio.build_source import build_source
 from app.audio.streams import parse_source_outputs
 from app.preflight import plan
 from app.processes import spawn, stop_tree
-from app.session import RecordingStatus, Session
-from app.settings import CaptureSettings
+from app.session import Session
+from app.model.status import RecordingStatus
+from app.model.settings import CaptureSettings
 from tests.support.media import mean_volume_db
 from tests.support.standin_build import BUILD_PATH
 

@@ -1,8 +1,10 @@
 """Audio-only formats: the live file, the finalise command lines (exact), and their validation."""
 
+from app.preflight import static_problems
 from app.audio.formats import AUDIO_FORMATS, audio_finalise_command, audio_format_problem, final_extension
-from app.ffmpeg.commands import Encoding, record_command
-from app.settings import CaptureSettings
+from app.ffmpeg.commands import record_command
+from app.model.encoding import Encoding
+from app.model.settings import CaptureSettings
 
 
 def test_finalise_commands_are_exact():
@@ -21,8 +23,8 @@ def test_formats_and_their_problems(tmp_path):
     assert audio_format_problem("flac") is None
     assert audio_format_problem("mp3") == "Audio format 'mp3' is unknown: use one of flac, wav, m4a, opus."
     bad = CaptureSettings(mode="audio", audio="default", audio_format="mp3", output_dir=str(tmp_path))
-    assert [p.field for p in bad.static_problems()] == ["audio_format"]
-    assert CaptureSettings(mode="video", audio_format="mp3", output_dir=str(tmp_path)).static_problems() == []
+    assert [p.field for p in static_problems(bad)] == ["audio_format"]
+    assert static_problems(CaptureSettings(mode="video", audio_format="mp3", output_dir=str(tmp_path))) == []
 
 
 def test_audio_only_is_recorded_lossless_in_matroska_whatever_the_container():

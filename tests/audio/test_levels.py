@@ -1,4 +1,4 @@
-from app.audio.levels import SILENCE_DB, parse_level
+from app.ffmpeg.levels import SILENCE_DB, parse_level
 
 
 def test_levels_file_lines():

@@ -8,7 +8,11 @@ from contextlib import contextmanager
 
 import pytest
 
-from app.audio.devices import list_audio_devices_command, parse_avfoundation_audio, parse_dshow_audio
+from app.audio.devices import (
+    list_audio_devices_command,
+    parse_avfoundation_audio,
+    parse_dshow_audio,
+)
 from app.audio.pulse import AudioSource, PulseAudio, connection
 from app.audio.streams import monitor_of_processes, recording_processes
 from app.errors import RecorderError

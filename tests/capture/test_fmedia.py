@@ -10,12 +10,13 @@ import subprocess
 
 import pytest
 
+from app.preflight import static_problems
 from app.capture.fmedia import (capture_device_number, control_command, list_devices_command, parse_capture_devices,
                                 parse_source_descriptions, record_command)
-from app.capture.registry import BACKENDS
+from app.capture import registry
 from app.preflight import plan
 from app.session import Session
-from app.settings import CaptureSettings
+from app.model.settings import CaptureSettings
 from tests.support.fake_fmedia import FAKE_FMEDIA_DIR
 from tests.support.media import mean_volume_db, probe, stream
 
@@ -61,10 +62,10 @@ def test_sources_are_described_as_the_sound_server_lists_them(pulse):
 
 def test_without_fmedia_the_backend_is_one_line_about_installing_it(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
-    reason = BACKENDS["fmedia"].unavailable()
+    reason = registry.unavailable("fmedia")
     assert reason == ("fmedia is not installed: get it from https://stsaz.github.io/fmedia/ (the recorder TDW's "
                       "AudioUtils uses) and put it on PATH, or use the ffmpeg backend.")
-    problems = CaptureSettings(mode="audio", backend="fmedia", output_dir="/tmp").static_problems()
+    problems = static_problems(CaptureSettings(mode="audio", backend="fmedia", output_dir="/tmp"))
     assert [p.message for p in problems if p.field == "backend"] == [reason]
 
 
@@ -78,7 +79,7 @@ def fake_fmedia(monkeypatch, tmp_path):
 
 
 def test_fmedia_records_what_the_computer_plays_and_stops_politely(no_orphans, machine, tone, fake_fmedia, tmp_path):
-    assert BACKENDS["fmedia"].unavailable() is None
+    assert registry.unavailable("fmedia") is None
     tone(10)
     out = tmp_path / "out"
     settings = CaptureSettings(mode="audio", backend="fmedia", audio="default", duration=2, output_dir=str(out))

@@ -4,8 +4,9 @@ x11grab run for what the Linux input options do."""
 import re
 import subprocess
 
-from app.ffmpeg.commands import Encoding, ScreenInput, finalise_command, list_devices_command, record_command
-from app.screen.region import Region
+from app.ffmpeg.commands import ScreenInput, finalise_command, list_devices_command, record_command
+from app.model.encoding import Encoding
+from app.model.region import Region
 from tests.support.media import probe, stream
 
 HEAD = ["ff", "-hide_banner", "-loglevel", "error", "-nostats", "-progress", "pipe:1", "-stats_period", "0.5"]

@@ -7,7 +7,8 @@ import subprocess
 import numpy as np
 from PIL import Image
 
-from app.ffmpeg.commands import Encoding, timed_frames_command
+from app.ffmpeg.commands import timed_frames_command
+from app.model.encoding import Encoding
 from app.ffmpeg.matroska import frame_cluster, image_size, stream_header
 
 

@@ -6,8 +6,8 @@ import pytest
 
 from app.obs.install import find_obs
 from app.preflight import plan as make_plan
-from app.screen.region import Region
-from app.settings import CaptureSettings
+from app.model.region import Region
+from app.model.settings import CaptureSettings
 from tests.obs.helpers import start_user_obs
 
 

@@ -6,7 +6,7 @@ import stat
 
 from app.obs.config import (SCREEN_SOURCE, Crop, RecordingSetup, Websocket, collection_json, dir_name,
                             file_name_format, global_ini, profile_ini, record_encoder_json, write_config)
-from app.screen.region import Region
+from app.model.region import Region
 
 
 def ini(text: str) -> configparser.ConfigParser:

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from app.ffmpeg.commands import Encoding
-from app.obs.settings import ObsSettings, store_password
+from app.model.encoding import Encoding
+from app.obs.settings import store_password
+from app.model.obs import ObsSettings
 from app.recovery import unfinished
-from app.settings import CaptureSettings
+from app.model.settings import CaptureSettings
 from tests.obs.helpers import needs_obs
 from tests.support.gui_process import (
     GuiProcess, next_start_finishes, playable_frames, preset_settings, record_then_kill, survivors,

@@ -11,7 +11,7 @@ from app.capture.obs_websocket import ObsWebsocketRecorder
 from app.errors import RecorderError
 from app.obs.config import free_port
 from app.obs.recording import ALREADY_RECORDING
-from app.obs.settings import ObsSettings
+from app.model.obs import ObsSettings
 from app.session import Session
 from tests.obs.helpers import mean_rgb, needs_obs
 from tests.support.media import decoded_frames, probe, stream

@@ -5,9 +5,11 @@ import os
 
 import pytest
 
+from app.preflight import static_problems
 from app.errors import RecorderError
-from app.obs.settings import PASSWORD_ENV, ObsSettings, obs_problems, read_password_file, store_password
-from app.settings import CaptureSettings
+from app.obs.settings import obs_problems, store_password
+from app.model.obs import ObsSettings, PASSWORD_ENV, read_password_file
+from app.model.settings import CaptureSettings
 
 
 def test_password_is_never_serialised_nor_shown():
@@ -54,8 +56,8 @@ def test_static_problems(tmp_path):
 
 
 def test_capture_settings_report_obs_problems(tmp_path):
-    problems = CaptureSettings(backend="obs-websocket", mode="audio", audio="default", output_dir=str(tmp_path),
-                               obs=ObsSettings(port=-1)).static_problems()
+    problems = static_problems(CaptureSettings(backend="obs-websocket", mode="audio", audio="default", output_dir=str(tmp_path),
+                               obs=ObsSettings(port=-1)))
     messages = [p.message for p in problems if p.field in ("backend", "obs_port")]
     assert any("for audio only, use the ffmpeg backend" in m for m in messages)
     assert any("is not a port" in m for m in messages)

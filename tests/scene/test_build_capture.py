@@ -4,9 +4,10 @@ import shlex
 
 import pytest
 
+from app.preflight import static_problems
 from app.errors import RecorderError
 from app.scene.build_capture import BuildCapture, display_number
-from app.settings import CaptureSettings
+from app.model.settings import CaptureSettings
 
 LIVE = "/home/me/My Videos/tdw run/a.recording.mkv"
 
@@ -63,10 +64,10 @@ def test_a_path_the_build_cannot_quote_is_refused_in_one_line(path, mark):
 def test_settings_refuse_such_a_folder_name_or_source_for_the_build_backend_on_linux_only(tmp_path):
     bad = CaptureSettings(output_dir=str(tmp_path / 'a"b'), name_pattern="x\\y", audio='sink"1', mode="av",
                           backend="tdw-build", scene="demo:moving_object", platform="linux")
-    problems = {p.field: p.message for p in bad.static_problems()}
+    problems = {p.field: p.message for p in static_problems(bad)}
     assert "double quote" in problems["output_dir"] and "backslash" in problems["name"]
     assert "double quote" in problems["audio"]
     for fine in (CaptureSettings(output_dir=str(tmp_path / 'a"b'), backend="ffmpeg"),
                  CaptureSettings(output_dir=str(tmp_path / 'a"b'), backend="tdw-build", scene="demo:moving_object",
                                  platform="win32")):
-        assert not any("quoting" in p.message for p in fine.static_problems())
+        assert not any("quoting" in p.message for p in static_problems(fine))

@@ -15,7 +15,7 @@ import pytest
 
 from app.preflight import plan
 from app.session import Session
-from app.settings import CaptureSettings
+from app.model.settings import CaptureSettings
 from app.sync.measure import beep_onsets, loudness_series, luma_series, onsets, pair
 from tests.support.media import probe, stream
 from tests.support.standin_build import BUILD_PATH

@@ -14,7 +14,7 @@ from app.scene.build import build_command
 from app.scene.runner import demos, resolve_script
 from app.screen.x11 import X11Display
 from app.session import Session
-from app.settings import CaptureSettings
+from app.model.settings import CaptureSettings
 from tests.support.media import probe, stream, wait_for_frames
 from tests.support.standin_build import BUILD_PATH, decode_frame_number
 

@@ -1,7 +1,7 @@
 import pytest
 
 from app.errors import RecorderError
-from app.screen.region import Region, parse_region
+from app.model.region import Region, parse_region
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -6,7 +6,7 @@ import subprocess
 from contextlib import contextmanager
 
 import pytest
-from Xlib import X, Xatom
+from Xlib import Xatom
 from Xlib.display import Display
 
 from app.errors import RecorderError
@@ -140,11 +140,17 @@ def test_unknown_window_and_missing_display_are_one_line_errors(xserver):
         X11Display(display=":987", env=env).size()
 
 
-def test_a_display_that_goes_away_is_a_one_line_error(xserver):
+def test_no_window_manager_and_a_display_that_goes_away():
     private = XServer(width=320, height=240).start(window_manager=False)
     display = X11Display(env=private.env())
     try:
         assert display.size() == (320, 240)
+        # no window manager: no EWMH client list, so the whole tree is searched
+        with raw_windows(private, (10, 20, 100, 50, {"WM_NAME": ("STRING", b"Bare"),
+                                                      "_NET_WM_PID": ("CARDINAL", [424243])})) as (bare,):
+            assert [(w.window_id, w.title, w.region) for w in display.windows()] == [
+                (bare, "Bare", Region(10, 20, 100, 50))]
+            assert [w.window_id for w in display.windows_of_process({424243})] == [bare]
     finally:
         private.stop()
     with pytest.raises(RecorderError, match="cannot be reached"):

@@ -15,7 +15,7 @@ from typing import Callable
 import psutil
 from PySide6.QtCore import QSettings
 
-from app.settings import CaptureSettings
+from app.model.settings import CaptureSettings
 from app.ui.settings_store import SettingsStore
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,6 +1,6 @@
 """The audio meter follows the engine's live peak level and hides when nothing is recorded."""
 
-from app.session import RecordingStatus
+from app.model.status import RecordingStatus
 from app.ui.status_panel import METER_FLOOR_DB, StatusPanel
 
 

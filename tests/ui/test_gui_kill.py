@@ -12,9 +12,9 @@ import subprocess
 
 import pytest
 
-from app.ffmpeg.commands import Encoding
+from app.model.encoding import Encoding
 from app.recovery import unfinished
-from app.settings import CaptureSettings
+from app.model.settings import CaptureSettings
 from tests.support.gui_process import next_start_finishes, playable_frames, preset_settings, record_then_kill
 from tests.support.standin_build import BUILD_PATH
 

@@ -3,7 +3,8 @@
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
-from app.capture.registry import BACKENDS, Backend, register
+from app.capture.registry import BACKENDS, register
+from app.model.backend import BackendInfo
 from app.machine import Machine
 from app.ui.main_window import MainWindow
 
@@ -29,7 +30,7 @@ def test_modes_backends_and_shortcuts(make_window):
 
 def test_an_unavailable_backend_is_shown_disabled_with_its_reason(make_window, qtbot):
     reason = "Fake capture is not installed: install it and press Check again."
-    register(Backend("fake-capture", "Fake capture", create=lambda _context: None, unavailable=lambda: reason))
+    register(BackendInfo("fake-capture", "Fake capture", factory=lambda _context: None, unavailable=lambda: reason))
     try:
         window = make_window()
         combo = window.form.backend

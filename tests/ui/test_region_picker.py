@@ -4,7 +4,7 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtTest import QTest
 
-from app.screen.region import Region
+from app.model.region import Region
 from app.ui.region_picker import RegionPicker
 
 

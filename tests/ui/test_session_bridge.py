@@ -2,7 +2,7 @@
 
 import threading
 
-from app.session import RecordingResult, RecordingStatus
+from app.model.status import RecordingResult, RecordingStatus
 from app.ui.session_bridge import SessionBridge
 
 

@@ -2,8 +2,8 @@
 
 from PySide6.QtCore import QSettings
 
-from app.ffmpeg.commands import Encoding
-from app.settings import CaptureSettings
+from app.model.encoding import Encoding
+from app.model.settings import CaptureSettings
 from app.ui.settings_store import SettingsStore, WindowChoices
 
 

@@ -1,8 +1,8 @@
-"""The saved A/V calibration (~/.config/tdw-recorder/sync.json) and the offset recordings apply.
+"""The saved A/V calibration (~/.config/tdw-recorder/sync.json) and the one rule for the offset recordings apply.
 
 `sync-check --save` writes the measured offset (audio onset minus picture onset, positive = sound
-late); every later audio + video recording shifts its audio input by minus that much (-itsoffset), unless
-the settings carry their own `audio_offset`. A file that cannot be read counts as "not calibrated":
+late); every later recording of a picture with sound (the screen or TDW's frames) shifts its audio input by
+minus that much (-itsoffset), unless the settings carry their own `audio_offset`. A file that cannot be read counts as "not calibrated":
 a broken calibration must never stop a recording.
 """
 
@@ -14,6 +14,8 @@ import os
 import time
 from pathlib import Path
 from typing import Any, Mapping
+
+from app.model.settings import CaptureSettings
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +52,27 @@ def save_offset_ms(offset_ms: float, details: Mapping[str, Any] | None = None, p
     return path
 
 
-def audio_offset_for(settings: Any, path: Path | None = None) -> float:
-    """Seconds to add to the audio input's timestamps for this recording (0 unless both A and V are recorded)."""
-    if not (getattr(settings, "wants_screen", False) and getattr(settings, "wants_audio", False)):
+def records_picture_and_sound(settings: CaptureSettings) -> bool:
+    """Both a picture and a sound on one timeline: the screen with sound, or TDW's frames with sound."""
+    return settings.wants_video and settings.wants_audio
+
+
+def audio_offset_s(settings: CaptureSettings, path: Path | None = None) -> float:
+    """The one A/V-offset rule: seconds added to the sound's timestamps on every route that records both
+    (0 otherwise): the settings' own offset, else minus the saved calibration."""
+    if not records_picture_and_sound(settings):
         return 0.0
-    chosen = getattr(settings, "audio_offset", None)
-    if chosen is not None:
-        return float(chosen)
+    if settings.audio_offset is not None:
+        return float(settings.audio_offset)
     saved = load_offset_ms(path)
     return -saved / 1000.0 if saved else 0.0
+
+
+def corrected_offset_ms(settings: CaptureSettings, path: Path | None = None) -> float | None:
+    """The offset a recording was corrected for, as sync-check reports it (+ = sound late); None without both A and V
+    or without a calibration (for the batch manifest)."""
+    if not records_picture_and_sound(settings):
+        return None
+    if settings.audio_offset is None and load_offset_ms(path) is None:
+        return None
+    return round(-audio_offset_s(settings, path) * 1000.0, 1)

@@ -1,0 +1,70 @@
+"""The end of a recording: the crash-safe live file becomes the finished one (or is kept), and the result is told.
+
+Nothing playable is left as garbage: an empty or undecodable live file is removed with the folders the session
+made for it. A finished file never takes an existing name. A failed remux keeps the live file for `recover`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+from pathlib import Path
+from typing import Callable
+
+from app.audio.formats import audio_finalise_command
+from app.ffmpeg.commands import finalise_command
+from app.ffmpeg.inspect import media_duration, media_info
+from app.model.progress import Progress
+from app.model.settings import CaptureSettings
+from app.model.status import RecordingResult
+from app.output import OutputPaths, unused
+
+log = logging.getLogger(__name__)
+
+
+def decodable(path: Path, binary: str) -> bool:
+    return path.exists() and path.stat().st_size > 0 and bool(media_info(binary, str(path)).streams)
+
+
+def finish(settings: CaptureSettings, binary: str, paths: OutputPaths, live: Path, last: Progress,
+           error: str | None, made_folders: list[Path], audio_note: str = "",
+           on_finalising: Callable[[], None] = lambda: None) -> RecordingResult:
+    """Turn what the capture left at `live` into the recording's result."""
+    if not decodable(live, binary):
+        live.unlink(missing_ok=True)  # no partial garbage: nothing playable was recorded
+        if paths.recording.exists() and not paths.recording.stat().st_size:
+            paths.recording.unlink()  # the reserved name, when the recorder wrote elsewhere
+        for made in made_folders:  # deepest first; one that is not empty stays
+            try:
+                made.rmdir()
+            except OSError:
+                break
+        return RecordingResult(None, 0.0, 0, 0, 0, 0, False, error or "Nothing was recorded.")
+    finalised = False
+    if settings.finalise:
+        on_finalising()
+        path, finalised, failure = _finalise(settings, live, unused(paths.final), binary)
+        if failure:
+            error = f"{error} {failure}" if error else failure
+    else:  # keep the crash-safe file, under its final name (a backend may write another format: keep its suffix)
+        path = unused(paths.final.with_suffix(live.suffix))
+        os.replace(live, path)
+    if error:
+        error += f" What was recorded is kept in {path.name}."
+    duration = media_duration(binary, str(path)) or 0.0
+    return RecordingResult(path, duration, last.frames, last.dropped, last.duplicated, path.stat().st_size, finalised,
+                           error, audio_note)
+
+
+def _finalise(settings: CaptureSettings, live: Path, target: Path, binary: str) -> tuple[Path, bool, str | None]:
+    """Remux (or, for sound, convert) `live` into `target`; on failure keep `live` and say how to finish it later."""
+    command = (audio_finalise_command(binary, str(live), str(target), settings.audio_format) if settings.mode == "audio"
+               else finalise_command(binary, str(live), str(target)))
+    done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600)
+    if done.returncode == 0 and decodable(target, binary):
+        live.unlink()
+        return target, True, None
+    log.warning("finalising %s failed: %s", live, done.stderr.strip()[-500:])
+    target.unlink(missing_ok=True)
+    return live, False, f"The {target.suffix[1:].upper()} could not be written (`tdw-recorder recover` can finish it later)."

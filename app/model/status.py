@@ -1,0 +1,43 @@
+"""What a recording reports while it runs (RecordingStatus) and when it is over (RecordingResult)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.model.progress import Progress
+
+
+@dataclass(frozen=True)
+class RecordingStatus(Progress):
+    """A snapshot for the window, the CLI's status line and batch workers: the capture's progress plus its state."""
+
+    state: str  # idle, recording, stopping, finalising, done, failed
+    elapsed_s: float = 0.0
+    audio_source: str = ""  # the sound source recorded, once chosen
+    path: str = ""
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordingResult:
+    path: Path | None  # the finished file (or the kept crash-safe one); None when nothing was recorded
+    duration_s: float
+    frames: int
+    dropped: int
+    duplicated: int
+    size_bytes: int
+    finalised: bool
+    error: str | None = None
+    audio: str = ""  # where the sound came from, in one line ("" without sound)
+
+    def summary(self) -> str:
+        if self.path is None:
+            return self.error or "Nothing was recorded."
+        mb = self.size_bytes / (1024 * 1024)
+        text = (
+            f"Saved {self.path}\n  duration {self.duration_s:.2f} s, {self.frames} frames, "
+            f"{self.dropped} dropped, {self.duplicated} duplicated, {mb:.1f} MB"
+        )
+        text = f"{text}\n  {self.audio}" if self.audio else text
+        return text if not self.error else f"{text}\n  {self.error}"

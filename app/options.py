@@ -1,0 +1,162 @@
+"""The options of one recording, declared once: `record`'s command line is built from them, and batch job tables
+use the same names, types and defaults (app.batch.jobs), so a key means the same in both places."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from app.audio.formats import AUDIO_FORMATS
+from app.capture import registry
+from app.model.encoding import Encoding
+from app.model.obs import DEFAULT_PORT, PASSWORD_ENV, ObsSettings
+from app.model.settings import CaptureSettings, default_fps
+
+SCENE_GROUP = "TDW scene"
+OBS_GROUP = "OBS Studio (--backend obs-websocket | obs-launch)"
+_DEFAULTS = CaptureSettings()
+
+
+@dataclass(frozen=True)
+class Option:
+    dest: str  # the name in a batch job table too (with - or _)
+    flags: tuple[str, ...]  # () for the scene script's own arguments (after --)
+    kind: str  # text | int | float | flag | list
+    default: Any
+    help: str
+    choices: tuple[str, ...] | None = None
+    group: str = ""
+    metavar: str | None = None
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("mode", ("--mode",), "text", "video", "video (= video-screen), video-frames (TDW's own images), av, audio (default video)",
+           choices=("video", "video-screen", "video-frames", "av", "audio")),
+    Option("region", ("--region",), "text", None, "X,Y,WxH | screen | window:<id or title> | tdw (default: tdw with --scene, else screen)"),
+    Option("backend", ("--backend",), "text", "ffmpeg", "what records: " + ", ".join(registry.names()) + " (default ffmpeg)"),
+    Option("fps", ("--fps",), "float", None, "framerate (default 30, 60 with audio)"),
+    Option("audio", ("--audio",), "text", "none", "none | default (what the computer plays) | a PulseAudio source"),
+    Option("out", ("--out",), "text", _DEFAULTS.output_dir, f"output folder (default {_DEFAULTS.output_dir})"),
+    Option("name", ("--name",), "text", _DEFAULTS.name_pattern, "file name pattern, strftime codes allowed"),
+    Option("duration", ("--duration",), "float", None, "stop after this many seconds"),
+    Option("crf", ("--crf",), "int", 18, "quality, 0-51, lower is better (default 18)"),
+    Option("preset", ("--preset",), "text", "veryfast", "x264 preset (default veryfast)"),
+    Option("container", ("--container",), "text", "mkv", "crash-safe recording container", choices=("mkv", "mp4")),
+    Option("no_finalise", ("--no-finalise",), "flag", False, "keep the crash-safe file; do not remux to MP4"),
+    Option("round_even", ("--round-even",), "flag", False, "shrink odd sizes by a pixel (yuv420p needs even)"),
+    Option("no_mouse", ("--no-mouse",), "flag", False, "do not draw the mouse pointer"),
+    Option("ffmpeg", ("--ffmpeg",), "text", "", "path of the ffmpeg to use (default: PATH, then embedded)"),
+    Option("audio_format", ("--audio-format",), "text", _DEFAULTS.audio_format,
+           f"audio mode: the file written (default {_DEFAULTS.audio_format})", choices=tuple(AUDIO_FORMATS)),
+    Option("audio_offset", ("--audio-offset",), "float", None,
+           "shift the sound by MS milliseconds (negative = earlier; default: the sync-check calibration)", metavar="MS"),
+    Option("headless", ("--headless",), "flag", False,
+           "Linux with no display or sound server: use a private Xvfb + PulseAudio (--screen-size sizes it)"),
+    Option("scene", ("--scene",), "text", "", "your controller script (run unmodified) or demo:<name>", group=SCENE_GROUP),
+    Option("build", ("--build",), "text", "", "the TDW build (default: where tdw installs it)", group=SCENE_GROUP),
+    Option("port", ("--port",), "int", 0, "the build's port (default: a free one)", group=SCENE_GROUP),
+    Option("screen_size", ("--screen-size",), "text", "", "WxH sent to the build with set_screen_size", group=SCENE_GROUP),
+    Option("keep_frames", ("--keep-frames",), "text", "", "video-frames: also save each frame in this folder", group=SCENE_GROUP),
+    Option("connect_timeout", ("--connect-timeout",), "float", 60.0, "seconds to wait for the build", group=SCENE_GROUP),
+    Option("scene_args", (), "list", [], "arguments for the scene script (after --)", group=SCENE_GROUP),
+    Option("obs_host", ("--obs-host",), "text", "localhost", "where OBS runs (obs-websocket; default localhost)", group=OBS_GROUP),
+    Option("obs_port", ("--obs-port",), "int", DEFAULT_PORT, f"its WebSocket port (default {DEFAULT_PORT})", group=OBS_GROUP),
+    Option("obs_password_file", ("--obs-password-file",), "text", "",
+           f"file holding the WebSocket password, chmod 600 (else ${PASSWORD_ENV})", group=OBS_GROUP),
+    Option("obs_profile", ("--obs-profile",), "text", "",
+           "OBS profile to use (obs-launch default: a private one made for the recording)", group=OBS_GROUP),
+    Option("obs_collection", ("--obs-collection",), "text", "", "OBS scene collection to use", group=OBS_GROUP),
+    Option("obs_scene", ("--obs-scene",), "text", "", "OBS scene to record", group=OBS_GROUP),
+)
+BY_DEST = {o.dest: o for o in OPTIONS}
+
+
+def number_arg(text: str) -> float:
+    """argparse type: a number, or one line that says the text is not one."""
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number")
+
+
+def add_record_arguments(parser: argparse.ArgumentParser) -> None:
+    """`record`'s options, in groups, as OPTIONS declares them."""
+    groups: dict[str, Any] = {"": parser}
+    for option in OPTIONS:
+        target = groups.get(option.group) or groups.setdefault(option.group, parser.add_argument_group(option.group))
+        extra: dict[str, Any] = {"help": option.help}
+        if option.kind == "flag":
+            extra["action"] = "store_true"
+        elif option.kind == "list":
+            target.add_argument(option.dest, nargs="*", **extra)
+            continue
+        else:
+            extra["default"] = option.default
+            if option.kind in ("int", "float"):
+                extra["type"] = int if option.kind == "int" else number_arg
+            if option.choices:
+                extra["choices"] = list(option.choices)
+            if option.metavar:
+                extra["metavar"] = option.metavar
+        target.add_argument(*option.flags, dest=option.dest, **extra)
+
+
+def defaults() -> dict[str, Any]:
+    return {o.dest: (list(o.default) if isinstance(o.default, list) else o.default) for o in OPTIONS}
+
+
+def convert(option: Option, value: Any) -> Any:
+    """A value from a jobs file (TOML/JSON types) as the option takes it; ValueError says what is wrong."""
+    if option.kind == "flag":
+        if not isinstance(value, bool):
+            raise ValueError(f"must be true or false, not {value!r}")
+        return value
+    if option.kind == "list":
+        if isinstance(value, str):
+            import shlex
+
+            return shlex.split(value)
+        if isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+            return [str(v) for v in value]
+        raise ValueError("must be a list of arguments, e.g. [\"60\", \"--fast\"]")
+    if option.kind in ("int", "float"):
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ValueError(f"must be a number, not {value!r}")
+        whole = option.kind == "int"
+        if whole and isinstance(value, float) and not value.is_integer():
+            raise ValueError(f"must be a whole number, not {value!r}")
+        try:
+            value = int(value) if whole else float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"must be a {'whole ' if whole else ''}number, not {value!r}") from None
+    elif not isinstance(value, str):
+        raise ValueError(f"must be text, not {value!r}")
+    if option.choices is not None and value not in option.choices:
+        raise ValueError(f"is {value!r}: use one of {', '.join(map(str, option.choices))}")
+    return value
+
+
+def settings_from_options(values: Mapping[str, Any]) -> CaptureSettings:
+    """Options (parsed from the command line, or a job table over `defaults()`) -> CaptureSettings."""
+    v = values
+    mode = "video" if v["mode"] == "video-screen" else v["mode"]
+    audio = v["audio"]
+    region = v["region"] or ("tdw" if v["scene"] else "screen")
+    if mode == "video" and audio not in ("", "none"):
+        mode = "av"  # asking for audio with video means audio + video
+    if mode in ("av", "audio") and audio in ("", "none"):
+        audio = "default"
+    fps = v["fps"] if v["fps"] is not None else default_fps(mode)
+    return CaptureSettings(
+        mode=mode, region=region, fps=fps, backend=v["backend"], audio=audio, output_dir=v["out"], name_pattern=v["name"],
+        duration=v["duration"], finalise=not v["no_finalise"], round_odd_size=v["round_even"],
+        draw_mouse=not v["no_mouse"], ffmpeg_path=v["ffmpeg"],
+        encoding=Encoding(preset=v["preset"], crf=v["crf"], container=v["container"]),
+        scene=v["scene"], scene_args=list(v["scene_args"]), build=v["build"], port=v["port"],
+        screen_size=v["screen_size"], keep_frames=v["keep_frames"], connect_timeout=v["connect_timeout"],
+        obs=ObsSettings(host=v["obs_host"], port=v["obs_port"], password_file=v["obs_password_file"],
+                        profile=v["obs_profile"], collection=v["obs_collection"], scene=v["obs_scene"]),
+        audio_format=v["audio_format"], headless=v["headless"],
+        audio_offset=v["audio_offset"] / 1000.0 if v["audio_offset"] is not None else None,
+    )

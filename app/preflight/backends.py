@@ -1,0 +1,46 @@
+"""Checks of the chosen backend against what it declares in the registry (modes, platforms, regions, needs)."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from app.capture import registry
+from app.errors import Problem
+from app.model.region import parse_region
+from app.model.settings import MODES, CaptureSettings
+from app.errors import RecorderError
+
+FRAMES_ADVICE = "Video from TDW frames is encoded by {names}: choose the {first} backend."
+
+
+def backend(s: CaptureSettings) -> Iterable[Problem]:
+    info = registry.BACKENDS.get(s.backend)
+    if info is None:
+        yield Problem("backend", f"Backend {s.backend!r} is unknown: use one of {', '.join(registry.names())}.")
+        return
+    reason = registry.unavailable(s.backend)
+    if reason:
+        yield Problem("backend", reason)
+    if not info.runs_on(s.platform):
+        yield Problem("backend", f"The {info.label} backend does not run on {s.platform}: choose another backend.")
+    if s.mode in MODES and (not info.records(s.mode) or (info.needs_scene and not s.scene)):
+        yield Problem("backend", _mode_advice(s.mode, info.mode_advice))
+    if s.wants_screen and info.records(s.mode):
+        kind = _region_kind(s.region)
+        if kind is not None and kind not in info.region_kinds:
+            yield Problem("region", f"The {info.label} backend cannot record a {kind} region: choose another region or backend.")
+    yield from registry.own_problems(s)
+
+
+def _mode_advice(mode: str, advice: str) -> str:
+    if mode == "video-frames":
+        able = [b.name for b in registry.BACKENDS.values() if b.records("video-frames")]
+        return FRAMES_ADVICE.format(names=" or ".join(able), first=able[0] if able else "ffmpeg")
+    return advice or f"This backend cannot record {mode}: choose another backend or mode."
+
+
+def _region_kind(text: str) -> str | None:
+    try:
+        return parse_region(text).kind
+    except RecorderError:
+        return None  # reported by the region check

@@ -1,0 +1,65 @@
+"""The display-server seam: every caller asks `open_display()` and gets an object that can size the screen and
+list and find windows. X11 (and Xwayland, where X11 apps such as a TDW build run on a Wayland desktop) is the
+one implementation today; a Wayland one is added beside it here, without touching any caller.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Mapping, Protocol
+
+from app.errors import RecorderError
+from app.screen.x11 import WindowInfo, X11Display
+
+
+class Display(Protocol):
+    """What the recorder asks of a display server."""
+
+    display: str  # its name, e.g. ":0"
+    kind: str  # "x11" (app.model.backend.BackendInfo.display_servers lists the kinds a backend records)
+
+    def size(self) -> tuple[int, int]: ...
+
+    def windows(self) -> list[WindowInfo]: ...
+
+    def window(self, window_id: int) -> WindowInfo: ...
+
+    def find_window(self, query: str) -> WindowInfo: ...
+
+    def windows_of_process(self, pids: set[int]) -> list[WindowInfo]: ...
+
+
+class UnsupportedDisplay:
+    """Windows and macOS: screen rectangles are recorded by ffmpeg's own devices; windows cannot be listed yet."""
+
+    kind = "none"
+
+    def __init__(self, platform: str) -> None:
+        self.display = ""
+        self._platform = platform
+
+    def _refuse(self) -> RecorderError:
+        return RecorderError(f"Windows cannot be listed on {self._platform} yet: record a rectangle (X,Y,WxH) instead.")
+
+    def size(self) -> tuple[int, int]:
+        raise self._refuse()
+
+    def windows(self) -> list[WindowInfo]:
+        raise self._refuse()
+
+    def window(self, window_id: int) -> WindowInfo:
+        raise self._refuse()
+
+    def find_window(self, query: str) -> WindowInfo:
+        raise self._refuse()
+
+    def windows_of_process(self, pids: set[int]) -> list[WindowInfo]:
+        raise self._refuse()
+
+
+def open_display(env: Mapping[str, str] | None = None, platform: str = sys.platform) -> Display:
+    """The display server this process (or `env`'s DISPLAY) talks to."""
+    if platform.startswith("linux") or platform.startswith("freebsd"):
+        return X11Display(env=env if env is not None else os.environ)
+    return UnsupportedDisplay(platform)
