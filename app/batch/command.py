@@ -7,7 +7,7 @@ import signal
 import sys
 from pathlib import Path
 
-from app.batch.jobs import load_jobs
+from app.batch.orchestrate import make_pool, prepare, start
 from app.errors import RecorderError
 from app.output import expand_folder
 
@@ -28,35 +28,23 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.batch.checks import check_jobs
-    from app.batch.manifest import Manifest
-    from app.batch.runner import BatchRunner
-    from app.ffmpeg.locate import find_ffmpeg
-
     if args.workers < 1 or args.retries < 0:
         raise RecorderError("--workers must be 1 or more and --retries 0 or more.")
     jobs_file = Path(args.jobs).expanduser().resolve()
-    out = expand_folder(args.out)
-    jobs, problems = load_jobs(jobs_file, out)
-    ffmpeg = find_ffmpeg(None).path
-    manifest = Manifest.load(out, str(jobs_file))
-    manifest.harvest(jobs)
-    recorded = {job.name for job in jobs if manifest.complete(job, ffmpeg)}
-    todo = [job for job in jobs if job.name not in recorded]
-    problems = sorted(problems + check_jobs(todo, remote=bool(args.ray)), key=_job_number)
-    if problems:
-        for line in problems:
+    plan = prepare(jobs_file, expand_folder(args.out), remote=bool(args.ray))
+    if plan.problems:
+        for line in plan.problems:
             print(f"tdw-recorder: {line}", file=sys.stderr)
-        print(f"tdw-recorder: {len({p.split(':')[0] for p in problems})} job(s) to fix in {jobs_file.name}; nothing was recorded.",
+        print(f"tdw-recorder: {len(plan.problems_by_job())} job(s) to fix in {jobs_file.name}; nothing was recorded.",
               file=sys.stderr)
         return 2
     if args.check:
-        for job in jobs:
-            print(f"{job.label}: " + (f"recorded: {manifest.entries[job.name]['file']}" if job.name in recorded else "to record"))
+        for job in plan.jobs:
+            print(f"{job.label}: " + (f"recorded: {plan.manifest.entries[job.name]['file']}"
+                                      if job.name in plan.recorded else "to record"))
         return 0
-    out.mkdir(parents=True, exist_ok=True)
-    pool = make_pool(args.ray, args.workers) if todo else make_pool("", 1)  # nothing to send to a cluster
-    runner = BatchRunner(jobs, out, pool, ffmpeg=ffmpeg, retries=args.retries, manifest=manifest, recorded=recorded)
+    pool = make_pool(args.ray, args.workers) if plan.todo else make_pool("", 1)  # nothing to send to a cluster
+    runner = start(plan, pool, retries=args.retries)
     previous = {sig: signal.signal(sig, lambda _s, _f: runner.request_stop()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         summary = runner.run()
@@ -65,23 +53,7 @@ def run(args: argparse.Namespace) -> int:
             signal.signal(sig, handler)
     print(f"{len(summary.done) + len(summary.skipped)} of {summary.total} job(s) recorded"
           f" ({len(summary.skipped)} by an earlier run), {len(summary.failed)} failed"
-          + (", stopped before the end" if summary.interrupted else "") + f". Manifest: {out / 'manifest.json'}")
+          + (", stopped before the end" if summary.interrupted else "") + f". Manifest: {plan.out / 'manifest.json'}")
     for label, cause in summary.failed:
         print(f"  {label}: {cause}")
     return summary.exit_code
-
-
-def _job_number(line: str) -> int:
-    words = line.split()
-    return int(words[1]) if words[0] == "job" and words[1].isdigit() else 0
-
-
-def make_pool(ray: str, workers: int):
-    """Ray's workers when given a cluster address (joining it may take seconds), else `workers` on this machine."""
-    if ray:
-        from app.batch.ray_pool import RayPool
-
-        return RayPool(ray)
-    from app.batch.local import LocalPool
-
-    return LocalPool(workers)

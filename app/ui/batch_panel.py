@@ -1,8 +1,9 @@
 """The Batch tab: a jobs file's jobs (or one made from a folder of scripts), their problems, and a run of
 them (`BatchRunner`) on this machine's workers or a Ray cluster, with live status.
 
-Loading reads the file (`load_jobs`) and checks every job (`check_jobs`, which starts a headless display
-for a moment; only the settings themselves for a Ray cluster) off the GUI thread. A run is `BatchRunner` on
+Loading is `app.batch.orchestrate.prepare` (read the file, skip what is recorded, check the rest: that starts
+a headless display for a moment; only the settings themselves for a Ray cluster) off the GUI thread, as
+`tdw-recorder batch` does. A run is `orchestrate.start`'s `BatchRunner` on
 a Python thread of its own, which also makes its pool (joining a Ray cluster takes seconds): it starts the
 job processes, so it lives until the batch ends (their PR_SET_PDEATHSIG fires when that thread exits). Its
 snapshots and its text progress come back through queued Qt signals; Stop asks it to stop cleanly.
@@ -11,7 +12,6 @@ snapshots and its text progress come back through queued Qt signals; Stop asks i
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from pathlib import Path
 from typing import Callable
@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from app.batch.command import make_pool
-from app.batch.jobs import Job, load_jobs, read_table
+from app.batch.jobs import Job, read_table
+from app.batch.orchestrate import BatchPlan, make_pool, prepare, start
 from app.errors import RecorderError
 from app.output import expand_folder
 from app.ui.background import Background
@@ -35,7 +35,6 @@ log = logging.getLogger(__name__)
 
 COLUMNS = ("Name", "Scene", "Mode", "Args", "Status", "Problems")
 NAME, SCENE, MODE, ARGS, STATUS, PROBLEMS = range(len(COLUMNS))
-_JOB = re.compile(r"^job (\d+) \(")
 
 
 def job_rows(path: Path) -> list[dict]:
@@ -56,18 +55,11 @@ def job_rows(path: Path) -> list[dict]:
 
 
 def read_and_check(path: Path, out: Path, remote: bool = False) -> dict:
-    """The file's rows, its valid jobs, and every problem (by job index; 0 for the file as a whole).
-    `remote`: the jobs run on a Ray cluster, so only what needs no machine is checked here."""
-    from app.batch.checks import check_jobs
-
+    """The file's rows, the batch plan (valid jobs, what is recorded already) and every problem by job index
+    (0 for the file as a whole). `remote`: the jobs run on a Ray cluster (see `orchestrate.prepare`)."""
     rows = job_rows(path)
-    jobs, problems = load_jobs(path, out)
-    problems = problems + check_jobs(jobs, remote=remote)
-    by_index: dict[int, list[str]] = {}
-    for line in problems:
-        match = _JOB.match(line)
-        by_index.setdefault(int(match.group(1)) if match else 0, []).append(line)
-    return {"rows": rows, "jobs": jobs, "problems": by_index}
+    plan = prepare(path, out, remote=remote)
+    return {"rows": rows, "plan": plan, "jobs": plan.jobs, "problems": plan.problems_by_job()}
 
 
 class _Lines:
@@ -198,12 +190,13 @@ class BatchPanel(QWidget):
         if generation != self._generation:
             return
         self.loaded, self.jobs = answer, answer["jobs"]
-        problems = answer["problems"]
+        problems, plan = answer["problems"], answer["plan"]
         self.table.setRowCount(len(answer["rows"]))
         for row, job in enumerate(answer["rows"]):
             lines = problems.get(job["index"], [])
             for column, text in ((NAME, job["name"]), (SCENE, job["scene"]), (MODE, job["mode"]), (ARGS, job["args"]),
-                                 (STATUS, "problem" if lines else "ready"), (PROBLEMS, " ".join(lines))):
+                                 (STATUS, "problem" if lines else "recorded" if job["name"] in plan.recorded else "ready"),
+                                 (PROBLEMS, " ".join(lines))):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.table.setItem(row, column, item)
@@ -245,17 +238,15 @@ class BatchPanel(QWidget):
         if not self.can_run():
             return False
         from app.batch.progress import Progress
-        from app.batch.runner import BatchRunner
-        from app.ffmpeg.locate import find_ffmpeg
 
-        out, path = self.out_dir(), self.jobs_path()
+        plan: BatchPlan = self.loaded["plan"]
+        out = plan.out
         try:
             out.mkdir(parents=True, exist_ok=True)
-            ffmpeg = find_ffmpeg(None).path
-        except (OSError, RecorderError) as exc:
+        except OSError as exc:
             self._failed(one_line(exc))
             return False
-        jobs = list(self.jobs)
+        jobs = list(plan.jobs)
         for row in range(self.table.rowCount()):
             self._set(row, STATUS, "pending")
         self.log.clear()
@@ -278,8 +269,8 @@ class BatchPanel(QWidget):
             runner = summary = None
             try:
                 pool = make(ray, workers)
-                runner = BatchRunner(jobs, out, pool, ffmpeg=ffmpeg, jobs_file=str(path),
-                                     progress=Progress(stream=_Lines(signals.line), every_s=1e9), on_snapshot=snapshot)
+                runner = start(plan, pool, recheck=True, progress=Progress(stream=_Lines(signals.line), every_s=1e9),
+                               on_snapshot=snapshot)
                 holder["runner"] = self.runner = runner
                 if self._stop_asked.is_set():  # Stop pressed while the pool was being made
                     runner.request_stop()

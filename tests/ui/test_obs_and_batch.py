@@ -96,3 +96,9 @@ def test_the_batch_tab_runs_two_jobs_to_done(make_window, qtbot, tmp_path):
     assert [e["status"] for e in data["jobs"]] == ["done", "done"]
     assert sorted(p.name for p in out.glob("*.mp4")) == ["clip-1.mp4", "clip-2.mp4"]
     assert panel.run_button.isEnabled() and not panel.stop_button.isEnabled()
+    # loading again takes in what is recorded, as `tdw-recorder batch` does (one plan: app.batch.orchestrate)
+    panel.loaded = None
+    panel.load()
+    qtbot.waitUntil(lambda: panel.loaded is not None, timeout=60000)
+    assert [panel.table.item(r, 4).text() for r in range(2)] == ["recorded", "recorded"]
+    assert panel.loaded["plan"].todo == []
