@@ -110,6 +110,7 @@ def _record(settings: CaptureSettings, machine: Machine) -> int:
     _mention_unfinished(settings.output_dir)
     try:
         session.start()
+        assert session.paths is not None  # start() reserved the names
         sound = "the TDW build's sound" if settings.scene and settings.audio in ("", "none", "default") else plan.audio_source
         where = (f"TDW's frames{f' + {sound}' if plan.audio_source else ''}" if settings.mode == "video-frames"
                  else f"audio ({sound})" if settings.mode == "audio" else f"region {plan.region}" if plan.region

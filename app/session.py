@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from dataclasses import asdict, replace
+from pathlib import Path
 from typing import Callable
 
 from app.audio.build_source import AudioChoice, build_source, chosen, follows_build, with_descendants
@@ -137,10 +138,13 @@ class Session:
             self._start_capture(self.plan.region, self.plan.window_id)
             return self.status
         frames = s.mode == "video-frames"
+        sink: FrameSink | None = None
         by_build = s.backend == "tdw-build"
         self._frame_limit = FrameLimit(float(s.duration)) if frames and s.duration else None
         if frames:  # the frame routes start now: the scene feeds them from its first image
             self._start_capture(self.plan.region, None)
+            assert isinstance(self.recorder, FrameSink)
+            sink = self.recorder
         elif by_build:
             self._choose_audio()  # the build's own ffmpeg is told its source before the build starts
             self._start_capture(self.plan.region, None)
@@ -158,7 +162,7 @@ class Session:
             env=self._env or dict(os.environ),
             on_image=self._image if frames else None,
             on_end=self._scene_ended, on_log=self.scene_log.append,
-            on_framerate=self.recorder.set_framerate if frames else None,
+            on_framerate=sink.set_framerate if sink else None,
         )
         self.scene.start()
         if not frames and not by_build:
@@ -168,6 +172,7 @@ class Session:
     def _build_capture(self) -> dict:
         """The build's own capture; the scene aims it at the user's region, or at the build's window when found."""
         s, region = self.plan.settings, self.plan.region
+        assert self.paths is not None
         capture = BuildCapture(str(self.paths.recording), s.target_framerate, display_number(self.plan.display),
                                self.plan.audio_source, s.encoding.pixel_format, s.encoding.crf)
         return {"capture": asdict(capture), "platform": s.platform,

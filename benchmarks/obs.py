@@ -262,7 +262,8 @@ def launch_rounds(env: dict[str, str], machine: Machine, rounds: int, seconds: f
             print(f"  obs-launch round {n}: plan {r['plan']:.3f} s, OBS spawned {r['obs_spawned'] or nan:.3f} s, "
                   f"muxer {r['muxer'] or nan:.3f} s, file grows {r['file_grows'] or nan:.3f} s "
                   f"({watcher.first_bytes} bytes), start() returned "
-                  f"{r['start_returned']:.3f} s; stop -> muxer gone {r['muxer_gone'] or nan:.3f} s, stop() returned {r['stop_returned']:.3f} s ({result.frames} frames)"
+                  f"{r['start_returned']:.3f} s; stop -> muxer gone {r['muxer_gone'] or nan:.3f} s, "
+                  f"stop() returned {r['stop_returned']:.3f} s ({result.frames} frames)"
                   f"{' PROBLEM: ' + r['problem'] if r['problem'] else ''}",
                   flush=True)
             time.sleep(1.0)

@@ -83,7 +83,8 @@ def tone(pulse):
 
     def play(seconds: float = 30.0) -> None:
         procs.append(spawn(
-            ["ffmpeg", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}", "-f", "pulse", "test-tone"],
+            ["ffmpeg", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}",
+             "-f", "pulse", "test-tone"],
             env=pulse.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         ))
         time.sleep(0.5)

@@ -49,3 +49,19 @@ def test_cycle_finder_sees_a_cycle():
     graph.add_import(importer="p.b", imported="p.a")
     graph.add_import(importer="p.b", imported="p.c")
     assert cycles(graph, {"p.a", "p.b", "p.c"}) == [["p.a", "p.b", "p.a"], ["p.b", "p.a", "p.b"]]
+
+
+def test_ruff_finds_no_mistakes():
+    done = run("ruff", "check", "app", "tests", "benchmarks", "--output-format", "concise")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_mypy_finds_no_type_errors_in_the_engine():
+    done = run("mypy")  # files and strictness: [tool.mypy] in pyproject.toml
+    assert done.returncode == 0 and "Success" in done.stdout, done.stdout + done.stderr
+
+
+def test_no_engine_module_is_too_big_to_read():
+    """Small modules with one job each: a module past 400 lines is doing several (split it)."""
+    sizes = {p.relative_to(ROOT).as_posix(): len(p.read_text().splitlines()) for p in (ROOT / "app").rglob("*.py")}
+    assert sizes and not {name: n for name, n in sizes.items() if n > 400}

@@ -5,7 +5,6 @@ import signal
 import threading
 import time
 
-import pytest
 
 from app.preflight import plan
 from app.session import Session

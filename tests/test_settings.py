@@ -1,9 +1,7 @@
 """Validation: every problem is one sentence with its fix, from the settings alone or the live machine."""
 
-import os
 import shutil
 import subprocess
-import sys
 
 import pytest
 

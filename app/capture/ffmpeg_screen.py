@@ -12,7 +12,6 @@ from app.audio.pulse import PulseAudio
 from app.model.progress import Progress
 from app.ffmpeg.commands import ScreenInput, record_command
 from app.ffmpeg.process import FfmpegProcess, describe_failure
-from app.model.progress import Progress
 from app.errors import RecorderError
 from app.model.plan import RecordingPlan
 from app.screen.display import open_display

@@ -24,11 +24,14 @@ import subprocess
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Sequence, TYPE_CHECKING
 
 from app.model.progress import Progress
 from app.errors import RecorderError
 from app.processes import run_text, spawn, stop_tree
+
+if TYPE_CHECKING:
+    from app.capture.base import CaptureContext
 
 log = logging.getLogger(__name__)
 

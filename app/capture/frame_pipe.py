@@ -17,7 +17,6 @@ from app.model.progress import Progress
 from app.ffmpeg.commands import frame_pipe_command
 from app.model.encoding import Encoding
 from app.ffmpeg.process import FfmpegProcess, describe_failure
-from app.model.progress import Progress
 
 MAX_BUFFERED_BYTES = 512 * 1024 * 1024  # beyond this the scene waits for ffmpeg (back-pressure)
 

@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TYPE_CHECKING
 
 from app.model.progress import Progress
 from app.model.region import Region
@@ -29,6 +29,9 @@ from app.obs.install import (find_obs, listening_pid, needs_software_gl, not_ins
 from app.obs.launched import LaunchedObs
 from app.obs.recording import POLL_S, ObsRecording, Watcher
 from app.model.plan import RecordingPlan
+
+if TYPE_CHECKING:
+    from app.capture.base import CaptureContext
 
 log = logging.getLogger(__name__)
 

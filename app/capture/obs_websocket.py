@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TYPE_CHECKING
 
 from app.model.progress import Progress
 from app.capture.obs_common import ObsRecorderBase, free_reserved_name, settle_output
@@ -18,6 +18,9 @@ from app.obs.config import Crop
 from app.obs.install import find_obs, running_obs
 from app.obs.recording import ObsRecording, Watcher
 from app.model.plan import RecordingPlan
+
+if TYPE_CHECKING:
+    from app.capture.base import CaptureContext
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,6 @@ from app.ffmpeg.commands import timed_frames_command
 from app.model.encoding import Encoding
 from app.ffmpeg.matroska import frame_cluster, image_size, stream_header
 from app.ffmpeg.process import FfmpegProcess
-from app.model.progress import Progress
 
 
 LISTEN_TIMEOUT_S = 10.0
@@ -66,7 +65,7 @@ class TimedFramePipeRecorder(FramePipeRecorder):
         ffmpeg opens the sound after the first frame, and muxes nothing before x264 has a few frames (so its
         progress cannot say it): the scene waits after its first image until the sound server shows our stream.
         """
-        assert self._proc is not None
+        assert self._proc is not None and self._proc.pid is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self._proc.running():
             if with_descendants([self._proc.pid]) & recording_processes(self._env):  # ffmpeg may run under a guard

@@ -23,7 +23,7 @@ def _query(path: str, flag: str) -> str:
 
 def parse_devices(text: str) -> frozenset[str]:
     """Names from `ffmpeg -devices`: lines like ' D  x11grab   X11 screen capture'."""
-    names = set()
+    names: set[str] = set()
     for line in text.splitlines():
         match = re.match(r"^\s*(D?)(E?)\s+(\S+)\s", line)
         if match and match.group(1) == "D" and match.group(3) != "=":

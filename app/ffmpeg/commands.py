@@ -12,14 +12,13 @@ import ffmpeg
 
 from app.ffmpeg.levels import meter_filters
 
+from app.model.encoding import Encoding
 from app.model.region import Region
 
 # Flags that make a live recording survive `kill -9`: the muxer flushes every packet and MKV closes a
 # cluster every second (checked: without them a killed recording left nothing decodable).
 CRASH_SAFE_MKV = {"flush_packets": 1, "cluster_time_limit": 500, "cluster_size_limit": 1_000_000}
 CRASH_SAFE_MP4 = {"flush_packets": 1, "movflags": "+frag_keyframe+empty_moov+default_base_moof"}
-
-X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
 
 LIVE_QUEUE = 1024  # -thread_queue_size on each live input; smaller lost frames with x11grab + pulse
 # x11grab's rate is given (-framerate), so ffmpeg need not estimate it from grabbed frames. By default it
@@ -38,19 +37,6 @@ WALL_CLOCK_VIDEO = {"enc_time_base:v": "1:1000"}
 # sound server stalled) are filled with silence.
 WALL_CLOCK_AUDIO = {"async": 100}
 PULSE_BLOCK = 1920  # bytes: 10 ms of 48 kHz stereo S16, the PulseAudio block read with a picture (see audio_input)
-
-
-@dataclass(frozen=True)
-class Encoding:
-    """How the live recording is encoded (the seed's recommendation: libx264, yuv420p, crf 18)."""
-
-    video_codec: str = "libx264"
-    preset: str = "veryfast"
-    crf: int = 18
-    pixel_format: str = "yuv420p"
-    audio_codec: str = "aac"
-    audio_bitrate: str = "192k"
-    container: str = "mkv"  # crash-safe recording container: "mkv" or "mp4" (fragmented)
 
 
 @dataclass(frozen=True)
@@ -209,7 +195,8 @@ def timed_frames_command(binary: str, out_path: str, enc: Encoding, fps: float, 
     # and the sound input opens only once this one is.
     frames = ffmpeg.input("pipe:0", f="matroska", probesize=32, analyzeduration=0, fpsprobesize=0,
                           thread_queue_size=LIVE_QUEUE)
-    audio = audio_input(platform, audio_source, **({"itsoffset": f"{audio_offset:.3f}"} if audio_offset else {}))
+    shift = {"itsoffset": f"{audio_offset:.3f}"} if audio_offset else {}
+    audio = audio_input(platform, audio_source, True, **shift)
     audio = audio.filter("aresample", **WALL_CLOCK_AUDIO)
     gop = max(int(round(fps)), 1)
     opts = dict(_container_flags(enc), vcodec=enc.video_codec, preset=enc.preset, crf=enc.crf, pix_fmt=enc.pixel_format,

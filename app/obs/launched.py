@@ -83,7 +83,7 @@ class LaunchedObs:
     def muxer(self) -> psutil.Process | None:
         if self._muxer is not None and self._muxer.is_running():
             return self._muxer
-        if not self.alive():
+        if not self.alive() or self.proc is None:
             return None
         try:
             for child in psutil.Process(self.proc.pid).children(recursive=True):

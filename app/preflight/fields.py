@@ -49,7 +49,8 @@ def audio(s: CaptureSettings) -> Iterable[Problem]:
     if s.mode == "av" and s.audio in NO_AUDIO:
         yield Problem("audio", "Audio + video needs an audio source: pick one (e.g. --audio default).")
     if s.mode == "video-frames" and s.wants_audio and not s.platform.startswith("linux"):
-        yield Problem("audio", "TDW frames with sound are recorded on Linux (PulseAudio) only: record audio + video from the screen (--mode av) instead.")
+        yield Problem("audio", "TDW frames with sound are recorded on Linux (PulseAudio) only: "
+                               "record audio + video from the screen (--mode av) instead.")
 
 
 def scene(s: CaptureSettings) -> Iterable[Problem]:

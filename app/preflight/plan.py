@@ -71,7 +71,8 @@ def _build_plan(settings: CaptureSettings, machine: Machine) -> RecordingPlan:
         lacks = [what for name, what in needed_features(settings) if not caps.can(name)]
         if lacks:
             problems.append(Problem(
-                "ffmpeg", f"The ffmpeg at {binary.path} lacks {' and '.join(lacks)}: install Debian's ffmpeg or clear the ffmpeg setting to use the embedded one."
+                "ffmpeg", f"The ffmpeg at {binary.path} lacks {' and '.join(lacks)}: "
+                          "install Debian's ffmpeg or clear the ffmpeg setting to use the embedded one."
             ))
 
     region, window_id = None, None

@@ -58,10 +58,10 @@ def build_command(build: Path, port: int, screen_size: tuple[int, int] | None = 
 
 
 def launch_build(build: Path, port: int, env: dict[str, str], screen_size=None, log_path: Path | None = None) -> subprocess.Popen:
-    log = open(log_path, "ab") if log_path else subprocess.DEVNULL
+    log = open(log_path, "ab") if log_path else None
     try:
-        return spawn(build_command(build, port, screen_size), env=env, stdout=log, stderr=subprocess.STDOUT,
-                     stdin=subprocess.DEVNULL, cwd=str(build.parent))
+        return spawn(build_command(build, port, screen_size), env=env, stdout=log or subprocess.DEVNULL,
+                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=str(build.parent))
     finally:
-        if log_path:
+        if log is not None:
             log.close()

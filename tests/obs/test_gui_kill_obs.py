@@ -9,7 +9,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 
 from app.model.encoding import Encoding
 from app.obs.settings import store_password

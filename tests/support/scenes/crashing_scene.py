@@ -4,7 +4,7 @@ from tdw.tdw_utils import TDWUtils
 
 c = Controller()
 c.communicate([TDWUtils.create_empty_room(8, 8), {"$type": "create_avatar", "type": "A_Img_Caps_Kinematic", "id": "a"}])
-for i in range(10):
+for _ in range(10):
     c.communicate([])
 positions = {"x": 1}
 print(positions["y"])  # line 10: the user's bug
