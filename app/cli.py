@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     obs_setup.add_parser(sub)
     batch_command.add_parser(sub)
     desktop.add_parser(sub)
-    sub.add_parser("sources", help="list audio sources and windows")
+    sub.add_parser("sources", help="list audio sources, monitors and windows")
     sub.add_parser("demos", help="list the built-in demo scenes (use with --scene demo:<name>)")
     rec_cmd = sub.add_parser("recover", help="finish recordings a crash or kill left unfinished (remux to MP4)")
     rec_cmd.add_argument("--out", default=defaults.output_dir, help="the folder to look in")
@@ -130,12 +130,21 @@ def _record(settings: CaptureSettings, machine: Machine) -> int:
 
 
 def cmd_sources(_args: argparse.Namespace) -> int:
+    from app.screen.resolve import monitors
+
     machine = Machine()
     print("Audio sources (use with --audio):")
     try:
         for source in machine.pulse.sources():
             print(f"  {source.describe()}")
         print(f"  default = {machine.pulse.default_sink()}.monitor (what the computer plays)")
+    except RecorderError as exc:
+        print(f"  {exc.message}")
+    print("Monitors (use with --region monitor:<number or name>):")
+    try:
+        for number, m in enumerate(monitors(machine.display), 1):
+            primary = "  primary" if m.primary else ""
+            print(f"  {number}  {m.name}  {m.width}x{m.height}+{m.x}+{m.y}{primary}  --region monitor:{number}")
     except RecorderError as exc:
         print(f"  {exc.message}")
     print("Windows (use with --region window:<id or title>):")

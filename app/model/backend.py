@@ -8,7 +8,7 @@ from typing import Any, Callable
 Hook = str | Callable[..., Any]  # "module:function" (imported when used), or the function itself (plug-ins, tests)
 
 ALL_MODES = frozenset({"video", "video-frames", "av", "audio"})
-ALL_REGIONS = frozenset({"screen", "rect", "window", "tdw"})
+ALL_REGIONS = frozenset({"screen", "monitor", "rect", "window", "tdw"})
 # The jobs ffmpeg may do for a backend (app.preflight checks the chosen ffmpeg can do each one it needs).
 FFMPEG_ROLES = ("screen", "sound", "video_encoder", "audio_encoder", "live_audio_encoder", "final_audio_encoder")
 

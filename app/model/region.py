@@ -52,8 +52,9 @@ class Region:
 class RegionSpec:
     """What the user asked for, before it is resolved against the live screen.
 
-    kind is "rect" (region set), "screen" (whole display), "window" (query = id or title substring) or
-    "tdw" (the window of the TDW build the session launches, found once it opens).
+    kind is "rect" (region set), "screen" (whole display), "window" (query = id or title substring), "monitor"
+    (query = 1-based number or RandR name of one monitor) or "tdw" (the window of the TDW build the session
+    launches, found once it opens).
     """
 
     kind: str
@@ -63,13 +64,13 @@ class RegionSpec:
     def __str__(self) -> str:
         if self.kind == "rect" and self.region:
             return str(self.region)
-        if self.kind == "window":
-            return f"window:{self.query}"
+        if self.kind in ("window", "monitor"):
+            return f"{self.kind}:{self.query}"
         return self.kind
 
 
 def parse_region(text: str) -> RegionSpec:
-    """Parse `X,Y,WxH`, `screen`, or `window:<id or title>`; raise a one-line error otherwise."""
+    """Parse `X,Y,WxH`, `screen`, `window:<id or title>` or `monitor:<number or name>`; raise a one-line error otherwise."""
     value = (text or "").strip()
     if value.lower() in ("screen", "fullscreen", "full"):
         return RegionSpec("screen")
@@ -80,11 +81,19 @@ def parse_region(text: str) -> RegionSpec:
         if not query:
             raise RecorderError("--region window: needs a window id or part of its title, e.g. window:TDW.")
         return RegionSpec("window", query=query)
+    if value.lower().startswith("monitor:"):
+        query = value.split(":", 1)[1].strip()
+        if not query:
+            raise RecorderError("--region monitor: needs a monitor number or name, e.g. monitor:2 or monitor:DP-1 "
+                                "(`tdw-recorder sources` lists them).")
+        if query.isdigit() and int(query) < 1:
+            raise RecorderError(f"Monitor {query} does not exist: monitors are numbered from 1 (`tdw-recorder sources` lists them).")
+        return RegionSpec("monitor", query=query)
     match = _RECT.match(value)
     if not match:
         raise RecorderError(
             f"Region {text!r} is not understood: use X,Y,WIDTHxHEIGHT (e.g. 100,80,1280x720), "
-            "'screen', or 'window:<id or title>'."
+            "'screen', 'window:<id or title>', or 'monitor:<number or name>'."
         )
     x, y, w, h = (int(g) for g in match.groups())
     return RegionSpec("rect", region=Region(x, y, w, h))

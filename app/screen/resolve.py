@@ -1,5 +1,5 @@
-"""The one place a region is decided: what the user typed (screen, window, rectangle, the TDW window) becomes
-a rectangle on the display, and maybe the window to follow. Preflight, the session, the OBS backends and the
+"""The one place a region is decided: what the user typed (screen, monitor, window, rectangle, the TDW window)
+becomes a rectangle on the display, and maybe the window to follow. Preflight, the session, the OBS backends and the
 build's own capture all call this, so a window is clamped and rounded the same way everywhere."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Callable
 from app.errors import RecorderError
 from app.model.region import Region, RegionSpec
 from app.screen.display import Display
-from app.screen.x11 import WindowInfo
+from app.screen.x11 import Monitor, WindowInfo
 
 MIN_WINDOW_SIDE = 16  # smaller windows of a build are splash or helper windows, not what it renders to
 
@@ -33,16 +33,51 @@ def whole_screen(display: Display) -> Target:
     return Target(Region(0, 0, *display.size()).rounded_even())
 
 
+def monitors(display: Display) -> list[Monitor]:
+    """The display's monitors in the order `monitor:<number>` counts them (RandR's order, from 1)."""
+    listing = getattr(display, "monitors", None)  # not part of the Display seam on every platform yet
+    if listing is None:
+        raise RecorderError("Monitors cannot be listed on this display: record 'screen' or a rectangle (X,Y,WxH) instead.")
+    return list(listing())
+
+
+def describe_monitor(monitor: Monitor) -> str:
+    """`DP-1, 1280x720+0+0` (xrandr's geometry), `, primary` for the primary one."""
+    return f"{monitor.name}, {monitor.width}x{monitor.height}+{monitor.x}+{monitor.y}" + (", primary" if monitor.primary else "")
+
+
+def find_monitor(query: str, found: list[Monitor]) -> tuple[int, Monitor]:
+    """`monitor:<query>`: a 1-based number, else a RandR name (exact first, then ignoring case): (number, monitor).
+    Raises a one-line RecorderError that lists the monitors there are."""
+    query = query.strip()
+    if query.isdigit() and 1 <= int(query) <= len(found):
+        return int(query), found[int(query) - 1]
+    for same in (lambda name: name == query, lambda name: name.lower() == query.lower()):
+        for number, monitor in enumerate(found, 1):
+            if same(monitor.name):
+                return number, monitor
+    there = ", ".join(f"{n} ({describe_monitor(m)})" for n, m in enumerate(found, 1)) or "none"
+    what = f"Monitor {query}" if query.isdigit() else f"Monitor {query!r}"
+    raise RecorderError(f"{what} is not connected: use one of {there}.")
+
+
+def of_monitor(monitor: Monitor, screen: tuple[int, int]) -> Target:
+    """A monitor's part of the screen, with even sides (yuv420p)."""
+    return Target(monitor.region.clamped(*screen).rounded_even())
+
+
 def resolve(spec: RegionSpec, display: Display, round_odd: bool = False) -> Target | None:
     """The rectangle for `spec` on `display` now; None for the TDW window (found once the build opens it).
 
-    Whole screens and windows are rounded to even sides silently; a typed rectangle only when `round_odd`.
-    Raises RecorderError (one line) when the display or the window cannot be found."""
+    Whole screens, monitors and windows are rounded to even sides silently; a typed rectangle only when `round_odd`.
+    Raises RecorderError (one line) when the display, the monitor or the window cannot be found."""
     if spec.kind == "tdw":
         return None
     screen = display.size()
     if spec.kind == "screen":
         return Target(Region(0, 0, *screen).rounded_even())
+    if spec.kind == "monitor":
+        return of_monitor(find_monitor(spec.query, monitors(display))[1], screen)
     if spec.kind == "window":
         return of_window(display.find_window(spec.query), screen)
     assert spec.region is not None
