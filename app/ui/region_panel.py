@@ -1,6 +1,7 @@
-"""Which part of the screen to record: the whole screen, a window from a live list, a rectangle typed as
-X,Y,WxH or drawn on a screenshot, or the TDW build's window (when a scene runs), with a thumbnail of what
-will be recorded. With a scene, the build's window is the default until the user picks another region."""
+"""Which part of the screen to record: the whole screen, one monitor (when there are two or more), a window
+from a live list, a rectangle typed as X,Y,WxH or drawn on a screenshot, or the TDW build's window (when a
+scene runs), with a thumbnail of what will be recorded. With a scene, the build's window is the default until
+the user picks another region."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from PySide6.QtWidgets import (
 from app.errors import Problem, RecorderError
 from app.machine import Machine
 from app.model.region import Region, parse_region
-from app.screen.x11 import WindowInfo
+from app.screen.resolve import monitors
+from app.screen.x11 import Monitor, WindowInfo
 from app.ui.background import Background
 from app.ui.region_picker import RegionPicker
 from app.ui.widgets import ProblemLabel, select_data
@@ -28,6 +30,12 @@ def window_choice(window: WindowInfo, windows: list[WindowInfo]) -> str:
     return f"window:{window.title}" if window.title and len(same) == 1 else f"window:{window.window_id:#x}"
 
 
+def monitor_choice(monitor: Monitor, number: int) -> str:
+    """`monitor:<name>` survives a change of order; the number when the name would read as one (or is empty)."""
+    name = monitor.name.strip()
+    return f"monitor:{name}" if name and not name.isdigit() else f"monitor:{number}"
+
+
 class RegionPanel(QGroupBox):
     changed = Signal()
 
@@ -36,17 +44,22 @@ class RegionPanel(QGroupBox):
         self._background, self._machine = background, machine
         self._windows: dict[str, WindowInfo] = {}
         self._wanted_window = ""
+        self._monitors: dict[str, Monitor] = {}
+        self._wanted_monitor = ""
         self.picked = False  # the user chose a region other than the TDW window by hand
         self._scene = False  # a scene is chosen, so the TDW window is a choice
         self.picker: RegionPicker | None = None
         self.screen_radio = QRadioButton("Whole screen")
+        self.monitor_radio = QRadioButton("Monitor")
         self.window_radio = QRadioButton("Window")
         self.rect_radio = QRadioButton("Rectangle")
         self.tdw_radio = QRadioButton("The TDW window (found when the scene starts)", enabled=False,
                                       toolTip="The window of the build the scene launches; choose a scene first")
         self._kinds = QButtonGroup(self)
-        for radio in (self.screen_radio, self.window_radio, self.rect_radio, self.tdw_radio):
+        for radio in (self.screen_radio, self.monitor_radio, self.window_radio, self.rect_radio, self.tdw_radio):
             self._kinds.addButton(radio)
+        self.monitor_combo = QComboBox(minimumContentsLength=18, toolTip="One monitor of the desktop: its size and position")
+        self.monitor_combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         self.window_combo = QComboBox(minimumContentsLength=18, toolTip="Open windows: title, size and position")
         self.window_combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         self.window_combo.setPlaceholderText("no windows listed: press Refresh")
@@ -61,16 +74,18 @@ class RegionPanel(QGroupBox):
 
         grid = QGridLayout(self)
         grid.addWidget(self.screen_radio, 0, 0, 1, 3)
-        grid.addWidget(self.window_radio, 1, 0)
-        grid.addWidget(self.window_combo, 1, 1)
-        grid.addWidget(self.refresh_button, 1, 2)
-        grid.addWidget(self.rect_radio, 2, 0)
-        grid.addWidget(self.rect_edit, 2, 1)
-        grid.addWidget(self.draw_button, 2, 2)
-        grid.addWidget(self.tdw_radio, 3, 0, 1, 3)
-        grid.addWidget(self.thumbnail, 0, 3, 4, 1, Qt.AlignRight | Qt.AlignTop)
-        grid.addWidget(self.problem, 4, 0, 1, 3)
-        grid.addWidget(self.round_button, 4, 3, Qt.AlignRight | Qt.AlignTop)
+        grid.addWidget(self.monitor_radio, 1, 0)
+        grid.addWidget(self.monitor_combo, 1, 1)
+        grid.addWidget(self.window_radio, 2, 0)
+        grid.addWidget(self.window_combo, 2, 1)
+        grid.addWidget(self.refresh_button, 2, 2)
+        grid.addWidget(self.rect_radio, 3, 0)
+        grid.addWidget(self.rect_edit, 3, 1)
+        grid.addWidget(self.draw_button, 3, 2)
+        grid.addWidget(self.tdw_radio, 4, 0, 1, 3)
+        grid.addWidget(self.thumbnail, 0, 3, 5, 1, Qt.AlignRight | Qt.AlignTop)
+        grid.addWidget(self.problem, 5, 0, 1, 3)
+        grid.addWidget(self.round_button, 5, 3, Qt.AlignRight | Qt.AlignTop)
         grid.setColumnStretch(1, 1)
 
         self._thumb_timer = QTimer(self, singleShot=True, interval=300)
@@ -78,16 +93,21 @@ class RegionPanel(QGroupBox):
         self._kinds.buttonToggled.connect(self._kind_toggled)
         self._kinds.buttonClicked.connect(lambda button: self._picked_by_hand(button is not self.tdw_radio))
         self.window_combo.activated.connect(lambda _index: self._picked_by_hand())
+        self.monitor_combo.activated.connect(lambda _index: self._picked_by_hand())
         self.rect_edit.textEdited.connect(lambda _text: self._picked_by_hand())
         self.window_combo.currentIndexChanged.connect(self._edited)
+        self.monitor_combo.currentIndexChanged.connect(self._edited)
         self.rect_edit.textChanged.connect(self._edited)
         self.refresh_button.clicked.connect(self.refresh)
         self.draw_button.clicked.connect(self.start_drawing)
         self.round_button.clicked.connect(self.round_to_even)
         self.screen_radio.setChecked(True)
+        self._show_monitor_row()
 
     # -- value --------------------------------------------------------------------------------------
     def region_text(self) -> str:
+        if self.monitor_radio.isChecked():
+            return self.monitor_combo.currentData() or "monitor:"
         if self.window_radio.isChecked():
             return self.window_combo.currentData() or "window:"
         if self.rect_radio.isChecked():
@@ -107,6 +127,10 @@ class RegionPanel(QGroupBox):
         self.picked = scene and (spec is None or spec.kind != "tdw")
         if spec is not None and spec.kind == "tdw":
             (self.tdw_radio if scene else self.screen_radio).setChecked(True)
+        elif spec is not None and spec.kind == "monitor":
+            self._wanted_monitor = str(spec)
+            self.monitor_radio.setChecked(True)
+            self._fill_monitors(list(self._monitors.values()), self._wanted_monitor)
         elif spec is not None and spec.kind == "window":
             self._wanted_window = f"window:{spec.query}"
             self._fill_windows(list(self._windows.values()))
@@ -135,10 +159,41 @@ class RegionPanel(QGroupBox):
     def _picked_by_hand(self, picked: bool = True) -> None:
         self.picked = picked
 
+    # -- monitors -----------------------------------------------------------------------------------
+    def _fill_monitors(self, found: list[Monitor], wanted: str = "") -> None:
+        """One choice per monitor, numbered as `monitor:<number>` counts them; a saved one not there now is kept."""
+        wanted = wanted or self.monitor_combo.currentData() or self._wanted_monitor
+        self.monitor_combo.blockSignals(True)
+        self.monitor_combo.clear()
+        self._monitors = {}
+        for number, m in enumerate(found, 1):
+            choice = monitor_choice(m, number)
+            self._monitors[choice] = m
+            primary = ", primary" if m.primary else ""
+            self.monitor_combo.addItem(f"{number}: {m.name}  —  {m.width}×{m.height} at {m.x},{m.y}{primary}", choice)
+        if wanted and not select_data(self.monitor_combo, wanted):
+            self.monitor_combo.insertItem(0, f"{wanted.split(':', 1)[1]}  (not connected now)", wanted)
+            self.monitor_combo.setCurrentIndex(0)
+        self.monitor_combo.blockSignals(False)
+        self._show_monitor_row()
+        self._edited()
+
+    def _monitors_failed(self, exc: BaseException) -> None:
+        self.monitor_combo.setToolTip(str(exc))
+
+    def _show_monitor_row(self) -> None:
+        """A choice only on a desk of two or more monitors (or when a saved monitor is the current choice)."""
+        shown = len(self._monitors) >= 2 or self.monitor_radio.isChecked()
+        self.monitor_radio.setVisible(shown)
+        self.monitor_combo.setVisible(shown)
+
     # -- windows ------------------------------------------------------------------------------------
     def refresh(self) -> None:
+        """List the windows and the monitors again, off the GUI thread."""
         self.refresh_button.setEnabled(False)
         self._background.call(self._machine.display.windows, self._fill_windows, self._windows_failed)
+        display = self._machine.display
+        self._background.call(lambda: monitors(display), self._fill_monitors, self._monitors_failed)
 
     def _windows_failed(self, exc: BaseException) -> None:
         self.refresh_button.setEnabled(True)
@@ -214,15 +269,20 @@ class RegionPanel(QGroupBox):
             return
         if self.window_radio.isChecked() and not self._windows:
             self.refresh()
+        self._show_monitor_row()
         self._edited()
 
     def _edited(self) -> None:
         self.window_combo.setEnabled(self.window_radio.isChecked())
+        self.monitor_combo.setEnabled(self.monitor_radio.isChecked())
         self.rect_edit.setEnabled(self.rect_radio.isChecked())
         self._thumb_timer.start()
         self.changed.emit()
 
     def _current_rect(self) -> Region | None:
+        if self.monitor_radio.isChecked():
+            monitor = self._monitors.get(self.monitor_combo.currentData() or "")
+            return monitor.region if monitor else None
         if self.window_radio.isChecked():
             info = self._windows.get(self.window_combo.currentData() or "")
             return info.region if info else None
