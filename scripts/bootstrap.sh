@@ -9,6 +9,8 @@ apt_packages=(
   xvfb openbox x11-utils xdotool wmctrl x11-xserver-utils
   ffmpeg pulseaudio pulseaudio-utils sox imagemagick
   obs-studio trayer
+  # a real Wayland compositor with Xwayland for the Wayland-session tests (tests/screen/test_wayland.py)
+  weston xwayland
   # a non-English locale for the tests that ask the sound server and X in another language
   locales
   # the desktop entry and AppStream checks (tests/test_desktop.py, tests/test_packaging.py); gio launches entries
