@@ -8,7 +8,11 @@ from pathlib import Path
 from app.capture import registry
 from app.errors import RecorderError
 from app.machine import Machine
+from app.model.backend import BackendInfo
 from app.output import MIN_FREE_BYTES, expand_folder, folder_problem, free_bytes
+from app.screen.display import XWAYLAND
+
+SCREEN_MODES = frozenset({"video", "av"})  # the modes that grab the screen (the others record sound or TDW's frames)
 
 
 @dataclass(frozen=True)
@@ -36,11 +40,7 @@ def run_checks(machine: Machine, output_dir: str, ffmpeg_path: str = "") -> list
                 f"ffmpeg {feature}", caps.can(feature),
                 f"supported ({why})" if caps.can(feature) else f"missing, so no {why}: install Debian's ffmpeg (sudo apt install ffmpeg).",
             ))
-    try:
-        width, height = machine.display.size()
-        checks.append(Check("display", True, f"DISPLAY={machine.display.display} ({machine.display.kind}) is {width}x{height}"))
-    except RecorderError as exc:
-        checks.append(Check("display", False, exc.message))
+    checks.extend(_display_checks(machine))
     xpra = machine.xpra_running()
     checks.append(Check("xpra", not xpra, "xpra is running: stop it (xpra stop), x11grab fails under it." if xpra else "not running"))
     try:
@@ -61,5 +61,34 @@ def run_checks(machine: Machine, output_dir: str, ffmpeg_path: str = "") -> list
         ))
     for name in registry.names():
         reason = registry.unavailable(name)
-        checks.append(Check(f"backend {name}", reason is None, reason or registry.info(name).label, optional=True))
+        checks.append(Check(f"backend {name}", False, reason, optional=True) if reason
+                      else _route_check(registry.info(name), machine.display.kind))
     return checks
+
+
+def _display_checks(machine: Machine) -> list[Check]:
+    display = machine.display
+    try:
+        width, height = display.size()
+    except RecorderError as exc:
+        return [Check("display", False, exc.message)]
+    if display.kind != XWAYLAND:
+        return [Check("display", True, f"DISPLAY={display.display} ({display.kind}) is {width}x{height}")]
+    return [
+        Check("display", True, f"DISPLAY={display.display} is {width}x{height}; Wayland session (Xwayland {display.display}): "
+                               "windows recorded by id; the screen cannot be recorded by x11grab"),
+        Check("screen capture", False, "x11grab sees only X11 windows in a Wayland session: record the TDW window (--region tdw) "
+                                       "or an X11 window (--region window:<title>); for the whole screen, log in to an X11 "
+                                       "session (\"GNOME on Xorg\").", optional=True),
+    ]
+
+
+def _route_check(info: BackendInfo, display_kind: str) -> Check:
+    """A backend that can run here, and what of the screen it records on this display (Wayland: windows at most)."""
+    name = f"backend {info.name}"
+    if display_kind != XWAYLAND or not info.region_kinds or not info.modes & SCREEN_MODES:
+        return Check(name, True, info.label, optional=True)
+    kinds = sorted(info.region_kinds_on(display_kind))
+    if kinds:
+        return Check(name, True, f"{info.label}; on this Wayland session only the {' and '.join(kinds)} regions", optional=True)
+    return Check(name, False, f"{info.label}: cannot record this Wayland session: {info.wayland_advice}", optional=True)

@@ -62,22 +62,33 @@ def own_problems(settings: CaptureSettings) -> list[Problem]:
 register(BackendInfo(
     "ffmpeg", "ffmpeg", "app.capture.ffmpeg_routes:create",
     ffmpeg_roles=FFMPEG_ROLES,
+    wayland_region_kinds=frozenset({"window", "tdw"}),  # grabbed by X window id (x11grab -window_id)
+    wayland_advice="x11grab sees only X11 windows there, so the screen records black. Record the TDW window "
+                   "(--region tdw) or an X11 window (--region window:<title>), or log in to an X11 session (\"GNOME on Xorg\").",
 ))
 register(BackendInfo(
     "tdw-build", "TDW build's own ffmpeg (TDW 1.10.4+)", "app.capture.build_ffmpeg:create",
     modes=frozenset({"video", "av"}), region_kinds=ALL_REGIONS, needs_scene=True,
     mode_advice="The TDW build's own ffmpeg records a scene's window: choose a scene (--scene) and a video or audio + video mode.",
+    wayland_advice="the TDW build's own ffmpeg grabs its window's place on the screen, which is black there. Record with "
+                   "the ffmpeg backend (--backend ffmpeg --region tdw), or log in to an X11 session (\"GNOME on Xorg\").",
     checks="app.scene.build_capture:settings_problems",
 ))
 register(BackendInfo(
     "obs-websocket", "OBS Studio you run (over its WebSocket)", "app.capture.obs_websocket:create",
     modes=frozenset({"video", "av"}), mode_advice=OBS_ADVICE,
     unavailable="app.capture.obs_websocket:unavailable", checks="app.obs.settings:settings_problems",
+    wayland_advice="OBS's X11 screen capture (xshm) sees an empty screen there, so every region records black. Use "
+                   "OBS's own Screen Capture (PipeWire) by hand, record with the ffmpeg backend (--region tdw or "
+                   "window:<title>), or log in to an X11 session (\"GNOME on Xorg\").",
 ))
 register(BackendInfo(
     "obs-launch", "OBS Studio, started for the recording", "app.capture.obs_launch:create",
     modes=frozenset({"video", "av"}), mode_advice=OBS_ADVICE,
     unavailable="app.capture.obs_launch:unavailable", checks="app.obs.settings:settings_problems",
+    wayland_advice="OBS's X11 screen capture (xshm) sees an empty screen there, so every region records black. Use "
+                   "OBS's own Screen Capture (PipeWire) by hand, record with the ffmpeg backend (--region tdw or "
+                   "window:<title>), or log in to an X11 session (\"GNOME on Xorg\").",
 ))
 register(BackendInfo(
     "fmedia", "fmedia, as TDW's AudioUtils (audio only)", "app.capture.fmedia:create",

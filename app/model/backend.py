@@ -23,8 +23,12 @@ class BackendInfo:
     factory: Hook  # (CaptureContext) -> Recorder
     modes: frozenset[str] = ALL_MODES
     platforms: tuple[str, ...] = ("linux", "win32", "darwin")  # sys.platform prefixes it runs on
-    display_servers: frozenset[str] = frozenset({"x11"})  # where its screen capture works (app.screen.display)
+    display_servers: frozenset[str] = frozenset({"x11", "xwayland"})  # where it records (app.screen.display kinds)
     region_kinds: frozenset[str] = ALL_REGIONS
+    # On Xwayland (a Wayland session) the root window is empty, so a grab of the screen records black: the region
+    # kinds it still records there (e.g. windows grabbed by id), and one sentence on what to do instead.
+    wayland_region_kinds: frozenset[str] = frozenset()
+    wayland_advice: str = ""
     ffmpeg_roles: tuple[str, ...] = ()  # what it asks of our ffmpeg (FFMPEG_ROLES); finishing a file needs none
     needs_scene: bool = False  # records only while a TDW scene runs (the build's own ffmpeg)
     mode_advice: str = ""  # one sentence for a mode it cannot record
@@ -36,3 +40,7 @@ class BackendInfo:
 
     def runs_on(self, platform: str) -> bool:
         return any(platform.startswith(p) for p in self.platforms)
+
+    def region_kinds_on(self, display_kind: str) -> frozenset[str]:
+        """The region kinds it records on this kind of display (app.screen.display's `kind`)."""
+        return self.region_kinds & self.wayland_region_kinds if display_kind == "xwayland" else self.region_kinds

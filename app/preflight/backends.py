@@ -32,6 +32,18 @@ def backend(s: CaptureSettings) -> Iterable[Problem]:
     yield from registry.own_problems(s)
 
 
+def wayland_problem(s: CaptureSettings, display_kind: str) -> Problem | None:
+    """The region on this kind of display: on Xwayland (a Wayland session) the screen around the X11 windows is
+    not X's, so only the region kinds the backend records there (windows grabbed by id) are allowed."""
+    info = registry.BACKENDS.get(s.backend)
+    kind = _region_kind(s.region)
+    if info is None or kind is None or kind not in info.region_kinds or kind in info.region_kinds_on(display_kind):
+        return None
+    advice = info.wayland_advice or (f"the {info.label} backend cannot record a {kind} region there: choose another "
+                                     "backend or region, or log in to an X11 session.")
+    return Problem("region", f"This is a Wayland session: {advice}")
+
+
 def _mode_advice(mode: str, advice: str) -> str:
     if mode == "video-frames":
         able = [b.name for b in registry.BACKENDS.values() if b.records("video-frames")]

@@ -11,6 +11,7 @@ from app.machine import Machine
 from app.model.plan import RecordingPlan
 from app.model.region import Region, parse_region
 from app.model.settings import CaptureSettings
+from app.preflight.backends import wayland_problem
 from app.preflight.fields import region_problems
 from app.preflight.scene import scene_problems
 from app.preflight.static import static_problems
@@ -106,6 +107,10 @@ def _resolve_region(settings: CaptureSettings, machine: Machine,
     display = machine.display
     if backend is not None and display.kind not in backend.display_servers:
         problems.append(Problem("region", f"The {backend.label} backend cannot record this display ({display.kind}): choose another backend."))
+        return None, None
+    wayland = wayland_problem(settings, display.kind)
+    if wayland is not None:
+        problems.append(wayland)
         return None, None
     try:
         screen = display.size()

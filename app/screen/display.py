@@ -1,6 +1,10 @@
 """The display-server seam: every caller asks `open_display()` and gets an object that can size the screen and
 list and find windows. X11 (and Xwayland, where X11 apps such as a TDW build run on a Wayland desktop) is the
 one implementation today; a Wayland one is added beside it here, without touching any caller.
+
+`kind` says which: "x11" for an X server of an X11 session (or any plain X server, such as Xvfb), "xwayland"
+for the Xwayland of a Wayland session. Its windows are found and grabbed (by id) as on X11, but its root
+window is empty: a grab of the screen or of a rectangle records black (app.preflight refuses those).
 """
 
 from __future__ import annotations
@@ -10,14 +14,17 @@ import sys
 from typing import Mapping, Protocol
 
 from app.errors import RecorderError
+from app.screen.session_type import WAYLAND, is_xwayland, session_type
 from app.screen.x11 import WindowInfo, X11Display
+
+XWAYLAND = "xwayland"
 
 
 class Display(Protocol):
     """What the recorder asks of a display server."""
 
     display: str  # its name, e.g. ":0"
-    kind: str  # "x11" (app.model.backend.BackendInfo.display_servers lists the kinds a backend records)
+    kind: str  # "x11", "xwayland" or "none" (app.model.backend.BackendInfo.display_servers lists those a backend records)
 
     def size(self) -> tuple[int, int]: ...
 
@@ -28,6 +35,12 @@ class Display(Protocol):
     def find_window(self, query: str) -> WindowInfo: ...
 
     def windows_of_process(self, pids: set[int]) -> list[WindowInfo]: ...
+
+
+class XwaylandDisplay(X11Display):
+    """The X server of a Wayland session: X11 windows only; the desktop around them is not X's to grab."""
+
+    kind = XWAYLAND
 
 
 class UnsupportedDisplay:
@@ -59,7 +72,13 @@ class UnsupportedDisplay:
 
 
 def open_display(env: Mapping[str, str] | None = None, platform: str = sys.platform) -> Display:
-    """The display server this process (or `env`'s DISPLAY) talks to."""
+    """The display server this process (or `env`'s DISPLAY) talks to.
+
+    In a Wayland session (WAYLAND_DISPLAY or XDG_SESSION_TYPE=wayland in `env`) DISPLAY is Xwayland, unless the
+    X server says it is not (e.g. an Xvfb of xvfb-run started from a Wayland desktop's terminal)."""
     if platform.startswith("linux") or platform.startswith("freebsd"):
-        return X11Display(env=env if env is not None else os.environ)
+        env = env if env is not None else os.environ
+        if session_type(env) == WAYLAND and is_xwayland(env.get("DISPLAY", "")) is not False:
+            return XwaylandDisplay(env=env)
+        return X11Display(env=env)
     return UnsupportedDisplay(platform)
