@@ -89,6 +89,22 @@ def _status_line(status: RecordingStatus) -> str:
     )
 
 
+class _StatusPrinter:
+    """The live status line on a terminal; a capture's notes (e.g. the window changed size) on lines of their own,
+    also when stderr is a file or a pipe."""
+
+    def __init__(self, live: bool) -> None:
+        self.live = live
+        self.note = ""
+
+    def __call__(self, status: RecordingStatus) -> None:
+        if status.note and status.note != self.note:
+            self.note = status.note
+            print(("\n" if self.live else "") + f"tdw-recorder: {status.note}", file=sys.stderr, flush=True)
+        if self.live:
+            print(_status_line(status), end="", file=sys.stderr, flush=True)
+
+
 def cmd_record(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     if settings.headless:  # the private servers outlive the session, and stop even when it fails
@@ -100,8 +116,7 @@ def cmd_record(args: argparse.Namespace) -> int:
 def _record(settings: CaptureSettings, machine: Machine) -> int:
     plan = make_plan(settings, machine)
     show = sys.stderr.isatty()
-    session = Session(plan, on_status=(lambda s: print(_status_line(s), end="", file=sys.stderr, flush=True)) if show else None,
-                      env=machine.env)
+    session = Session(plan, on_status=_StatusPrinter(live=show), env=machine.env)
 
     def ask_stop(_signum, _frame) -> None:
         session.request_stop()  # wakes wait(); stop() below ends the capture gracefully

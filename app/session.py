@@ -12,7 +12,7 @@ import logging
 import os
 import threading
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Callable
 
@@ -86,10 +86,7 @@ class Session:
         if self.scene is not None and (p.frames or p.size_bytes):
             self.scene.release()  # the capture is really running: the held scene may render its first frame
             self._time_build_capture()
-        self._publish(
-            frames=p.frames, fps=p.fps, dropped=p.dropped, duplicated=p.duplicated, size_bytes=p.size_bytes,
-            bitrate_kbps=p.bitrate_kbps, audio_peak_db=p.audio_peak_db,
-        )
+        self._publish(**{f.name: getattr(p, f.name) for f in fields(Progress)})
 
     def _end(self) -> None:
         self.ended.set()
@@ -158,6 +155,7 @@ class Session:
                 # frame after the one that started it, until its file grows
                 hold_until_recording=not frames or bool(self.plan.audio_source),
                 hold_after_image=frames,
+                hold_after_frame=not frames and not by_build,
             ),
             env=self._env or dict(os.environ),
             on_image=self._image if frames else None,
@@ -220,6 +218,12 @@ class Session:
                 and time.monotonic() < deadline:
             time.sleep(0.05)
 
+    def _wait_for_first_frame(self) -> None:
+        assert self.scene is not None
+        deadline = time.monotonic() + self.plan.settings.connect_timeout
+        while not (self.scene.frames or self.scene.ended.is_set() or self._stopping) and time.monotonic() < deadline:
+            time.sleep(0.02)
+
     def _capture_scene_window(self) -> None:
         """Wait for the build's window (matched by _NET_WM_PID), then record exactly it."""
         assert self.scene is not None
@@ -230,6 +234,7 @@ class Session:
             self._choose_audio()
             self._start_capture(self.plan.region, self.plan.window_id)
             return
+        self._wait_for_first_frame()  # the script's first commands (its set_screen_size) have sized the window
         target = wait_for_window(open_display(self._env), lambda: with_descendants(scene.pids()),
                                  self.plan.settings.connect_timeout, given_up=scene.ended.is_set)
         if target is not None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable
@@ -14,49 +16,155 @@ from app.ffmpeg.commands import ScreenInput, record_command
 from app.ffmpeg.process import FfmpegProcess, describe_failure
 from app.errors import RecorderError
 from app.model.plan import RecordingPlan
+from app.model.region import Region
+from app.capture.window_follow import SizeWatch, join_parts, parts_folder
 from app.screen.display import open_display
 
+
+log = logging.getLogger(__name__)
 
 SOUND_STALL_S = 3.0  # no audio for this long while recording: check that the sound server is still there
 
 
 class FfmpegScreenRecorder:
+    """ffmpeg records the screen and/or a sound source. A window grabbed by id (the TDW window, `window:`) is
+    followed: when it changes size the recording goes on in a next part, joined at the end (window_follow)."""
+
     def __init__(self, plan: RecordingPlan, output: Path, env: dict[str, str] | None = None,
                  region=None, window_id: int | None = None) -> None:
         self.plan = plan
         self.output = output
         s = plan.settings
-        video = None
+        self._video: ScreenInput | None = None
         region = region or plan.region
         if region is not None and s.wants_screen:
-            video = ScreenInput(s.platform, region, float(s.fps), plan.display or ":0", s.draw_mouse,
-                                window_id=window_id if s.region == "tdw" else None)
+            follow = window_id if (s.region == "tdw" or s.region.startswith("window")) else None
+            self._video = ScreenInput(s.platform, region, float(s.fps), plan.display or ":0", s.draw_mouse,
+                                      window_id=follow)
         self.meter = LevelMeter() if plan.audio_source else None
-        self.command = record_command(
-            plan.ffmpeg.path, str(output), s.encoding, video=video, audio_source=plan.audio_source,
-            platform=s.platform, duration=s.duration, audio_offset=plan.audio_offset_s,
-            levels_path=str(self.meter.path) if self.meter else None,
-        )
+        self.command = self._command(self._video, output, s.duration)
         self._env = env
         self._proc: FfmpegProcess | None = None
         self._failure: str | None = None  # a cause found by us rather than by ffmpeg
+        self._lock = threading.RLock()
+        self._stopping = False
+        self._restarting = False
+        self._parts: list[Path] = [output]
+        self._done = Progress()  # what the finished parts recorded
+        self._note = ""
+        self._watch: SizeWatch | None = None
+        self._part_size = (region.width, region.height) if region is not None else (0, 0)
+        self._started = 0.0
+        self.restarts: list[float] = []  # seconds from each resize seen to the next part's first frame
+
+    def _command(self, video: ScreenInput | None, output: Path, duration: float | None) -> list[str]:
+        plan, s = self.plan, self.plan.settings
+        return record_command(
+            plan.ffmpeg.path, str(output), s.encoding, video=video, audio_source=plan.audio_source,
+            platform=s.platform, duration=duration, audio_offset=plan.audio_offset_s,
+            levels_path=str(self.meter.path) if self.meter else None,
+        )
 
     def start(self, on_progress: Callable[[Progress], None], on_ended: Callable[[str | None], None]) -> None:
-        def progress(stats: Progress) -> None:
-            on_progress(self._with_level(stats))
-            self._check_sound_server()
-
-        def ended(returncode: int) -> None:
-            assert self._proc is not None
-            if self.meter is not None:
-                self.meter.close()
-            planned = self._proc.stop_requested or (returncode == 0 and self.plan.settings.duration)
-            on_ended(self._failure or (None if planned else self._cause(returncode)))
-
+        self._on_progress, self._on_ended = on_progress, on_ended
+        self._started = time.monotonic()
         if self.meter is not None:
             self.meter.start()
-        self._proc = FfmpegProcess(self.command, on_progress=progress, on_exit=ended, env=self._env)
-        self._proc.start()
+        self._launch(self.command)
+        video = self._video
+        if video is not None and video.window_id is not None and video.platform.startswith("linux"):
+            size = (video.region.width, video.region.height)
+            self._watch = SizeWatch(self._env, video.window_id, size, self._resized).start()
+
+    def _launch(self, command: list[str]) -> None:
+        proc = FfmpegProcess(command, env=self._env, on_progress=lambda stats: self._progress_of(proc, stats),
+                             on_exit=lambda code: self._exit_of(proc, code))
+        self._proc = proc
+        proc.start()
+
+    def _progress_of(self, proc: FfmpegProcess, stats: Progress) -> None:
+        if proc is not self._proc:
+            return  # a finished part's last words
+        self._on_progress(self._with_level(self._total(stats)))
+        self._check_sound_server()
+
+    def _exit_of(self, proc: FfmpegProcess, returncode: int) -> None:
+        log.info("part %d of the recording ended (code %d): %s", len(self._parts), returncode, proc.stderr_tail[-2:])
+        with self._lock:  # decided under the lock the watch's restarts take, so one of the two restarts
+            if proc is not self._proc or self._restarting:
+                return  # a part ended because the window changed size: the next one goes on
+            resized = None if proc.stop_requested else self._size_changed()  # x11grab may exit 0 on a failed grab
+            if resized is not None:  # x11grab failed as the window changed size, before the watch saw it: go on
+                threading.Thread(target=self._resized, args=resized, name="window-resized", daemon=True).start()
+                return
+        if self.meter is not None:
+            self.meter.close()
+        planned = proc.stop_requested or (returncode == 0 and self.plan.settings.duration)
+        self._on_ended(self._failure or (None if planned else self._cause(returncode)))
+
+    def _size_changed(self) -> tuple[int, int] | None:
+        """The followed window's size now, when it is not the size of the part being recorded."""
+        if self._watch is None:
+            return None
+        assert self._video is not None and self._video.window_id is not None
+        try:
+            display = open_display(self._env)
+            size = display.window(self._video.window_id).region.clamped(*display.size()).rounded_even()
+        except RecorderError:
+            return None  # gone: the failure is the window's end, reported as such
+        return None if (size.width, size.height) == self._part_size else (size.width, size.height)
+
+    def _total(self, stats: Progress) -> Progress:
+        done = self._done
+        return replace(stats, frames=done.frames + stats.frames, dropped=done.dropped + stats.dropped,
+                       duplicated=done.duplicated + stats.duplicated, size_bytes=done.size_bytes + stats.size_bytes,
+                       note=self._note)
+
+    def _resized(self, width: int, height: int) -> None:
+        """The followed window changed size: end this part, record the next at the new size, scaled into the first."""
+        assert self._video is not None
+        seen = time.monotonic()
+        with self._lock:
+            if self._stopping or self._proc is None or (width, height) == self._part_size:
+                return  # stopping, or this size is being recorded already (the watch and a failed grab both saw it)
+            self._restarting = True
+            self._part_size = (width, height)
+            old = self._proc
+        old.stop()
+        with self._lock:
+            try:
+                self._done = self._total(old.last_stats)
+                self._proc = None
+                left = None
+                if self.plan.settings.duration:
+                    left = float(self.plan.settings.duration) - (time.monotonic() - self._started)
+                if left is not None and left < 0.05 and not self._stopping:
+                    threading.Thread(target=self._on_ended, args=(None,), daemon=True).start()  # the planned end
+                if self._stopping or (left is not None and left < 0.05):
+                    return  # Stop, or the planned end, came meanwhile
+                first = (self._video.region.width, self._video.region.height)
+                video = replace(self._video, region=Region(0, 0, width, height), fit_into=first)
+                if len(self._parts) == 1:
+                    self._folder = parts_folder(self.output)
+                part = self._folder / f"part{len(self._parts) + 1}{self.output.suffix}"
+                self._parts.append(part)
+                if self.meter is not None:  # the level file is written anew by the next part
+                    self.meter.close()
+                    self.meter = LevelMeter()
+                    self.meter.start()
+                self._note = (f"The window changed size to {width}x{height}: the recording goes on, "
+                              f"scaled into {first[0]}x{first[1]}.")
+                self._launch(self._command(video, part, left))
+            finally:
+                self._restarting = False
+        self._wait_for_first_frame(seen)
+
+    def _wait_for_first_frame(self, seen: float, timeout: float = 10.0) -> None:
+        proc = self._proc
+        while proc is not None and proc.running() and proc.last_stats.frames == 0 and time.monotonic() - seen < timeout:
+            time.sleep(0.01)
+        if proc is not None and proc.last_stats.frames:
+            self.restarts.append(time.monotonic() - seen)
 
     def _check_sound_server(self) -> None:
         """ffmpeg goes on recording the picture when PulseAudio dies: notice the silence and say why."""
@@ -84,14 +192,27 @@ class FfmpegScreenRecorder:
         return describe_failure(self._proc, returncode)
 
     def stop(self) -> None:
-        if self._proc is not None:
-            self._proc.stop()
+        if self._watch is not None:
+            self._watch.stop()  # waits for a restart it started
+        with self._lock:  # a restart under way either launched its part already (stopped here) or sees this
+            self._stopping = True
+            proc = self._proc
+        if proc is not None:
+            proc.stop()
+        if len(self._parts) > 1 and self.output.exists():
+            failure = join_parts(self.plan.ffmpeg.path, self._parts, self.output, self._env)
+            if failure:
+                log.warning("the recording's parts were not joined (%s); they are kept in %s", failure, self._folder)
+                self._failure = self._failure or (
+                    f"The parts recorded after the window changed size could not be joined ({failure}): "
+                    f"they are kept in {self._folder}.")
 
     def wait(self, timeout: float | None = None) -> bool:
         return self._proc is not None and self._proc.wait(timeout) is not None
 
     def progress(self) -> Progress:
-        return self._with_level(self._proc.last_stats) if self._proc else Progress()
+        proc = self._proc
+        return self._with_level(self._total(proc.last_stats if proc is not None else Progress()))
 
     def pids(self) -> list[int]:
         return [self._proc.pid] if self._proc and self._proc.pid else []

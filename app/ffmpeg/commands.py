@@ -51,6 +51,9 @@ class ScreenInput:
     windows_device: str = "gdigrab"  # or "dshow" (screen-capture-recorder, as the TDW docs say)
     mac_screen_index: int = 1  # avfoundation index of "Capture screen 0"
     window_id: int | None = None  # X11: grab this window wherever it moves (region x,y are then ignored)
+    # the picture is scaled (aspect kept, black borders) into this size: a followed window that changed size
+    # goes on into the file at the size it started with (app.capture.window_follow)
+    fit_into: tuple[int, int] | None = None
 
 
 def _progress_flags() -> list[str]:
@@ -72,10 +75,15 @@ def screen_input(src: ScreenInput, **extra):
         if src.window_id is not None:
             extra = {**extra, "window_id": hex(src.window_id)}
             r = type(r)(0, 0, r.width, r.height)
-        return ffmpeg.input(
+        grab = ffmpeg.input(
             f"{src.display}+{r.x},{r.y}", f="x11grab", framerate=rate, video_size=(r.width, r.height),
             draw_mouse=int(src.draw_mouse), thread_queue_size=LIVE_QUEUE, **LIVE_GRAB_PROBE, **extra,
         )
+        if src.fit_into is None or src.fit_into == (r.width, r.height):
+            return grab
+        width, height = src.fit_into
+        return (grab.filter("scale", width, height, force_original_aspect_ratio="decrease", force_divisible_by=2)
+                .filter("pad", width, height, "(ow-iw)/2", "(oh-ih)/2"))
     if src.platform == "win32" and src.windows_device == "dshow":
         stream = ffmpeg.input("video=screen-capture-recorder", f="dshow", framerate=rate, thread_queue_size=LIVE_QUEUE)
         return stream.crop(r.x, r.y, r.width, r.height)

@@ -19,3 +19,4 @@ class Progress:
     speed: float = 0.0  # ffmpeg's speed (1.0 = real time)
     audio_peak_db: float | None = None  # the newest audio peak, for a level meter (None: no audio / not yet)
     ended: bool = False  # the last block ffmpeg writes says progress=end
+    note: str = ""  # what the user should know now, in one line (e.g. "the window changed size: ...")

@@ -29,6 +29,7 @@ class RecorderAddOn(AddOn):
         build_capture: Callable[[], dict | None] | None = None,
         before_first_frame: Callable[[], None] | None = None,
         hold_after_image: bool = False,
+        hold_after_frame: bool = False,
     ) -> None:
         super().__init__()
         self._events = events
@@ -44,6 +45,8 @@ class RecorderAddOn(AddOn):
         self._before_first_frame = before_first_frame
         # the frame route with sound waits after the first recorded image instead: its ffmpeg starts on it
         self._hold_after_image = hold_after_image
+        # a screen route waits after the first frame: the window has the size the script's first commands set
+        self._hold_after_frame = hold_after_frame
         self._waited = False
         self._first = True
         self.frames_rendered = 0
@@ -66,6 +69,8 @@ class RecorderAddOn(AddOn):
             may_wait = bool(self.images_sent)
         elif self._build_capture is not None:  # the frame that started the build's ffmpeg has been rendered
             may_wait = bool(self.frames_rendered) and self._capturing
+        elif self._hold_after_frame:
+            may_wait = bool(self.frames_rendered)
         else:
             may_wait = True
         if self._before_first_frame is not None and not self._waited and may_wait:

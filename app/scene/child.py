@@ -92,6 +92,7 @@ def main(config_text: str) -> int:
         before_first_frame=(lambda: _wait_for_go(int(config["go_fd"]), float(config.get("go_timeout", 60))))
         if config.get("go_fd") is not None else None,
         hold_after_image=bool(config.get("hold_after_image")),
+        hold_after_frame=bool(config.get("hold_after_frame")),
     )
     original_init = Controller.__init__
 

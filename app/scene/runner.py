@@ -44,6 +44,9 @@ class SceneConfig:
     connect_timeout: float = 60.0
     hold_until_recording: bool = False  # the script's first frame waits for release() (the capture is running)
     hold_after_image: bool = False  # wait after the first recorded image instead (frame route + sound: ffmpeg starts on it)
+    # wait after the first frame instead (screen routes): its commands, the script's set_screen_size above all,
+    # have sized the window before its capture starts
+    hold_after_frame: bool = False
     build_capture: dict | None = None  # {"capture": BuildCapture fields, "platform": ..., "region": [x, y, w, h] | None}
 
 
@@ -119,6 +122,7 @@ class SceneRunner:
             "frames": self.config.frames, "avatar": self.config.avatar, "keep_frames": self.config.keep_frames,
             "build_capture": self.config.build_capture, "build_pid": self.build.pid, "go_fd": go_read,
             "go_timeout": self.config.connect_timeout, "hold_after_image": self.config.hold_after_image,
+            "hold_after_frame": self.config.hold_after_frame,
         }
         env = dict(self.env)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).parents[2]), env.get("PYTHONPATH", "")]))

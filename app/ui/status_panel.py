@@ -71,6 +71,8 @@ class StatusPanel(QFrame):
         self.meter.hide()
         self.scene = QLabel(objectName="hint")
         self.scene.hide()
+        self.note = QLabel(objectName="hint", wordWrap=True)  # what the capture wants the user to know now
+        self.note.hide()
         self.path = QLabel(objectName="hint", wordWrap=True)
         self.path.setTextInteractionFlags(Qt.TextSelectableByMouse)
         layout = QVBoxLayout(self)
@@ -78,6 +80,7 @@ class StatusPanel(QFrame):
         layout.addLayout(grid)
         layout.addWidget(self.meter)
         layout.addWidget(self.scene)
+        layout.addWidget(self.note)
         layout.addWidget(self.path)
         self._elapsed_at = (0.0, 0.0)  # (engine's elapsed seconds, when it arrived)
         self._tick = QTimer(self, interval=250)
@@ -113,6 +116,9 @@ class StatusPanel(QFrame):
             self.meter.show()
         if status.path:
             self.path.setText(status.path)
+        if status.note and status.note != self.note.text():
+            self.note.setText(status.note)
+            self.note.show()
 
     def _show_elapsed(self) -> None:
         seconds, since = self._elapsed_at
@@ -127,6 +133,8 @@ class StatusPanel(QFrame):
         self.meter.hide()
         self.scene.hide()
         self.scene.setText("")
+        self.note.hide()
+        self.note.setText("")
         self.elapsed.setText("00:00:00")
         for label in self.figures.values():
             label.setText("–")

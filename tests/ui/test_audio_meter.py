@@ -22,3 +22,16 @@ def test_no_meter_without_audio(qtbot):
     panel.show()
     panel.show_status(RecordingStatus("recording", frames=10))
     assert not panel.meter.isVisible()
+
+
+def test_a_capture_note_is_shown_until_the_next_recording(qtbot):
+    panel = StatusPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.show_status(RecordingStatus("recording", frames=10))
+    assert not panel.note.isVisible()
+    note = "The window changed size to 320x240: the recording goes on, scaled into 400x300."
+    panel.show_status(RecordingStatus("recording", frames=40, note=note))
+    assert panel.note.isVisible() and panel.note.text() == note
+    panel.reset()
+    assert not panel.note.isVisible()
