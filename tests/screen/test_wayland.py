@@ -124,9 +124,6 @@ def _mean_rgb(path: Path, at: float = 0.5) -> tuple[float, float, float]:
     return tuple(sum(raw[c::3]) / pixels for c in range(3))  # type: ignore[return-value]
 
 
-@pytest.mark.skip(reason="needs app/capture/ffmpeg_screen.py to grab window: regions by X window id (x11grab -window_id), "
-                         "which is not committed yet: without it x11grab records the window's place on Xwayland's empty "
-                         "root, black. Remove this mark when that change lands.")
 def test_an_x11_window_recorded_under_wayland_is_not_black(wayland_env, tmp_path):
     window = open_window(wayland_env, "Wayland Window", 320, 240)
     try:
