@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Mapping
 
 from Xlib import error as xerror
-from Xlib.display import Display
+
+from app.screen.x11 import connect
 
 WAYLAND = "wayland"
 X11 = "x11"
@@ -28,7 +29,7 @@ def is_xwayland(display: str) -> bool | None:
     """Whether the X server at `display` is Xwayland: it has the XWAYLAND extension (Xwayland 23.1+) or RandR
     outputs named XWAYLAND<n> (older ones); None when it cannot be asked."""
     try:
-        conn = Display(display)
+        conn = connect(display)  # its own extension tables: beside a connection to another X server
     except (xerror.DisplayError, xerror.XError, OSError):
         return None
     try:

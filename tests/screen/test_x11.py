@@ -8,10 +8,11 @@ from contextlib import contextmanager
 import pytest
 from Xlib import Xatom
 from Xlib.display import Display
+from Xlib.protocol.display import Display as ProtocolDisplay
 
 from app.errors import RecorderError
 from app.model.region import Region
-from app.screen.x11 import Monitor, X11Display
+from app.screen.x11 import Monitor, X11Display, connect
 from tests.support.servers import XServer
 
 
@@ -124,6 +125,23 @@ def test_monitors_of_a_multi_monitor_desk(xserver):
             subprocess.run(["xrandr", "--delmonitor", name], env=env, capture_output=True)
         display.close()
     assert not {"TDWREC-LEFT", "TDWREC-RIGHT"} & {m.name for m in X11Display(env=env).monitors()}
+
+
+def test_a_connection_keeps_its_extension_tables_to_itself(xserver):
+    # python-xlib shares these class attributes between all connections of a process, so a second X server
+    # that numbers its extensions differently (Xwayland) broke the first (tests/screen/test_two_displays.py)
+    shared = (ProtocolDisplay.extension_major_opcodes, ProtocolDisplay.event_classes, ProtocolDisplay.error_classes)
+    before = [dict(table) for table in shared]
+    conn = connect(xserver.display)
+    try:
+        own = vars(conn.display)
+        assert all(own[name] is not table for name, table in
+                   zip(("extension_major_opcodes", "event_classes", "error_classes"), shared))
+        assert own["extension_major_opcodes"]["RANDR"] == conn.query_extension("RANDR").major_opcode
+        assert conn.screen().root.xrandr_get_monitors(is_active=True).monitors  # RandR works on its own tables
+    finally:
+        conn.close()
+    assert [dict(table) for table in shared] == before
 
 
 def test_unknown_window_and_missing_display_are_one_line_errors(xserver):
