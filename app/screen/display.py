@@ -15,7 +15,7 @@ from typing import Mapping, Protocol
 
 from app.errors import RecorderError
 from app.screen.session_type import WAYLAND, is_xwayland, session_type
-from app.screen.x11 import WindowInfo, X11Display
+from app.screen.x11 import Monitor, WindowInfo, X11Display
 
 XWAYLAND = "xwayland"
 
@@ -36,9 +36,13 @@ class Display(Protocol):
 
     def windows_of_process(self, pids: set[int]) -> list[WindowInfo]: ...
 
+    def monitors(self) -> list[Monitor]: ...  # RandR's order, as `monitor:<number>` counts them
+
 
 class XwaylandDisplay(X11Display):
-    """The X server of a Wayland session: X11 windows only; the desktop around them is not X's to grab."""
+    """The X server of a Wayland session: X11 windows only; the desktop around them is not X's to grab.
+
+    monitors() lists what Xwayland's RandR reports (the compositor's outputs); app.preflight refuses recording one."""
 
     kind = XWAYLAND
 
@@ -69,6 +73,9 @@ class UnsupportedDisplay:
 
     def windows_of_process(self, pids: set[int]) -> list[WindowInfo]:
         raise self._refuse()
+
+    def monitors(self) -> list[Monitor]:
+        raise RecorderError("Monitors cannot be listed on this display: record 'screen' or a rectangle (X,Y,WxH) instead.")
 
 
 def open_display(env: Mapping[str, str] | None = None, platform: str = sys.platform) -> Display:

@@ -35,10 +35,7 @@ def whole_screen(display: Display) -> Target:
 
 def monitors(display: Display) -> list[Monitor]:
     """The display's monitors in the order `monitor:<number>` counts them (RandR's order, from 1)."""
-    listing = getattr(display, "monitors", None)  # not part of the Display seam on every platform yet
-    if listing is None:
-        raise RecorderError("Monitors cannot be listed on this display: record 'screen' or a rectangle (X,Y,WxH) instead.")
-    return list(listing())
+    return list(display.monitors())  # a display that cannot list them raises a one-line RecorderError
 
 
 def describe_monitor(monitor: Monitor) -> str:
