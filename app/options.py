@@ -33,7 +33,8 @@ class Option:
 OPTIONS: tuple[Option, ...] = (
     Option("mode", ("--mode",), "text", "video", "video (= video-screen), video-frames (TDW's own images), av, audio (default video)",
            choices=("video", "video-screen", "video-frames", "av", "audio")),
-    Option("region", ("--region",), "text", None, "X,Y,WxH | screen | window:<id or title> | tdw (default: tdw with --scene, else screen)"),
+    Option("region", ("--region",), "text", None,
+           "X,Y,WxH | screen | monitor:<number or name> | window:<id or title> | tdw (default: tdw with --scene, else screen)"),
     Option("backend", ("--backend",), "text", "ffmpeg", "what records: " + ", ".join(registry.names()) + " (default ffmpeg)"),
     Option("fps", ("--fps",), "float", None, "framerate (default 30, 60 with audio)"),
     Option("audio", ("--audio",), "text", "none", "none | default (what the computer plays) | a PulseAudio source"),

@@ -26,7 +26,7 @@ class CaptureSettings:
     """Everything that defines a recording; (de)serialises to plain dicts for the GUI and batch jobs."""
 
     mode: str = "video"  # "video" (screen), "video-frames" (TDW's images), "av" (screen + audio), "audio"
-    region: str = "screen"  # X,Y,WxH | screen | window:<id or title> | tdw (the build's window, found at start)
+    region: str = "screen"  # X,Y,WxH | screen | monitor:<number or name> | window:<id or title> | tdw (the build's window, found at start)
     fps: float = 30.0
     backend: str = "ffmpeg"  # a name from app.capture.registry
     audio: str = "none"  # none | default (what the computer plays) | a source name

@@ -88,7 +88,7 @@ def setup_obs(config_dir: Path, setup: RecordingSetup, websocket_port: int | Non
 
 def add_parser(sub) -> None:
     setup = sub.add_parser("obs-setup", help="write a ready 'TDW Recorder' profile + scene collection into your OBS")
-    setup.add_argument("--region", default="screen", help="X,Y,WxH | screen | window:<id or title> (default screen)")
+    setup.add_argument("--region", default="screen", help="X,Y,WxH | screen | monitor:<number or name> | window:<id or title> (default screen)")
     setup.add_argument("--fps", type=float, default=30.0, help="framerate (default 30; 60 is usual with audio)")
     setup.add_argument("--audio", default="default", help="none | default (what the computer plays) | a PulseAudio source")
     setup.add_argument("--out", default="~/Videos/TDW Recorder", help="where OBS saves recordings")
