@@ -37,6 +37,8 @@ from app.screen.resolve import wait_for_window
 
 log = logging.getLogger(__name__)
 
+RESIZE_WAIT_S = 2.0  # a size the window never takes (the screen is smaller) holds the scene no longer than this
+
 
 class Session:
     def __init__(
@@ -156,11 +158,13 @@ class Session:
                 hold_until_recording=not frames or bool(self.plan.audio_source),
                 hold_after_image=frames,
                 hold_after_frame=not frames and not by_build,
+                hold_on_resize=not frames and not by_build and s.region == "tdw",
             ),
             env=self._env or dict(os.environ),
             on_image=self._image if frames else None,
             on_end=self._scene_ended, on_log=self.scene_log.append,
             on_framerate=sink.set_framerate if sink else None,
+            on_resized=self._scene_resized,
         )
         self.scene.start()
         if not frames and not by_build:
@@ -243,6 +247,19 @@ class Session:
         elif not scene.ended.is_set():
             self._error = "The TDW build never opened a window on this display: check DISPLAY, or record TDW's frames (video-frames mode) instead."
             scene.stop()
+
+    def _scene_resized(self, width: int, height: int) -> None:
+        """The script set a new screen size and waits: let it go on once the window's capture runs at that size."""
+        def release_when_capturing() -> None:
+            following = getattr(self.recorder, "capturing_at", None)
+            deadline = time.monotonic() + RESIZE_WAIT_S
+            while following is not None and not following(width, height) and time.monotonic() < deadline \
+                    and not self._stopping:
+                time.sleep(0.01)
+            if self.scene is not None:
+                self.scene.release_resize()
+
+        threading.Thread(target=release_when_capturing, name="scene-resized", daemon=True).start()
 
     def _scene_ended(self, end: SceneEnd) -> None:
         if end.error and not self._error:

@@ -159,6 +159,13 @@ class FfmpegScreenRecorder:
                 self._restarting = False
         self._wait_for_first_frame(seen)
 
+    def capturing_at(self, width: int, height: int) -> bool:
+        """True once a part records the window at this size (even sides) and has its first frame."""
+        with self._lock:
+            proc = self._proc
+            return (not self._restarting and proc is not None and proc.last_stats.frames > 0
+                    and self._part_size == (width - width % 2, height - height % 2))
+
     def _wait_for_first_frame(self, seen: float, timeout: float = 10.0) -> None:
         proc = self._proc
         while proc is not None and proc.running() and proc.last_stats.frames == 0 and time.monotonic() - seen < timeout:

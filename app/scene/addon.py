@@ -30,6 +30,7 @@ class RecorderAddOn(AddOn):
         before_first_frame: Callable[[], None] | None = None,
         hold_after_image: bool = False,
         hold_after_frame: bool = False,
+        after_resize: Callable[[int, int], None] | None = None,
     ) -> None:
         super().__init__()
         self._events = events
@@ -47,6 +48,9 @@ class RecorderAddOn(AddOn):
         self._hold_after_image = hold_after_image
         # a screen route waits after the first frame: the window has the size the script's first commands set
         self._hold_after_frame = hold_after_frame
+        # called before the frame after one that set a new screen size (the engine restarts the window's capture)
+        self._after_resize = after_resize
+        self._resized_to: tuple[int, int] | None = None
         self._waited = False
         self._first = True
         self.frames_rendered = 0
@@ -76,6 +80,12 @@ class RecorderAddOn(AddOn):
         if self._before_first_frame is not None and not self._waited and may_wait:
             self._waited = True
             self._before_first_frame()
+        elif self._resized_to is not None and self._after_resize is not None:
+            self._after_resize(*self._resized_to)
+        self._resized_to = None
+        for command in commands:
+            if command.get("$type") == "set_screen_size" and not self._first:
+                self._resized_to = (int(command.get("width", 0)), int(command.get("height", 0)))
         types = [c.get("$type") for c in commands]
         if self._first and self._target_framerate and "set_target_framerate" not in types:
             commands.insert(0, {"$type": "set_target_framerate", "framerate": self._target_framerate})

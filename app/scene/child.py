@@ -23,14 +23,26 @@ def _script_line(exc: BaseException, script: str) -> str:
     return f"{Path(where.filename).name} line {where.lineno}"
 
 
-def _wait_for_go(fd: int, timeout: float) -> None:
-    """Hold the script's first frame until the engine's capture is running (or give up after `timeout`)."""
-    import select
+# How long a frame after a resize waits for the window's capture to run at the new size (it takes ~0.15 s);
+# past that the scene goes on, and the capture catches up as it would with any window.
+RESIZE_HOLD_S = 3.0
 
-    ready, _, _ = select.select([fd], [], [], timeout)
-    if ready:
-        os.read(fd, 1)
-    os.close(fd)
+
+class _Gate:
+    """The engine's "go" pipe: each byte lets one held frame through; its end (EOF) lets every frame through."""
+
+    def __init__(self, fd: int | None) -> None:
+        self.fd = fd
+
+    def wait(self, timeout: float, keep_open: bool = False) -> None:
+        import select
+
+        if self.fd is None:
+            return
+        ready, _, _ = select.select([self.fd], [], [], timeout)
+        if (ready and not os.read(self.fd, 1)) or not keep_open:
+            os.close(self.fd)
+            self.fd = None
 
 
 def _build_window_region(build_pid: int, timeout: float = 30.0):
@@ -81,6 +93,12 @@ def main(config_text: str) -> int:
     def keep(images) -> None:
         TDWUtils.save_images(images, filename=f"{addon.frames_rendered - 1:04d}", output_directory=keep_dir)
 
+    gate = _Gate(int(config["go_fd"]) if config.get("go_fd") is not None else None)
+    hold_on_resize = bool(config.get("hold_on_resize"))
+
+    def held_after_resize(width: int, height: int) -> None:
+        write_event(events, "resized", width=width, height=height)
+        gate.wait(RESIZE_HOLD_S, keep_open=True)
     addon = RecorderAddOn(
         events,
         target_framerate=config.get("target_framerate"),
@@ -89,8 +107,9 @@ def main(config_text: str) -> int:
         avatar=config.get("avatar", ""),
         keep_frames=keep if keep_dir else None,
         build_capture=(lambda: _build_capture_command(config, events)) if config.get("build_capture") else None,
-        before_first_frame=(lambda: _wait_for_go(int(config["go_fd"]), float(config.get("go_timeout", 60))))
+        before_first_frame=(lambda: gate.wait(float(config.get("go_timeout", 60)), keep_open=hold_on_resize))
         if config.get("go_fd") is not None else None,
+        after_resize=held_after_resize if hold_on_resize and config.get("go_fd") is not None else None,
         hold_after_image=bool(config.get("hold_after_image")),
         hold_after_frame=bool(config.get("hold_after_frame")),
     )

@@ -47,6 +47,9 @@ class SceneConfig:
     # wait after the first frame instead (screen routes): its commands, the script's set_screen_size above all,
     # have sized the window before its capture starts
     hold_after_frame: bool = False
+    # the frame after one that resized the window waits for release_resize(): the capture of the window goes on
+    # at its new size before the scene renders on (no frame is lost to the capture's restart)
+    hold_on_resize: bool = False
     build_capture: dict | None = None  # {"capture": BuildCapture fields, "platform": ..., "region": [x, y, w, h] | None}
 
 
@@ -86,6 +89,7 @@ class SceneRunner:
         on_end: Callable[[SceneEnd], None] | None = None,
         on_log: Callable[[str], None] | None = None,
         on_framerate: Callable[[float], None] | None = None,
+        on_resized: Callable[[int, int], None] | None = None,
     ) -> None:
         self.config = config
         self.env = dict(env)
@@ -97,6 +101,7 @@ class SceneRunner:
         self._on_end = on_end or (lambda _e: None)
         self._on_log = on_log or (lambda _l: None)
         self._on_framerate = on_framerate or (lambda _f: None)
+        self._on_resized = on_resized or (lambda _w, _h: None)
         self.build: subprocess.Popen | None = None
         self.scene: subprocess.Popen | None = None
         self.connected = threading.Event()
@@ -106,7 +111,8 @@ class SceneRunner:
         self._error: str | None = None
         self._stopping = False
         self._end_lock = threading.RLock()
-        self._go: int | None = None  # write end of the "recording has started" pipe
+        self._go: int | None = None  # write end of the "recording has started" pipe (one byte per release)
+        self._released = False
 
     # -- start ------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -122,7 +128,7 @@ class SceneRunner:
             "frames": self.config.frames, "avatar": self.config.avatar, "keep_frames": self.config.keep_frames,
             "build_capture": self.config.build_capture, "build_pid": self.build.pid, "go_fd": go_read,
             "go_timeout": self.config.connect_timeout, "hold_after_image": self.config.hold_after_image,
-            "hold_after_frame": self.config.hold_after_frame,
+            "hold_after_frame": self.config.hold_after_frame, "hold_on_resize": self.config.hold_on_resize,
         }
         env = dict(self.env)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).parents[2]), env.get("PYTHONPATH", "")]))
@@ -142,13 +148,29 @@ class SceneRunner:
     def release(self) -> None:
         """Let a held script run its first frame: the recording has started. Safe to call more than once."""
         with self._end_lock:
-            if self._go is not None:
-                try:
-                    os.write(self._go, b"g")
-                except OSError:
-                    pass
-                os.close(self._go)
-                self._go = None
+            if self._go is not None and not self._released:
+                self._released = True
+                self._send_go()
+                if not self.config.hold_on_resize:
+                    self._close_go()
+
+    def release_resize(self) -> None:
+        """Let a script held after a resize go on: the window's capture runs at its new size."""
+        with self._end_lock:
+            if self._go is not None and self._released:
+                self._send_go()
+
+    def _send_go(self) -> None:
+        assert self._go is not None
+        try:
+            os.write(self._go, b"g")
+        except OSError:
+            pass
+
+    def _close_go(self) -> None:
+        if self._go is not None:
+            os.close(self._go)  # the script reads its end: it never waits again
+            self._go = None
 
     def pids(self) -> list[int]:
         return [p.pid for p in (self.scene, self.build) if p is not None]
@@ -168,6 +190,8 @@ class SceneRunner:
                     self._on_frame(int(message.get("n", self.frames)))
                 elif kind == "script_error":
                     self._error = f"The scene script failed at {message['where']}: {message['error']}"
+                elif kind == "resized":
+                    self._on_resized(int(message["width"]), int(message["height"]))
                 elif kind == "framerate":
                     self._on_framerate(float(message["fps"]))
                 elif kind == "capture_error":
@@ -216,6 +240,7 @@ class SceneRunner:
     def _finish(self) -> None:
         self.release()  # a held script must not wait for a recording that is over
         with self._end_lock:
+            self._close_go()
             if self.ended.is_set():
                 return
             if self.scene is not None and self.scene.poll() is None:
