@@ -39,13 +39,20 @@ from tests.support.standin_build import BUILD_PATH, decode_frame_number
 SCENE = ROOT / "tests" / "support" / "scenes" / "resizing_scene.py"
 
 
-def frame_numbers(path: Path) -> list[int]:
+def frame_numbers(path: Path) -> tuple[list[int], int]:
+    """The frame numbers painted in the recording, and how many frames are torn (a grab during a repaint)."""
     video = stream(probe(path), "video")
     assert video is not None
     w, h = video["width"], video["height"]
     raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
                          capture_output=True, check=True).stdout
-    return [decode_frame_number(f) for f in np.frombuffer(raw, np.uint8).reshape(-1, h, w, 3)]
+    numbers, torn = [], 0
+    for frame in np.frombuffer(raw, np.uint8).reshape(-1, h, w, 3):
+        try:
+            numbers.append(decode_frame_number(frame))
+        except ValueError:
+            torn += 1
+    return numbers, torn
 
 
 def record(env: dict[str, str], out: Path, frames: int, every: int, sizes: tuple[str, str]) -> dict:
@@ -58,11 +65,11 @@ def record(env: dict[str, str], out: Path, frames: int, every: int, sizes: tuple
     result = session.stop()
     if result.error or result.path is None:
         raise RuntimeError(result.error or "nothing recorded")
-    numbers = frame_numbers(result.path)
+    numbers, torn = frame_numbers(result.path)
     seen = set(numbers)
     missing = len(set(range(numbers[0], numbers[-1] + 1)) - seen)
     restarts = list(getattr(session.recorder, "restarts", []))
-    return {"missing": missing, "restarts": restarts, "frames": len(numbers), "first": numbers[0], "last": numbers[-1]}
+    return {"missing": missing, "restarts": restarts, "frames": len(numbers) + torn, "torn": torn}
 
 
 def main() -> int:
@@ -84,9 +91,9 @@ def main() -> int:
                 resizing = record(env, Path(work) / f"resizing-{n}", args.frames, args.every, (first, second))
                 steady = record(env, Path(work) / f"steady-{n}", args.frames, args.every, (first, first))
                 rows.append((resizing, steady))
-                print(f"round {n + 1}: resizing {resizing['frames']} frames, {resizing['missing']} missing, "
-                      f"{len(resizing['restarts'])} restarts; steady {steady['frames']} frames, "
-                      f"{steady['missing']} missing", flush=True)
+                print(f"round {n + 1}: resizing {resizing['frames']} frames ({resizing['torn']} torn), "
+                      f"{resizing['missing']} missing, {len(resizing['restarts'])} restarts; steady {steady['frames']} "
+                      f"frames ({steady['torn']} torn), {steady['missing']} missing", flush=True)
     finally:
         pulse.stop()
         xserver.stop()

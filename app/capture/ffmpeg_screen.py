@@ -17,13 +17,24 @@ from app.ffmpeg.process import FfmpegProcess, describe_failure
 from app.errors import RecorderError
 from app.model.plan import RecordingPlan
 from app.model.region import Region
-from app.capture.window_follow import SizeWatch, join_parts, parts_folder
+from app.capture.window_follow import MIN_SIDE, SizeWatch, join_parts, parts_folder
+from app.screen.x11 import WindowInfo
 from app.screen.display import open_display
 
 
 log = logging.getLogger(__name__)
 
 SOUND_STALL_S = 3.0  # no audio for this long while recording: check that the sound server is still there
+MAX_REGRABS = 20  # a window whose grab keeps failing (not minimised, same size) ends the recording after this
+
+
+# What x11grab says (then exits, often with code 0) when a window it grabs by id is minimised, resized or gone
+GRAB_FAILURES = ("Cannot get the image data", "Failed to query xcb pointer", "Permission denied")
+
+
+def _grab_failed(proc: FfmpegProcess) -> bool:
+    """ffmpeg ended by itself because x11grab could not grab the window (not a kill, not Stop)."""
+    return not proc.stop_requested and any(f in line for line in proc.stderr_tail[-4:] for f in GRAB_FAILURES)
 
 
 class FfmpegScreenRecorder:
@@ -53,6 +64,7 @@ class FfmpegScreenRecorder:
         self._done = Progress()  # what the finished parts recorded
         self._note = ""
         self._watch: SizeWatch | None = None
+        self._regrabs = 0  # parts started again after a grab failed with the window unchanged
         self._part_size = (region.width, region.height) if region is not None else (0, 0)
         self._started = 0.0
         self.restarts: list[float] = []  # seconds from each resize seen to the next part's first frame
@@ -93,26 +105,61 @@ class FfmpegScreenRecorder:
         with self._lock:  # decided under the lock the watch's restarts take, so one of the two restarts
             if proc is not self._proc or self._restarting:
                 return  # a part ended because the window changed size: the next one goes on
-            resized = None if proc.stop_requested else self._size_changed()  # x11grab may exit 0 on a failed grab
-            if resized is not None:  # x11grab failed as the window changed size, before the watch saw it: go on
-                threading.Thread(target=self._resized, args=resized, name="window-resized", daemon=True).start()
-                return
+            window = self._followed_window() if returncode >= 0 and _grab_failed(proc) else None
+            if window is not None and (proc.last_stats.frames or not window.viewable
+                                       or (window.region.width, window.region.height) != self._part_size):
+                # the window was minimised, resized or covered in a way x11grab could not grab: wait until it can
+                # be grabbed again and go on (a window that still fails, unchanged, ends it after MAX_REGRABS)
+                if self._regrabs < MAX_REGRABS:
+                    self._regrabs += 1
+                    self._restarting = True
+                    threading.Thread(target=self._go_on_when_shown, name="window-regrab", daemon=True).start()
+                    return
         if self.meter is not None:
             self.meter.close()
         planned = proc.stop_requested or (returncode == 0 and self.plan.settings.duration)
         self._on_ended(self._failure or (None if planned else self._cause(returncode)))
 
-    def _size_changed(self) -> tuple[int, int] | None:
-        """The followed window's size now, when it is not the size of the part being recorded."""
+    def _followed_window(self) -> WindowInfo | None:
+        """The followed window now (its region on screen, even sides); None when none is followed or it is gone."""
         if self._watch is None:
             return None
         assert self._video is not None and self._video.window_id is not None
         try:
             display = open_display(self._env)
-            size = display.window(self._video.window_id).region.clamped(*display.size()).rounded_even()
+            window = display.window(self._video.window_id)
+            return replace(window, region=window.region.clamped(*display.size()).rounded_even())
         except RecorderError:
             return None  # gone: the failure is the window's end, reported as such
-        return None if (size.width, size.height) == self._part_size else (size.width, size.height)
+
+    def _go_on_when_shown(self, poll_s: float = 0.05) -> None:
+        """After a failed grab: wait (Stop ends the wait) until the window is shown at one size for two polls,
+        then record the next part. While it is minimised the recording waits; that stretch is left out."""
+        hidden, last = False, None
+        while not self._stopping:
+            window = self._followed_window()
+            if window is None:  # closed meanwhile: the recording ends with what it has
+                with self._lock:
+                    self._restarting = False
+                self._on_ended(None)
+                return
+            size = (window.region.width, window.region.height)
+            if not window.viewable or min(size) < MIN_SIDE:
+                if not hidden:
+                    hidden = True
+                    self._note = ("The window is minimised or hidden: the recording waits and goes on when it is "
+                                  "shown again.")
+                    proc = self._proc
+                    self._on_progress(self._with_level(self._total(proc.last_stats if proc else Progress())))
+            elif size == last:
+                with self._lock:
+                    self._restarting = False
+                self._next_part(*size, "shown" if hidden else "regrab")
+                return
+            last = size if window.viewable else None
+            time.sleep(poll_s)
+        with self._lock:
+            self._restarting = False
 
     def _total(self, stats: Progress) -> Progress:
         done = self._done
@@ -122,11 +169,16 @@ class FfmpegScreenRecorder:
 
     def _resized(self, width: int, height: int) -> None:
         """The followed window changed size: end this part, record the next at the new size, scaled into the first."""
+        self._next_part(width, height, "resized")
+
+    def _next_part(self, width: int, height: int, why: str) -> None:
+        """End the part being recorded (if it still runs) and record the next one at this size."""
         assert self._video is not None
         seen = time.monotonic()
         with self._lock:
-            if self._stopping or self._proc is None or (width, height) == self._part_size:
-                return  # stopping, or this size is being recorded already (the watch and a failed grab both saw it)
+            if self._stopping or self._proc is None or self._restarting \
+                    or (why == "resized" and (width, height) == self._part_size):
+                return  # stopping, a restart under way, or this size is recorded already
             self._restarting = True
             self._part_size = (width, height)
             old = self._proc
@@ -152,8 +204,11 @@ class FfmpegScreenRecorder:
                     self.meter.close()
                     self.meter = LevelMeter()
                     self.meter.start()
-                self._note = (f"The window changed size to {width}x{height}: the recording goes on, "
-                              f"scaled into {first[0]}x{first[1]}.")
+                if why == "resized" or (width, height) != first:
+                    self._note = (f"The window changed size to {width}x{height}: the recording goes on, "
+                                  f"scaled into {first[0]}x{first[1]}.")
+                elif why == "shown":
+                    self._note = "The window is shown again: the recording goes on."
                 self._launch(self._command(video, part, left))
             finally:
                 self._restarting = False
@@ -196,6 +251,11 @@ class FfmpegScreenRecorder:
             except RecorderError:
                 return (f"The X display {self.plan.display} went away mid-recording (was its X server stopped?): "
                         "start it again to record.")
+        if self._video is not None and self._video.window_id is not None and _grab_failed(self._proc):
+            if self._followed_window() is None:
+                return "The recorded window was closed, so the recording stopped."
+            return (f"The window could not be grabbed {self._regrabs + 1} times in a row (is it on another desktop "
+                    "or off the screen?), so the recording stopped: keep it on the screen, or record a region.")
         return describe_failure(self._proc, returncode)
 
     def stop(self) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from app.errors import RecorderError
+from app.ffmpeg.inspect import media_info
 from app.screen.display import open_display
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,13 @@ def join_parts(binary: str, parts: list[Path], target: Path, env: Mapping[str, s
     """Join same-size parts into `target` without re-encoding (ffmpeg's concat demuxer, stream copy).
     Replaces `target` (the first part) only once the joined file is complete; None, or why it failed."""
     work = parts[1].parent
+    empty = [p for p in parts[1:] if not p.exists() or not media_info(binary, str(p)).streams]
+    for part in empty:  # a part whose grab failed at once (the window went away again) holds no frame
+        part.unlink(missing_ok=True)
+    parts = [p for p in parts if p not in empty]
+    if len(parts) == 1:
+        _remove(work)
+        return None
     listing = work / "parts.txt"
     listing.write_text("".join("file '" + str(p).replace("'", "'\\''") + "'\n" for p in parts), encoding="utf-8")
     joined = work / f"joined{target.suffix}"
@@ -89,11 +97,15 @@ def join_parts(binary: str, parts: list[Path], target: Path, env: Mapping[str, s
     for part in parts[1:]:
         part.unlink(missing_ok=True)
     listing.unlink(missing_ok=True)
+    _remove(work)
+    return None
+
+
+def _remove(folder: Path) -> None:
     try:
-        work.rmdir()
+        folder.rmdir()
     except OSError:
         pass
-    return None
 
 
 def parts_folder(output: Path) -> Path:

@@ -103,7 +103,7 @@ class FfmpegProcess:
         if self.proc.stdin and not self.proc.stdin.closed:
             try:
                 self.proc.stdin.close()
-            except (BrokenPipeError, OSError):
+            except (OSError, ValueError):  # gone already, or stdin closed by an earlier stop()
                 pass
         code = self.wait(timeout)
         if code is None:
@@ -135,7 +135,7 @@ class FfmpegProcess:
                 self.proc.stdin.write(b"q")
                 self.proc.stdin.flush()
                 self.proc.stdin.close()
-            except (BrokenPipeError, OSError):
+            except (OSError, ValueError):  # gone already, or stdin closed by an earlier stop()
                 pass
         code = self.wait(timeout)
         if code is None:

@@ -14,7 +14,7 @@ import struct
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from Xlib import X, Xatom
@@ -37,6 +37,7 @@ class WindowInfo:
     title: str
     region: Region
     wm_class: str = ""
+    viewable: bool = True  # mapped and shown (False: minimised or hidden); asked by window() only
 
     def describe(self) -> str:
         r = self.region
@@ -169,11 +170,12 @@ class X11Display:
             try:
                 window = conn.create_resource_object("window", window_id)
                 info = self._info(conn, window, _title(conn, window) or "", min_side=0)
+                shown = window.get_attributes().map_state == X.IsViewable if info is not None else True
             except _GONE:
                 info = None
             if info is None:
                 raise RecorderError(f"Window {window_id:#x} does not exist (any more): pick another window.")
-            return info
+            return replace(info, viewable=shown)
 
     def window_pid(self, window_id: int) -> int | None:
         """The process that owns a window, from _NET_WM_PID (None when the client did not set it)."""
