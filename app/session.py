@@ -165,6 +165,7 @@ class Session:
             on_end=self._scene_ended, on_log=self.scene_log.append,
             on_framerate=sink.set_framerate if sink else None,
             on_resized=self._scene_resized,
+            on_capture_part=self._build_capture_part,
         )
         self.scene.start()
         if not frames and not by_build:
@@ -260,6 +261,12 @@ class Session:
                 self.scene.release_resize()
 
         threading.Thread(target=release_when_capturing, name="scene-resized", daemon=True).start()
+
+    def _build_capture_part(self, path: Path) -> None:
+        """The build's own capture went on in a new part (its window changed size): the recorder joins it."""
+        add_part = getattr(self.recorder, "add_part", None)
+        if add_part is not None:
+            add_part(path)
 
     def _scene_ended(self, end: SceneEnd) -> None:
         if end.error and not self._error:

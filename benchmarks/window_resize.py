@@ -55,8 +55,8 @@ def frame_numbers(path: Path) -> tuple[list[int], int]:
     return numbers, torn
 
 
-def record(env: dict[str, str], out: Path, frames: int, every: int, sizes: tuple[str, str]) -> dict:
-    settings = CaptureSettings(mode="video", region="tdw", scene=str(SCENE), build=str(BUILD_PATH),
+def record(env: dict[str, str], out: Path, frames: int, every: int, sizes: tuple[str, str], backend: str) -> dict:
+    settings = CaptureSettings(mode="video", region="tdw", scene=str(SCENE), build=str(BUILD_PATH), backend=backend,
                                scene_args=[str(frames), sizes[0], sizes[1], str(every)], output_dir=str(out),
                                connect_timeout=30)
     session = Session(plan(settings, Machine(env=env)), env=env)
@@ -77,6 +77,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="resizing/steady pairs (default 3)")
     parser.add_argument("--frames", type=int, default=240, help="frames the scene renders (default 240, 8 s at 30 fps)")
     parser.add_argument("--every", type=int, default=40, help="frames between resizes (default 40)")
+    parser.add_argument("--backend", default="ffmpeg", choices=("ffmpeg", "tdw-build"),
+                        help="who records: our ffmpeg following the window (default) or the build's own ffmpeg")
     parser.add_argument("--sizes", default="400x300,320x240", help="the two window sizes (default 400x300,320x240)")
     args = parser.parse_args()
     first, second = args.sizes.split(",")
@@ -88,8 +90,8 @@ def main() -> int:
         rows: list[tuple[dict, dict]] = []
         with tempfile.TemporaryDirectory(prefix="resize-bench-") as work:
             for n in range(args.rounds):
-                resizing = record(env, Path(work) / f"resizing-{n}", args.frames, args.every, (first, second))
-                steady = record(env, Path(work) / f"steady-{n}", args.frames, args.every, (first, first))
+                resizing = record(env, Path(work) / f"resizing-{n}", args.frames, args.every, (first, second), args.backend)
+                steady = record(env, Path(work) / f"steady-{n}", args.frames, args.every, (first, first), args.backend)
                 rows.append((resizing, steady))
                 print(f"round {n + 1}: resizing {resizing['frames']} frames ({resizing['torn']} torn), "
                       f"{resizing['missing']} missing, {len(resizing['restarts'])} restarts; steady {steady['frames']} "
@@ -97,9 +99,9 @@ def main() -> int:
     finally:
         pulse.stop()
         xserver.stop()
-    lost = [(r["missing"] - s["missing"]) / max(len(r["restarts"]), 1) for r, s in rows]
+    lost = [(r["missing"] - s["missing"]) / resizes_per_run for r, s in rows]
     restarts = [t for r, _ in rows for t in r["restarts"]]
-    print(f"\n{args.rounds} rounds, {args.frames} frames at 30 fps, the window resized every {args.every} frames "
+    print(f"\nbackend {args.backend}: {args.rounds} rounds, {args.frames} frames at 30 fps, the window resized every {args.every} frames "
           f"({resizes_per_run} resizes per run, {first} <-> {second})")
     print(f"frames lost per resize (beyond the steady run's): mean {statistics.mean(lost):.2f}, "
           f"max {max(lost):.2f}   (goal: at most 2)")

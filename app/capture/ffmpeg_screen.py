@@ -17,7 +17,8 @@ from app.ffmpeg.process import FfmpegProcess, describe_failure
 from app.errors import RecorderError
 from app.model.plan import RecordingPlan
 from app.model.region import Region
-from app.capture.window_follow import MIN_SIDE, SizeWatch, join_parts, parts_folder
+from app.capture.window_follow import MIN_SIDE, SizeWatch
+from app.ffmpeg.parts import join_parts, parts_folder
 from app.screen.x11 import WindowInfo
 from app.screen.display import open_display
 

@@ -5,21 +5,16 @@ cropped, one that shrinks ends ffmpeg ("Permission denied"). Scripts size their 
 `set_screen_size`, usually in their first `communicate`, and sometimes halfway), so the recorder watches the
 window and, when its size changes, ends the current part and starts the next one at the new size, scaled into
 the size the recording started with (aspect kept, black borders). Every part then has the same size and
-codec settings, so `join_parts` joins them without re-encoding what was written: one file, one size.
+codec settings, so `app.ffmpeg.parts.join_parts` joins them without re-encoding what was written: one file, one size.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
-import tempfile
 import threading
-from pathlib import Path
 from typing import Callable, Mapping
 
 from app.errors import RecorderError
-from app.ffmpeg.inspect import media_info
 from app.screen.display import open_display
 
 log = logging.getLogger(__name__)
@@ -68,46 +63,3 @@ class SizeWatch:
             close = getattr(display, "close", None)
             if close is not None:
                 close()
-
-
-def join_parts(binary: str, parts: list[Path], target: Path, env: Mapping[str, str] | None = None,
-               timeout: float = 300.0) -> str | None:
-    """Join same-size parts into `target` without re-encoding (ffmpeg's concat demuxer, stream copy).
-    Replaces `target` (the first part) only once the joined file is complete; None, or why it failed."""
-    work = parts[1].parent
-    empty = [p for p in parts[1:] if not p.exists() or not media_info(binary, str(p)).streams]
-    for part in empty:  # a part whose grab failed at once (the window went away again) holds no frame
-        part.unlink(missing_ok=True)
-    parts = [p for p in parts if p not in empty]
-    if len(parts) == 1:
-        _remove(work)
-        return None
-    listing = work / "parts.txt"
-    listing.write_text("".join("file '" + str(p).replace("'", "'\\''") + "'\n" for p in parts), encoding="utf-8")
-    joined = work / f"joined{target.suffix}"
-    command = [binary, "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "concat", "-safe", "0",
-               "-i", str(listing), "-map", "0", "-c", "copy", str(joined)]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=dict(env) if env else None)
-    except subprocess.TimeoutExpired:
-        return f"joining the parts took over {timeout:.0f} s"
-    if done.returncode != 0 or not joined.exists():
-        return (done.stderr.strip().splitlines() or ["ffmpeg failed"])[-1]
-    os.replace(joined, target)
-    for part in parts[1:]:
-        part.unlink(missing_ok=True)
-    listing.unlink(missing_ok=True)
-    _remove(work)
-    return None
-
-
-def _remove(folder: Path) -> None:
-    try:
-        folder.rmdir()
-    except OSError:
-        pass
-
-
-def parts_folder(output: Path) -> Path:
-    """A private, hidden folder beside the recording for its later parts (same disk: the join is a rename)."""
-    return Path(tempfile.mkdtemp(prefix=f".{output.name}.parts-", dir=output.parent))

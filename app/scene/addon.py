@@ -17,6 +17,20 @@ from tdw.output_data import Images, OutputData
 from app.scene.build_capture import STOP
 from app.scene.protocol import write_event, write_image
 
+def _wait_for_bytes(path: str, timeout: float = 3.0) -> None:
+    """Until the build's ffmpeg has written its new part (it is recording the window again), or `timeout`."""
+    import os
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if os.path.getsize(path) > 0:
+                return
+        except OSError:
+            pass
+        time.sleep(0.01)
+
+
 class RecorderAddOn(AddOn):
     def __init__(
         self,
@@ -31,6 +45,8 @@ class RecorderAddOn(AddOn):
         hold_after_image: bool = False,
         hold_after_frame: bool = False,
         after_resize: Callable[[int, int], None] | None = None,
+        build_restart: Callable[[int, int, bool], dict | None] | None = None,
+        build_aimed: Callable[[], tuple[int, int] | None] = lambda: None,
     ) -> None:
         super().__init__()
         self._events = events
@@ -51,6 +67,12 @@ class RecorderAddOn(AddOn):
         # called before the frame after one that set a new screen size (the engine restarts the window's capture)
         self._after_resize = after_resize
         self._resized_to: tuple[int, int] | None = None
+        # the build's own capture, following its window: a start command aimed where the window is now (for
+        # the first part, or the next one), and the size it is aimed at now (None: a fixed region)
+        self._build_restart = build_restart
+        self._build_aimed = build_aimed
+        self._restart_at: tuple[int, int, bool] | None = None
+        self._part_waiting: str | None = None  # the frame after a (re)start waits until the build writes it
         self._waited = False
         self._first = True
         self.frames_rendered = 0
@@ -86,6 +108,8 @@ class RecorderAddOn(AddOn):
         for command in commands:
             if command.get("$type") == "set_screen_size" and not self._first:
                 self._resized_to = (int(command.get("width", 0)), int(command.get("height", 0)))
+        if self._build_restart is not None:
+            self._follow_build_window(commands)
         types = [c.get("$type") for c in commands]
         if self._first and self._target_framerate and "set_target_framerate" not in types:
             commands.insert(0, {"$type": "set_target_framerate", "framerate": self._target_framerate})
@@ -98,6 +122,40 @@ class RecorderAddOn(AddOn):
             commands.insert(types.index("terminate"), dict(STOP))  # the build closes its file before quitting
             self._capturing = False
         self._first = False
+
+    def _follow_build_window(self, commands: list[dict]) -> None:
+        """The build's own capture grabs a rectangle of the screen where its window was: when the script sets
+        another screen size, the window changes size (and a window manager may move it), so the capture is
+        stopped in that frame and started again in the next, aimed where the window is then (a next part,
+        scaled into the first size; the first part itself when the size is set in the very first frame)."""
+        assert self._build_restart is not None
+        if self._part_waiting is not None:  # the build's ffmpeg records the window again before the scene goes on
+            _wait_for_bytes(self._part_waiting)
+            self._part_waiting = None
+        if self._restart_at is not None:
+            width, height, part = self._restart_at
+            self._restart_at = None
+            start = self._build_restart(width, height, part)
+            if start is not None:
+                commands.insert(0, start)
+                self._capturing = True
+                self._part_waiting = start["output_path"]
+        sizes = [c for c in commands if c.get("$type") == "set_screen_size"]
+        aimed = self._build_aimed()
+        if not sizes or aimed is None:
+            return
+        width, height = int(sizes[-1].get("width", 0)), int(sizes[-1].get("height", 0))
+        if (width - width % 2, height - height % 2) == aimed:
+            return
+        starts = [c for c in commands if str(c.get("$type", "")).startswith("start_video_capture")]
+        if self._first and starts:  # not started yet: start it next frame, at the size this frame sets
+            commands.remove(starts[-1])
+            self._capturing = False
+            self._restart_at = (width, height, False)
+        elif self._capturing:
+            commands.append(dict(STOP))
+            self._capturing = False
+            self._restart_at = (width, height, True)
 
     def _merge_image_requests(self, commands: list[dict]) -> None:
         extra: list[dict] = []

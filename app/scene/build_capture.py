@@ -61,9 +61,11 @@ class BuildCapture:
     qp: int = 18  # the build's ffmpeg takes -qp, not -crf; 18 keeps the seed's "visually lossless" level
     preset: str = "ultrafast"  # the build's default
 
-    def command(self, platform: str, position: tuple[int, int] | None, size: tuple[int, int] | None = None) -> dict:
+    def command(self, platform: str, position: tuple[int, int] | None, size: tuple[int, int] | None = None,
+                fit_into: tuple[int, int] | None = None) -> dict:
         """The start command; on Linux, with `position` and `size` of the region, also `override_args`
-        (RecorderError if a path or source cannot be quoted for it)."""
+        (RecorderError if a path or source cannot be quoted for it). `fit_into`: the picture is scaled into
+        that size (a part recorded after the window changed size, joined to the first)."""
         kind = {"linux": "start_video_capture_linux", "win32": "start_video_capture_windows",
                 "darwin": "start_video_capture_osx"}[platform if platform in ("win32", "darwin") else "linux"]
         command: dict = {"$type": kind, "output_path": self.output_path, "framerate": self.framerate,
@@ -76,17 +78,19 @@ class BuildCapture:
         if self.audio_device:
             command["audio_device"] = self.audio_device
         if kind == "start_video_capture_linux" and position is not None and size is not None:
-            command["override_args"] = self.ffmpeg_args(position, size)
+            command["override_args"] = self.ffmpeg_args(position, size, fit_into)
             command["log_args"] = True  # the build's log shows what its ffmpeg was told
         return command
 
-    def ffmpeg_args(self, position: tuple[int, int], size: tuple[int, int]) -> str:
+    def ffmpeg_args(self, position: tuple[int, int], size: tuple[int, int], fit_into: tuple[int, int] | None = None) -> str:
         """The build's own x11grab arguments for this region, plus a crash-safe live file: one string."""
         args: list[str] = []
         if self.audio_device:
             args += ["-f pulse", f"-i {quoted(self.audio_device, 'the audio source')}", "-c:a aac -ac 2"]
         args += [f"-video_size {size[0]}x{size[1]}", f"-framerate {self.framerate}", "-f x11grab",
                  f"-i :{self.display}.0+{position[0]},{position[1]}",
+                 *([f'-vf "scale={fit_into[0]}:{fit_into[1]}:force_original_aspect_ratio=decrease:force_divisible_by=2,'
+                    f'pad={fit_into[0]}:{fit_into[1]}:(ow-iw)/2:(oh-ih)/2"'] if fit_into and fit_into != size else []),
                  f"-c:v h264 -qp {self.qp} -preset {self.preset} -pix_fmt {self.pixel_format}",
                  *_container_flags(self.output_path), f"-y {quoted(self.output_path, 'the file')}"]
         return " ".join(args)

@@ -75,6 +75,50 @@ def _build_capture_command(config: dict, events) -> dict | None:
         write_event(events, "capture_error", error=exc.message)
         return None
     write_event(events, "capture_started", command=command)
+    if capture.get("region") is None and capture["platform"].startswith("linux"):
+        # the build's window (Linux: aimed through override_args): followed when the script sets a screen size
+        config["_aimed"] = {"size": (width, height), "first": (width, height)}
+    return command
+
+
+def _build_restart(config: dict, events, width: int, height: int, part: bool) -> dict | None:
+    """The build's capture command aimed where its window is now that the script set `width`x`height`: the
+    first part itself (the size was set in the first frame), or a next part scaled into the first size
+    (app.ffmpeg.parts joins them). The window manager may move a window it resizes, so it is looked up."""
+    import time
+
+    from app.errors import RecorderError
+    from app.ffmpeg.parts import parts_folder
+    from app.scene.build_capture import BuildCapture
+    from app.scene.protocol import write_event
+
+    aimed, capture = config["_aimed"], config["build_capture"]
+    size = (width - width % 2, height - height % 2)
+    region, deadline = None, time.monotonic() + 2.0
+    while time.monotonic() < deadline:  # until the window has taken its new size
+        region = _build_window_region(int(config["build_pid"]), timeout=0.5)
+        if region is not None and (region.width, region.height) == size:
+            break
+        time.sleep(0.02)
+    if region is None:
+        write_event(events, "capture_error", error="The TDW build's window was not found after it changed size.")
+        return None
+    output, fit = capture["capture"]["output_path"], None
+    if part:
+        folder = config.setdefault("_parts", str(parts_folder(Path(output))))
+        config["_part_count"] = config.get("_part_count", 1) + 1
+        output, fit = str(Path(folder) / f"part{config['_part_count']}{Path(output).suffix}"), aimed["first"]
+    try:
+        command = BuildCapture(**{**capture["capture"], "output_path": output}).command(
+            capture["platform"], (region.x, region.y), (region.width, region.height), fit_into=fit)
+    except RecorderError as exc:
+        write_event(events, "capture_error", error=exc.message)
+        return None
+    aimed["size"] = (region.width, region.height)
+    if part:
+        write_event(events, "capture_part", path=output, width=region.width, height=region.height)
+    else:
+        aimed["first"] = aimed["size"]
     return command
 
 
@@ -107,6 +151,9 @@ def main(config_text: str) -> int:
         avatar=config.get("avatar", ""),
         keep_frames=keep if keep_dir else None,
         build_capture=(lambda: _build_capture_command(config, events)) if config.get("build_capture") else None,
+        build_restart=(lambda w, h, part: _build_restart(config, events, w, h, part))
+        if config.get("build_capture") else None,
+        build_aimed=lambda: config["_aimed"]["size"] if config.get("_aimed") else None,
         before_first_frame=(lambda: gate.wait(float(config.get("go_timeout", 60)), keep_open=hold_on_resize))
         if config.get("go_fd") is not None else None,
         after_resize=held_after_resize if hold_on_resize and config.get("go_fd") is not None else None,

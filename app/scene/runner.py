@@ -90,6 +90,7 @@ class SceneRunner:
         on_log: Callable[[str], None] | None = None,
         on_framerate: Callable[[float], None] | None = None,
         on_resized: Callable[[int, int], None] | None = None,
+        on_capture_part: Callable[[Path], None] | None = None,
     ) -> None:
         self.config = config
         self.env = dict(env)
@@ -102,6 +103,7 @@ class SceneRunner:
         self._on_log = on_log or (lambda _l: None)
         self._on_framerate = on_framerate or (lambda _f: None)
         self._on_resized = on_resized or (lambda _w, _h: None)
+        self._on_capture_part = on_capture_part or (lambda _p: None)
         self.build: subprocess.Popen | None = None
         self.scene: subprocess.Popen | None = None
         self.connected = threading.Event()
@@ -190,6 +192,8 @@ class SceneRunner:
                     self._on_frame(int(message.get("n", self.frames)))
                 elif kind == "script_error":
                     self._error = f"The scene script failed at {message['where']}: {message['error']}"
+                elif kind == "capture_part":
+                    self._on_capture_part(Path(message["path"]))
                 elif kind == "resized":
                     self._on_resized(int(message["width"]), int(message["height"]))
                 elif kind == "framerate":

@@ -120,3 +120,16 @@ def test_the_scene_waits_for_the_capture_at_each_resize_so_no_frame_is_lost(no_o
     missing = sorted(set(range(numbers[0], numbers[-1] + 1)) - set(numbers))
     assert len(missing) <= 3, missing  # grab and render are not one clock: a stray miss, not 3 per resize
     assert numbers[-1] >= 118
+
+
+def test_the_builds_own_capture_follows_a_script_that_resizes_its_window(no_orphans, machine, scene_env, tmp_path):
+    session, result, statuses = record_resizing(machine, scene_env, tmp_path, "400x300", "320x240", frames=120,
+                                                backend="tdw-build")
+    assert result.error is None and result.finalised
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [result.path.name]  # parts joined and gone
+    video = stream(probe(result.path), "video")
+    assert (video["width"], video["height"]) == (400, 300)
+    numbers, torn = readable_frame_numbers(result.path)
+    assert numbers == sorted(numbers) and numbers[-1] >= 110  # the part after the resize is in the file
+    assert any(n > 70 for n in numbers) and any(n < 50 for n in numbers)
+    assert any("build's capture goes on" in s.note for s in statuses)
