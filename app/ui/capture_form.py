@@ -7,6 +7,7 @@ are the engine's registry, each greyed out with its reason when it cannot be use
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import replace
 
@@ -24,6 +25,7 @@ from app.machine import Machine
 from app.model.obs import DEFAULT_PORT, OBS_BACKENDS, ObsSettings
 from app.model.settings import MAX_FPS, MODES, CaptureSettings
 from app.ui.background import Background
+from app.ui.display_choices import as_tooltip, display_reason
 from app.ui.region_panel import RegionPanel
 from app.ui.scene_panel import ScenePanel
 from app.ui.settings_store import WindowChoices
@@ -42,12 +44,14 @@ def audio_slot(mode: str) -> str | None:
     return {"av": "source", "audio": "source", "video-frames": "frames"}.get(mode)
 
 
-def backend_reasons() -> dict[str, str | None]:
-    """Why each registered backend cannot be used here (None: it can); may be slow, so run off the GUI thread."""
+def backend_reasons(display_kind: str = "x11", platform: str = sys.platform) -> dict[str, str | None]:
+    """Why each registered backend cannot be used here (None: it can): not installed, or nothing it records works on
+    this kind of display (e.g. OBS in a Wayland session); may be slow, so run off the GUI thread."""
     reasons: dict[str, str | None] = {}
     for name in registry.names():
         try:
-            reasons[name] = registry.unavailable(name)
+            found = [registry.unavailable(name), display_reason(name, display_kind, platform)]
+            reasons[name] = " ".join(reason for reason in found if reason) or None
         except Exception as exc:  # noqa: BLE001 - a broken check greys the backend out with its error
             reasons[name] = f"{registry.info(name).label} could not be checked: {exc}"
     return reasons
@@ -283,7 +287,8 @@ class CaptureForm(QWidget):
 
     # -- reactions ----------------------------------------------------------------------------------
     def refresh_backends(self) -> None:
-        self._background.call(backend_reasons, self._backends_checked)
+        machine = self._machine  # its display kind, as the region panel's: read off the GUI thread
+        self._background.call(lambda: backend_reasons(machine.display.kind, machine.platform), self._backends_checked)
 
     def _backends_checked(self, reasons: dict[str, str | None]) -> None:
         self._fill_backends(reasons, self.backend.currentData())
@@ -294,7 +299,8 @@ class CaptureForm(QWidget):
         self.backend.clear()
         for name in registry.names():
             reason = reasons.get(name)
-            add_item(self.backend, registry.info(name).label, name, enabled=reason is None, tooltip=reason or BACKEND_TIPS.get(name, ""))
+            add_item(self.backend, registry.info(name).label, name, enabled=reason is None,
+                     tooltip=as_tooltip(reason) if reason else BACKEND_TIPS.get(name, ""))
         if not select_data(self.backend, wanted):
             add_item(self.backend, f"{wanted}  (not installed)", wanted, enabled=False, tooltip=f"No backend named {wanted!r} is registered.")
             select_data(self.backend, wanted)
@@ -348,6 +354,7 @@ class CaptureForm(QWidget):
         self.obs_group.setVisible(self.backend.currentData() in OBS_BACKENDS)
         self.audio.setEnabled(audio_slot(mode) is not None)
         self.region.setEnabled(mode in ("video", "av"))
+        self.region.set_backend(self.backend.currentData() or "ffmpeg", mode)  # before set_scene: may TDW's window be the default
         self.region.set_scene(bool(self.scene.scene()))
         self.scene.set_mode(mode)
         self._preview_name()

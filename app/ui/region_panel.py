@@ -1,7 +1,8 @@
 """Which part of the screen to record: the whole screen, one monitor (when there are two or more), a window
 from a live list, a rectangle typed as X,Y,WxH or drawn on a screenshot, or the TDW build's window (when a
 scene runs), with a thumbnail of what will be recorded. With a scene, the build's window is the default until
-the user picks another region."""
+the user picks another region. The kinds the chosen backend cannot record on this display (e.g. the screen in a
+Wayland session) are greyed, with preflight's reason as their tooltip; a chosen one stays chosen, with its problem."""
 
 from __future__ import annotations
 
@@ -17,11 +18,13 @@ from app.model.region import Region, parse_region
 from app.screen.resolve import monitors
 from app.screen.x11 import Monitor, WindowInfo
 from app.ui.background import Background
+from app.ui.display_choices import Reasons, as_tooltip, region_reasons
 from app.ui.region_picker import RegionPicker
 from app.ui.widgets import ProblemLabel, select_data
 
 THUMB = (160, 100)
 MIN_WINDOW = 16  # smaller windows are helpers (selection owners, tooltips), not something to record
+TDW_TIP = "The window of the build the scene launches; choose a scene first"
 
 
 def window_choice(window: WindowInfo, windows: list[WindowInfo]) -> str:
@@ -49,12 +52,15 @@ class RegionPanel(QGroupBox):
         self.picked = False  # the user chose a region other than the TDW window by hand
         self._scene = False  # a scene is chosen, so the TDW window is a choice
         self.picker: RegionPicker | None = None
+        self._reasons: Reasons = {}  # what each backend cannot record on this display (display_choices), found off the GUI thread
+        self._backend, self._mode = "ffmpeg", "video"
+        self._checked: list[str] = []  # the last inline preflight's region problems
+        self._fixable = False
         self.screen_radio = QRadioButton("Whole screen")
         self.monitor_radio = QRadioButton("Monitor")
         self.window_radio = QRadioButton("Window")
         self.rect_radio = QRadioButton("Rectangle")
-        self.tdw_radio = QRadioButton("The TDW window (found when the scene starts)", enabled=False,
-                                      toolTip="The window of the build the scene launches; choose a scene first")
+        self.tdw_radio = QRadioButton("The TDW window (found when the scene starts)", enabled=False, toolTip=TDW_TIP)
         self._kinds = QButtonGroup(self)
         for radio in (self.screen_radio, self.monitor_radio, self.window_radio, self.rect_radio, self.tdw_radio):
             self._kinds.addButton(radio)
@@ -69,6 +75,7 @@ class RegionPanel(QGroupBox):
         self.thumbnail = QLabel("No preview", alignment=Qt.AlignCenter, objectName="thumbnail")
         self.thumbnail.setFixedSize(*THUMB)
         self.problem = ProblemLabel()
+        self.problem.setTextFormat(Qt.PlainText)  # e.g. "--region window:<title>" is words, not an HTML tag
         self.round_button = QPushButton("Round to even", toolTip="Shrink the odd width/height by one pixel")
         self.round_button.hide()
 
@@ -123,7 +130,7 @@ class RegionPanel(QGroupBox):
         except RecorderError:
             spec = None
         self._scene = scene
-        self.tdw_radio.setEnabled(scene)
+        self._grey_impossible()
         self.picked = scene and (spec is None or spec.kind != "tdw")
         if spec is not None and spec.kind == "tdw":
             (self.tdw_radio if scene else self.screen_radio).setChecked(True)
@@ -142,16 +149,58 @@ class RegionPanel(QGroupBox):
             self.screen_radio.setChecked(True)
 
     def show_problems(self, problems: list[Problem]) -> None:
-        self.problem.show_messages([p.message for p in problems])
-        self.round_button.setVisible(any(p.fixable for p in problems) and self.rect_radio.isChecked())
+        self._checked = [p.message for p in problems]
+        self._fixable = any(p.fixable for p in problems)
+        self._show_problem()
+
+    def _show_problem(self) -> None:
+        """Preflight's region problems, and at once the reason the chosen kind is greyed (the same words, once).
+        Such a reason from the last check that is not the chosen kind's (with this backend) is gone already."""
+        why = self.reason(self.kind())
+        greyed = {message for found in self._reasons.values() for message in found.values()}
+        checked = [message for message in self._checked if message == why or message not in greyed]
+        self.problem.show_messages(([why] if why and why not in checked else []) + checked)
+        self.round_button.setVisible(self._fixable and self.rect_radio.isChecked())
+
+    # -- what the backend can record here -----------------------------------------------------------
+    def _radios(self) -> dict[str, QRadioButton]:
+        return {"screen": self.screen_radio, "monitor": self.monitor_radio, "window": self.window_radio,
+                "rect": self.rect_radio, "tdw": self.tdw_radio}
+
+    def kind(self) -> str:
+        return next((kind for kind, radio in self._radios().items() if radio.isChecked()), "screen")
+
+    def reason(self, kind: str) -> str | None:
+        """Why the chosen backend cannot record this kind of region on this display (None: it can, or not known yet)."""
+        return self._reasons.get((self._backend, self._mode), {}).get(kind)
+
+    def set_backend(self, backend: str, mode: str) -> None:
+        """Grey what this backend cannot record in this mode; a chosen kind stays chosen (and shows its problem)."""
+        if (backend, mode) == (self._backend, self._mode):
+            return
+        self._backend, self._mode = backend, mode
+        self._grey_impossible()
+
+    def _reasons_found(self, reasons: Reasons) -> None:
+        self._reasons = reasons
+        self._grey_impossible()
+
+    def _grey_impossible(self) -> None:
+        for kind, radio in self._radios().items():
+            why = self.reason(kind)
+            radio.setEnabled(why is None and (self._scene or radio is not self.tdw_radio))
+            radio.setToolTip(as_tooltip(why) if why else TDW_TIP if radio is self.tdw_radio else "")
+        self.draw_button.setEnabled(self.reason("rect") is None)
+        self._show_problem()
+        self._thumb_timer.start()
 
     def set_scene(self, scene: bool) -> None:
         """The TDW window is a choice only with a scene, and the default one unless the user picked another."""
         if scene == self._scene:
             return
         self._scene = scene
-        self.tdw_radio.setEnabled(scene)
-        if scene and not self.picked:
+        self._grey_impossible()
+        if scene and not self.picked and self.reason("tdw") is None:
             self.tdw_radio.setChecked(True)
         elif not scene and self.tdw_radio.isChecked():
             self.screen_radio.setChecked(True)
@@ -189,11 +238,12 @@ class RegionPanel(QGroupBox):
 
     # -- windows ------------------------------------------------------------------------------------
     def refresh(self) -> None:
-        """List the windows and the monitors again, off the GUI thread."""
+        """List the windows and the monitors again, and what each backend can record on this display, off the GUI thread."""
         self.refresh_button.setEnabled(False)
         self._background.call(self._machine.display.windows, self._fill_windows, self._windows_failed)
-        display = self._machine.display
-        self._background.call(lambda: monitors(display), self._fill_monitors, self._monitors_failed)
+        machine = self._machine
+        self._background.call(lambda: monitors(machine.display), self._fill_monitors, self._monitors_failed)
+        self._background.call(lambda: region_reasons(machine.display.kind, machine.platform), self._reasons_found)
 
     def _windows_failed(self, exc: BaseException) -> None:
         self.refresh_button.setEnabled(True)
@@ -270,6 +320,7 @@ class RegionPanel(QGroupBox):
         if self.window_radio.isChecked() and not self._windows:
             self.refresh()
         self._show_monitor_row()
+        self._show_problem()
         self._edited()
 
     def _edited(self) -> None:
@@ -298,7 +349,9 @@ class RegionPanel(QGroupBox):
         if screen is None:
             return
         region, scale = self._current_rect(), screen.devicePixelRatio() or 1.0
-        if self.tdw_radio.isChecked():
+        if self.reason(self.kind()):
+            self._set_thumbnail(QPixmap(), "Cannot be\nrecorded here")  # whatever this screen shows, it is not that
+        elif self.tdw_radio.isChecked():
             self._set_thumbnail(QPixmap(), "Found when the\nscene starts")
         elif self.screen_radio.isChecked():
             self._set_thumbnail(screen.grabWindow(0))
