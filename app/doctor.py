@@ -74,9 +74,13 @@ def _display_checks(machine: Machine) -> list[Check]:
         return [Check("display", False, exc.message)]
     if display.kind != XWAYLAND:
         return [Check("display", True, f"DISPLAY={display.display} ({display.kind}) is {width}x{height}")]
+    native = next((b.name for b in registry.BACKENDS.values()  # one that records the compositor's own outputs
+                   if b.resolve_region and XWAYLAND in b.display_servers and not registry.unavailable(b.name)), None)
     return [
         Check("display", True, f"DISPLAY={display.display} is {width}x{height}; Wayland session (Xwayland {display.display}): "
                                "windows recorded by id; the screen cannot be recorded by x11grab"),
+        Check("screen capture", True, f"this compositor's screen, monitors and rectangles are recorded by the {native} "
+                                      f"backend (--backend {native}); x11grab sees only X11 windows here") if native else
         Check("screen capture", False, "x11grab sees only X11 windows in a Wayland session: record the TDW window (--region tdw) "
                                        "or an X11 window (--region window:<title>); for the whole screen, log in to an X11 "
                                        "session (\"GNOME on Xorg\").", optional=True),
@@ -89,6 +93,8 @@ def _route_check(info: BackendInfo, display_kind: str) -> Check:
     if display_kind != XWAYLAND or not info.region_kinds or not info.modes & SCREEN_MODES:
         return Check(name, True, info.label, optional=True)
     kinds = sorted(info.region_kinds_on(display_kind))
+    if kinds and set(kinds) == info.region_kinds:  # a backend that records the Wayland compositor itself
+        return Check(name, True, f"{info.label}; on this Wayland session the {' and '.join(kinds)} regions", optional=True)
     if kinds:
         return Check(name, True, f"{info.label}; on this Wayland session only the {' and '.join(kinds)} regions", optional=True)
     return Check(name, False, f"{info.label}: cannot record this Wayland session: {info.wayland_advice}", optional=True)

@@ -8,11 +8,12 @@ and the session only ever calls `create(name, context)`. Adding a backend is its
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from app.capture.base import CaptureContext, Recorder
 from app.errors import Problem, RecorderError
 from app.model.backend import ALL_REGIONS, FFMPEG_ROLES, BackendInfo, Hook
+from app.model.region import Region, RegionSpec
 from app.model.settings import CaptureSettings
 
 OBS_ADVICE = "OBS records the screen (video or audio + video): for audio only, use the ffmpeg backend."
@@ -51,6 +52,11 @@ def unavailable(name: str) -> str | None:
     """Why this backend cannot be used on this machine (one sentence), or None when it can."""
     backend = info(name)
     return _load(backend.unavailable)() if backend.unavailable else None
+
+
+def resolve_region(name: str, spec: RegionSpec, env: Mapping[str, str], round_odd: bool = False) -> Region:
+    """The region on the backend's own screen (its `resolve_region`: e.g. a Wayland compositor's outputs)."""
+    return _load(info(name).resolve_region)(spec, env, round_odd)
 
 
 def own_problems(settings: CaptureSettings) -> list[Problem]:
@@ -95,4 +101,14 @@ register(BackendInfo(
     modes=frozenset({"audio"}), region_kinds=frozenset(), ffmpeg_roles=("final_audio_encoder",),
     mode_advice="fmedia records sound only: choose audio only (--mode audio), or the ffmpeg backend.",
     unavailable="app.capture.fmedia:unavailable",
+))
+register(BackendInfo(
+    "wf-recorder", "wf-recorder (sway and other wlroots desktops)", "app.capture.wf_recorder:create",
+    modes=frozenset({"video", "av"}), platforms=("linux",),
+    display_servers=frozenset({"xwayland"}),  # a Wayland session only (app.screen.display: its X server is Xwayland)
+    # screen: the one output (-o NAME); monitor:<n or name>: that output; X,Y,WxH: -g "X,Y WxH" inside one output
+    region_kinds=frozenset({"screen", "monitor", "rect"}), wayland_region_kinds=frozenset({"screen", "monitor", "rect"}),
+    mode_advice="wf-recorder records the screen (video, or audio + video): for audio only or TDW's frames, use the ffmpeg backend.",
+    unavailable="app.capture.wf_recorder:unavailable", checks="app.capture.wf_recorder:settings_problems",
+    resolve_region="app.capture.wf_recorder:resolve_region",
 ))

@@ -34,6 +34,9 @@ class BackendInfo:
     mode_advice: str = ""  # one sentence for a mode it cannot record
     unavailable: Hook = ""  # () -> str | None: why it cannot be used on this machine
     checks: Hook = ""  # (CaptureSettings) -> list[Problem]: its own static checks
+    # A backend that records a Wayland compositor's own outputs (not X's screen) resolves the region there:
+    # (RegionSpec, env, round_odd) -> Region, raising a one-line RecorderError; preflight asks it instead of the X display.
+    resolve_region: Hook = ""
 
     def records(self, mode: str) -> bool:
         return mode in self.modes

@@ -10,6 +10,7 @@ from app.model.region import parse_region
 from app.model.settings import MODES, CaptureSettings
 from app.errors import RecorderError
 
+REGION_WORDS = {"screen": "the screen", "monitor": "a monitor", "rect": "a rectangle of the screen"}
 FRAMES_ADVICE = "Video from TDW frames is encoded by {names}: choose the {first} backend."
 
 
@@ -39,9 +40,24 @@ def wayland_problem(s: CaptureSettings, display_kind: str) -> Problem | None:
     kind = _region_kind(s.region)
     if info is None or kind is None or kind not in info.region_kinds or kind in info.region_kinds_on(display_kind):
         return None
+    instead = _wayland_native(s, kind, display_kind)
+    if instead:
+        return Problem("region", f"This is a Wayland session: the {info.label} backend cannot record {REGION_WORDS.get(kind, kind)} "
+                                 f"there, and this desktop can be recorded by the {instead} backend: add --backend {instead}.")
     advice = info.wayland_advice or (f"the {info.label} backend cannot record a {kind} region there: choose another "
                                      "backend or region, or log in to an X11 session.")
     return Problem("region", f"This is a Wayland session: {advice}")
+
+
+def _wayland_native(s: CaptureSettings, kind: str, display_kind: str) -> str | None:
+    """A backend that records this Wayland compositor's own outputs (it resolves the region there), can record this
+    region and mode, and can run here now (e.g. wf-recorder on sway: wlr-screencopy is offered)."""
+    for other in registry.BACKENDS.values():
+        if (other.resolve_region and other.name != s.backend and display_kind in other.display_servers
+                and kind in other.region_kinds_on(display_kind) and other.records(s.mode) and other.runs_on(s.platform)
+                and not registry.unavailable(other.name)):
+            return other.name
+    return None
 
 
 def _mode_advice(mode: str, advice: str) -> str:

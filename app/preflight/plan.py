@@ -8,6 +8,7 @@ from app.calibration import audio_offset_s
 from app.capture import registry
 from app.errors import Problem, RecorderError, ValidationError
 from app.machine import Machine
+from app.model.backend import BackendInfo
 from app.model.plan import RecordingPlan
 from app.model.region import Region, parse_region
 from app.model.settings import CaptureSettings
@@ -100,13 +101,15 @@ def _build_plan(settings: CaptureSettings, machine: Machine) -> RecordingPlan:
 
 def _resolve_region(settings: CaptureSettings, machine: Machine,
                     problems: list[Problem]) -> tuple[Region | None, int | None]:
+    backend = registry.BACKENDS.get(settings.backend)
+    if backend is not None and backend.resolve_region:
+        return _own_region(settings, backend, machine, problems)
     if machine.xpra_running():
         problems.append(Problem("region", "xpra is running, and x11grab cannot record under it: stop xpra (xpra stop) and try again."))
         return None, None
-    backend = registry.BACKENDS.get(settings.backend)
     display = machine.display
     if backend is not None and display.kind not in backend.display_servers:
-        problems.append(Problem("region", f"The {backend.label} backend cannot record this display ({display.kind}): choose another backend."))
+        problems.append(_display_problem(backend, display.kind))
         return None, None
     wayland = wayland_problem(settings, display.kind)
     if wayland is not None:
@@ -123,3 +126,25 @@ def _resolve_region(settings: CaptureSettings, machine: Machine,
     found = region_problems(target.region, screen, settings, parity=False)  # parity: checked statically / rounded
     problems.extend(found)
     return (None, None) if found else (target.region, target.window_id)
+
+
+def _display_problem(backend: BackendInfo, kind: str) -> Problem:
+    return Problem("region", f"The {backend.label} backend cannot record this display ({kind}): choose another backend.")
+
+
+def _own_region(settings: CaptureSettings, backend: BackendInfo, machine: Machine,
+                problems: list[Problem]) -> tuple[Region | None, int | None]:
+    """A backend that records the compositor's own outputs (a Wayland one), not X's screen, resolves the region there."""
+    if registry.unavailable(backend.name):
+        return None, None  # its backend problem says why it cannot record here: where it would record is moot
+    if machine.display.kind not in backend.display_servers:
+        problems.append(_display_problem(backend, machine.display.kind))
+        return None, None
+    try:
+        region = registry.resolve_region(backend.name, parse_region(settings.region), machine.env, settings.round_odd_size)
+    except RecorderError as exc:
+        problems.append(Problem("region", exc.message))
+        return None, None
+    found = region_problems(region, None, settings, parity=False)
+    problems.extend(found)
+    return (None, None) if found else (region, None)
