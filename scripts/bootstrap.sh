@@ -11,6 +11,8 @@ apt_packages=(
   obs-studio trayer
   # a real Wayland compositor with Xwayland for the Wayland-session tests (tests/screen/test_wayland.py)
   weston xwayland
+  # a wlroots compositor and its screen recorder: the wf-recorder backend and its tests (tests/capture/test_wf_recorder.py)
+  sway wf-recorder
   # a non-English locale for the tests that ask the sound server and X in another language
   locales
   # the desktop entry and AppStream checks (tests/test_desktop.py, tests/test_packaging.py); gio launches entries
