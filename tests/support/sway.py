@@ -128,8 +128,12 @@ class SwayServer:
             log_text = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else "(no log)"
             self.stop()
             raise RuntimeError(f"sway did not come up within {timeout} s:\n{log_text}")
-        subprocess.run(["xdpyinfo", "-display", self.display], capture_output=True, timeout=timeout, check=True)
-        self._wait_for_background(deadline)
+        try:
+            subprocess.run(["xdpyinfo", "-display", self.display], capture_output=True, timeout=timeout, check=True)
+            self._wait_for_background(deadline)
+        except (OSError, subprocess.SubprocessError, RuntimeError):
+            self.stop()
+            raise
         return self
 
     def _session(self) -> list[psutil.Process]:
