@@ -34,6 +34,7 @@ from app.scene.build_capture import BuildCapture, display_number
 from app.scene.runner import SceneConfig, SceneEnd, SceneRunner
 from app.screen.display import open_display
 from app.screen.resolve import wait_for_window
+from app.watchdog import Source, Watchdog, capture_source, scene_build_source
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class Session:
         self._made_folders: list[Path] = []
         self._frame_limit: FrameLimit | None = None  # --duration of a frame route (ffmpeg's -t cannot end it)
         self._build_timer: threading.Timer | None = None  # --duration of the build's own recording
+        self._watchdog = Watchdog([], self._stalled)
 
     # -- status -----------------------------------------------------------------------------------
     @property
@@ -132,6 +134,7 @@ class Session:
         self._started_at = self._clock()
         self._held = hold(self.paths.recording)  # "being recorded": `recover` leaves it alone while we live
         self._publish(state="recording", path=str(self.paths.recording))
+        self._watchdog.start()
         if not s.scene:
             self._choose_audio()
             self._start_capture(self.plan.region, self.plan.window_id)
@@ -168,6 +171,7 @@ class Session:
             on_capture_part=self._build_capture_part,
         )
         self.scene.start()
+        self._watchdog.add(scene_build_source(self.scene))
         if not frames and not by_build:
             threading.Thread(target=self._capture_scene_window, name="scene-window", daemon=True).start()
         return self.status
@@ -192,6 +196,20 @@ class Session:
                                      choose_audio=self._audio_for_frames, on_listening=self._release_scene)
             self.recorder = create_recorder(self.plan.settings.backend, context)
             self.recorder.start(self._progress, self._capture_ended)
+            self._watch(self.recorder)
+
+    def _watch(self, recorder: Recorder) -> None:
+        """A child that stops making progress without exiting ends the recording within seconds, named."""
+        if self.plan.settings.backend != "tdw-build":  # the build's own ffmpeg: the build's answers are watched
+            self._watchdog.add(capture_source(recorder, lambda: self.status.state == "recording"))
+
+    def _stalled(self, source: Source) -> None:
+        if not self._error:
+            self._error = source.message
+        mark = getattr(self.recorder, "mark_stalled", None)
+        if mark is not None and source.name == "capture":
+            mark()  # its stop need not wait for a frozen process to finish its file
+        self._end()
 
     def _release_scene(self) -> None:
         if self.scene is not None:
@@ -288,6 +306,7 @@ class Session:
         assert self.paths is not None
         with self._lock:
             self._stopping = True
+        self._watchdog.stop()
         elapsed = self._clock() - self._started_at
         if self._build_timer is not None:
             self._build_timer.cancel()

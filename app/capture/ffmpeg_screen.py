@@ -215,6 +215,17 @@ class FfmpegScreenRecorder:
                 self._restarting = False
         self._wait_for_first_frame(seen)
 
+    @property
+    def waiting(self) -> bool:
+        """Between parts (the followed window is being restarted, or is hidden): no progress is expected."""
+        return self._restarting
+
+    def mark_stalled(self) -> None:
+        """The watchdog saw ffmpeg stop making progress: stop() ends it without waiting for it to finish."""
+        proc = self._proc
+        if proc is not None:
+            proc.stalled = True
+
     def capturing_at(self, width: int, height: int) -> bool:
         """True once a part records the window at this size (even sides) and has its first frame."""
         with self._lock:

@@ -124,13 +124,18 @@ class FramePipeRecorder:
         with self._lock:
             self._closed = True
             self._lock.notify_all()
-        if self._writer is not None:
-            self._writer.join(timeout=120)  # a hung ffmpeg is then ended by finish_input()
+        if self._writer is not None:  # a hung ffmpeg is then ended by finish_input()
+            self._writer.join(timeout=2 if self._proc is not None and self._proc.stalled else 120)
         if self._proc is not None:
             self._proc.finish_input()
 
     def progress(self) -> Progress:
         return self._proc.last_stats if self._proc else Progress()
+
+    def mark_stalled(self) -> None:
+        """The watchdog saw ffmpeg stop making progress: stop() ends it without waiting for it to finish."""
+        if self._proc is not None:
+            self._proc.stalled = True
 
     def pids(self) -> list[int]:
         return [self._proc.pid] if self._proc and self._proc.pid else []

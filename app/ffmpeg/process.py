@@ -6,6 +6,7 @@ import collections
 import logging
 import subprocess
 import threading
+import time
 from typing import Callable, Sequence
 
 from app.ffmpeg.progress import ProgressParser
@@ -16,6 +17,9 @@ log = logging.getLogger(__name__)
 
 DISK_FULL_MARKERS = ("No space left on device", "File too large")
 
+
+STALLED_WAIT_S = 2.0  # how long a stalled ffmpeg is given at each step of stop() before the next
+QUIET_S = 3.0  # progress reports standing still this long: stop() treats ffmpeg as stalled
 
 class FfmpegProcess:
     """Runs ffmpeg without ever blocking the caller; all reading happens on daemon threads."""
@@ -35,6 +39,8 @@ class FfmpegProcess:
         self.last_stats = Progress()
         self.proc: subprocess.Popen | None = None
         self.stop_requested = False
+        self.stalled = False  # it stopped making progress: ending it does not wait for it to finish its file
+        self._moved_at: float | None = None  # when its progress last moved (monotonic)
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
@@ -64,8 +70,15 @@ class FfmpegProcess:
         return any(marker in line for line in self._stderr for marker in DISK_FULL_MARKERS)
 
     def _record_stats(self, stats: Progress) -> None:
+        if (stats.frames, stats.size_bytes, stats.out_time_s) != (self.last_stats.frames, self.last_stats.size_bytes,
+                                                                  self.last_stats.out_time_s):
+            self._moved_at = time.monotonic()
         self.last_stats = stats
         self._on_progress(stats)
+
+    def _looks_stalled(self) -> bool:
+        """It has written nothing new for a while (its progress reports, if any, stand still)."""
+        return self.stalled or (self._moved_at is not None and time.monotonic() - self._moved_at > QUIET_S)
 
     def _read_progress(self) -> None:
         assert self.proc and self.proc.stdout
@@ -100,6 +113,7 @@ class FfmpegProcess:
         if self.proc is None:
             return None
         self.stop_requested = True
+        timeout = min(timeout, STALLED_WAIT_S) if self.stalled else timeout
         if self.proc.stdin and not self.proc.stdin.closed:
             try:
                 self.proc.stdin.close()
@@ -125,11 +139,13 @@ class FfmpegProcess:
         self._threads[0].join(timeout=5)
         return code
 
-    def stop(self, timeout: float = 10.0) -> int | None:
-        """Ask ffmpeg to finish (`q`), then terminate, then kill its whole tree."""
+    def stop(self, timeout: float = 5.0) -> int | None:
+        """Ask ffmpeg to finish (`q`), then terminate, then kill its whole tree; each step waits `timeout`
+        (a live recording finishes within a second of `q`), or less when it has stopped making progress."""
         if self.proc is None:
             return None
         self.stop_requested = True
+        timeout = min(timeout, STALLED_WAIT_S) if self._looks_stalled() else timeout
         if self.proc.poll() is None and self.proc.stdin:
             try:
                 self.proc.stdin.write(b"q")

@@ -122,6 +122,8 @@ class RecorderAddOn(AddOn):
             commands.insert(types.index("terminate"), dict(STOP))  # the build closes its file before quitting
             self._capturing = False
         self._first = False
+        if "terminate" not in types:  # the build answers this frame (a build that quits need not)
+            write_event(self._events, "sent")
 
     def _follow_build_window(self, commands: list[dict]) -> None:
         """The build's own capture grabs a rectangle of the screen where its window was: when the script sets

@@ -110,6 +110,7 @@ class SceneRunner:
         self.ended = threading.Event()
         self._script_done = threading.Event()  # its last event arrived: every frame before it is delivered
         self.frames = 0
+        self.sent = 0  # frames the script has sent; the build answers each (app.watchdog.build_source)
         self._error: str | None = None
         self._stopping = False
         self._end_lock = threading.RLock()
@@ -187,6 +188,8 @@ class SceneRunner:
                 kind = message.get("event")
                 if kind == "connected":
                     self.connected.set()
+                elif kind == "sent":  # the script sent the build a frame (the watchdog expects an answer)
+                    self.sent += 1
                 elif kind == "frame":
                     self.frames += 1
                     self._on_frame(int(message.get("n", self.frames)))

@@ -12,7 +12,7 @@ flashes white for 100 ms; with sound on, an 800 Hz beep starts at the same insta
 
 Environment: STANDIN_BUILD_TONE=1 (sound on, its PulseAudio stream open from start-up; audio commands
 such as add_audio_sensor also turn it on, at the first frame), STANDIN_BUILD_CRASH_AT_FRAME=N (exit 139
-without replying at frame N), STANDIN_BUILD_IDLE_TIMEOUT=seconds (exit 0 when the controller is silent that long; default 300).
+without replying at frame N), STANDIN_BUILD_HANG_AT_FRAME=N (stay connected but never answer from frame N), STANDIN_BUILD_IDLE_TIMEOUT=seconds (exit 0 when the controller is silent that long; default 300).
 """
 from __future__ import annotations
 
@@ -205,6 +205,8 @@ class StandInBuild:
         self.idle_timeout = float(os.environ.get("STANDIN_BUILD_IDLE_TIMEOUT", "300"))
         crash = os.environ.get("STANDIN_BUILD_CRASH_AT_FRAME", "")
         self.crash_at: Optional[int] = int(crash) if crash.strip() else None
+        hang = os.environ.get("STANDIN_BUILD_HANG_AT_FRAME", "")
+        self.hang_at: Optional[int] = int(hang) if hang.strip() else None
         self.closed_by_user = False
         self.window: Optional[BuildWindow] = None
         if not options.batchmode:
@@ -242,6 +244,10 @@ class StandInBuild:
                 if self.crash_at is not None and self.frame >= self.crash_at:
                     self.log(f"Crash!!! (STANDIN_BUILD_CRASH_AT_FRAME={self.crash_at})")
                     os._exit(139)
+                if self.hang_at is not None and self.frame >= self.hang_at:
+                    self.log(f"Hanging (STANDIN_BUILD_HANG_AT_FRAME={self.hang_at}): connected, never answering")
+                    while True:  # a build stuck in a frame: alive, silent, no CPU
+                        time.sleep(3600)
                 if self.state.terminate:
                     self.socket.send_multipart([out.quit_output(True), out.frame_bytes(self.frame)])
                     self.log("Terminate: quitting")
