@@ -17,6 +17,9 @@ from app.model.region import Region, RegionSpec
 from app.model.settings import CaptureSettings
 
 OBS_ADVICE = "OBS records the screen (video or audio + video): for audio only, use the ffmpeg backend."
+OBS_WAYLAND_ADVICE = ("OBS's X11 screen capture (xshm) sees an empty screen there, so every region records black. Use "
+                      "OBS's own Screen Capture (PipeWire) by hand, record with the ffmpeg backend (--region tdw or "
+                      "window:<title>), or log in to an X11 session (\"GNOME on Xorg\").")
 
 BACKENDS: dict[str, BackendInfo] = {}
 
@@ -84,17 +87,13 @@ register(BackendInfo(
     "obs-websocket", "OBS Studio you run (over its WebSocket)", "app.capture.obs_websocket:create",
     modes=frozenset({"video", "av"}), mode_advice=OBS_ADVICE,
     unavailable="app.capture.obs_websocket:unavailable", checks="app.obs.settings:settings_problems",
-    wayland_advice="OBS's X11 screen capture (xshm) sees an empty screen there, so every region records black. Use "
-                   "OBS's own Screen Capture (PipeWire) by hand, record with the ffmpeg backend (--region tdw or "
-                   "window:<title>), or log in to an X11 session (\"GNOME on Xorg\").",
+    wayland_advice=OBS_WAYLAND_ADVICE,
 ))
 register(BackendInfo(
     "obs-launch", "OBS Studio, started for the recording", "app.capture.obs_launch:create",
     modes=frozenset({"video", "av"}), mode_advice=OBS_ADVICE,
     unavailable="app.capture.obs_launch:unavailable", checks="app.obs.settings:settings_problems",
-    wayland_advice="OBS's X11 screen capture (xshm) sees an empty screen there, so every region records black. Use "
-                   "OBS's own Screen Capture (PipeWire) by hand, record with the ffmpeg backend (--region tdw or "
-                   "window:<title>), or log in to an X11 session (\"GNOME on Xorg\").",
+    wayland_advice=OBS_WAYLAND_ADVICE,
 ))
 register(BackendInfo(
     "fmedia", "fmedia, as TDW's AudioUtils (audio only)", "app.capture.fmedia:create",
