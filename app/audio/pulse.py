@@ -85,6 +85,12 @@ class PulseAudio:
         with connection(self.env) as pulse:
             return _sources(pulse)
 
+    def descriptions(self) -> list[tuple[str, str]]:
+        """(name, description) of every source, in the server's order (the names other programs, e.g. fmedia,
+        list sources by)."""
+        with connection(self.env) as pulse:
+            return [(s.name, s.description) for s in pulse.source_list()]
+
     def default_sink(self) -> str:
         with connection(self.env) as pulse:
             return _default_sink(pulse)

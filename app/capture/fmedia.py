@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Callable, Sequence, TYPE_CHECKING
 
 from app.model.progress import Progress
+from app.audio.pulse import PulseAudio
 from app.errors import RecorderError
 from app.processes import run_text, spawn, stop_tree
 
@@ -80,22 +81,6 @@ def parse_capture_devices(text: str) -> list[str]:
     return names
 
 
-def parse_source_descriptions(text: str) -> list[tuple[str, str]]:
-    """(name, description) of every source in `pactl list sources`, in the server's order."""
-    found: list[tuple[str, str]] = []
-    name = None
-    for raw in text.splitlines():
-        line = raw.strip()
-        if line.startswith("Source #"):
-            name = None
-        elif line.startswith("Name:"):
-            name = line.split(":", 1)[1].strip()
-        elif line.startswith("Description:") and name is not None:
-            found.append((name, line.split(":", 1)[1].strip()))
-            name = None
-    return found
-
-
 def capture_device_number(devices: Sequence[str], sources: Sequence[tuple[str, str]], source: str) -> int | None:
     """fmedia's number for `source` (a PulseAudio source name, or a device name as fmedia lists it)."""
     names = [n for n, _ in sources]
@@ -135,9 +120,9 @@ class FmediaRecorder:
             devices = parse_capture_devices(self._run(list_devices_command(self._binary)))
         except (OSError, subprocess.SubprocessError) as exc:
             raise RecorderError(f"fmedia could not list the sound devices ({exc}): check that fmedia runs.")
-        try:
-            sources = parse_source_descriptions(self._run(["pactl", "list", "sources"]))
-        except (OSError, subprocess.SubprocessError):
+        try:  # through libpulse: `pactl list sources` prints its field names in the desktop's language
+            sources = PulseAudio(env=self._env).descriptions()
+        except RecorderError:
             sources = []  # no PulseAudio (Windows, macOS): the source is a device name
         number = capture_device_number(devices, sources, self.source)
         if number is None:

@@ -11,8 +11,9 @@ import subprocess
 import pytest
 
 from app.preflight import static_problems
+from app.audio.pulse import PulseAudio
 from app.capture.fmedia import (capture_device_number, control_command, list_devices_command, parse_capture_devices,
-                                parse_source_descriptions, record_command)
+                                record_command)
 from app.capture import registry
 from app.preflight import plan
 from app.session import Session
@@ -55,9 +56,12 @@ def test_device_numbers_from_fmedias_list_and_the_sound_servers():
     assert capture_device_number(devices, SOURCES, "no.such.monitor") is None
 
 
-def test_sources_are_described_as_the_sound_server_lists_them(pulse):
-    text = subprocess.run(["pactl", "list", "sources"], env=pulse.env(), capture_output=True, text=True, check=True).stdout
-    assert parse_source_descriptions(text) == [(f"{pulse.sink}.monitor", "Monitor of TDWRecorderTest")]
+def test_sources_are_described_as_the_sound_server_lists_them_in_any_language(pulse):
+    german = {**pulse.env(), "LANG": "de_DE.UTF-8", "LC_ALL": "de_DE.UTF-8", "LANGUAGE": "de"}
+    # pactl prints "Beschreibung:" there, which the text parse this replaced did not know
+    assert "Beschreibung:" in subprocess.run(["pactl", "list", "sources"], env=german, capture_output=True,
+                                             text=True, check=True).stdout
+    assert PulseAudio(env=german).descriptions() == [(f"{pulse.sink}.monitor", "Monitor of TDWRecorderTest")]
 
 
 def test_without_fmedia_the_backend_is_one_line_about_installing_it(monkeypatch):
