@@ -11,6 +11,7 @@ from typing import Sequence
 
 from app import __version__, desktop
 from app.batch import command as batch_command
+from app.tools import command as tools_command
 from app.doctor import run_checks
 from app.errors import RecorderError, ValidationError
 from app.headless import headless_for
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--shift-audio", type=float, default=0.0, metavar="MS", help=argparse.SUPPRESS)  # self-test
     obs_setup.add_parser(sub)
     batch_command.add_parser(sub)
+    tools_command.add_parsers(sub)
     desktop.add_parser(sub)
     sub.add_parser("sources", help="list audio sources, monitors and windows")
     sub.add_parser("demos", help="list the built-in demo scenes (use with --scene demo:<name>)")
@@ -241,6 +243,8 @@ COMMANDS = {"record": cmd_record, "sources": cmd_sources, "doctor": cmd_doctor, 
 COMMANDS["obs-setup"] = obs_setup.run
 COMMANDS["batch"] = batch_command.run
 COMMANDS["install-desktop-entry"] = desktop.run
+COMMANDS["stitch"] = tools_command.run_stitch
+COMMANDS["convert"] = tools_command.run_convert
 
 
 def main(argv: Sequence[str] | None = None) -> int:
