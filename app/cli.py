@@ -200,7 +200,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
     results = [recover(binary, path) for path in found]
     for done in results:
         print(f"  {done.message}")
-    return 0 if all(r.result for r in results) else 1
+    return 0 if all(r.result or r.by_another for r in results) else 1  # by_another: another recover finished it
 
 
 def _mention_unfinished(folder_text: str) -> None:

@@ -18,7 +18,7 @@ from app.ffmpeg.inspect import media_duration, media_info
 from app.model.progress import Progress
 from app.model.settings import CaptureSettings
 from app.model.status import RecordingResult
-from app.output import OutputPaths, unused
+from app.output import OutputPaths, unmark, unused
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,7 @@ def finish(settings: CaptureSettings, binary: str, paths: OutputPaths, live: Pat
         live.unlink(missing_ok=True)  # no partial garbage: nothing playable was recorded
         if paths.recording.exists() and not paths.recording.stat().st_size:
             paths.recording.unlink()  # the reserved name, when the recorder wrote elsewhere
+        unmark(paths.recording)  # its marker, before the folders made for it are removed
         for made in made_folders:  # deepest first; one that is not empty stays
             try:
                 made.rmdir()

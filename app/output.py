@@ -1,15 +1,26 @@
-"""Output file names that never overwrite a recording, and checks on the output folder."""
+"""Output file names that never overwrite a recording, and checks on the output folder.
+
+Every name the recorder takes is created here exclusively (O_EXCL: an existing file, or a link, at that name is
+never opened, followed or replaced; the next name is taken). Each crash-safe `NAME.recording.*` file is marked as
+ours by `.NAME.tdwrec` beside it, created before it and removed once no `NAME.recording.*` is left, so a
+`kill -9` leaves the marker with the file and `recover` finishes only files that the recorder made.
+"""
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 RECORDING_INFIX = ".recording"  # marks a crash-safe file that has not been finalised yet
 MIN_FREE_BYTES = 500 * 1024 * 1024
+MARK_SUFFIX = ".tdwrec"  # `.NAME.tdwrec`: NAME.recording.* beside it was made by TDW Recorder
+MARK_TEXT = b"TDW Recorder made the .recording. file(s) of this name; `tdw-recorder recover` finishes them after a crash.\n"
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 @dataclass(frozen=True)
@@ -24,14 +35,41 @@ def expand_folder(folder: str) -> Path:
     return Path(os.path.expandvars(os.path.expanduser(folder or "."))).resolve()
 
 
+def create_new(path: Path, data: bytes = b"") -> None:
+    """Create `path` as a new file holding `data`; FileExistsError if anything (a file, a link) is there."""
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | NOFOLLOW, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
+def base_name(path: Path) -> str:
+    """`NAME` of `NAME.recording.EXT`."""
+    return path.name.split(RECORDING_INFIX, 1)[0]
+
+
+def marker(folder: Path, base: str) -> Path:
+    return folder / f".{base}{MARK_SUFFIX}"
+
+
+def _recordings(folder: Path, base: str) -> list[Path]:
+    return list(folder.glob(f"{glob.escape(base)}{RECORDING_INFIX}.*"))
+
+
 def _taken(folder: Path, base: str, extensions: tuple[str, ...]) -> bool:
-    return any((folder / f"{base}{ext}").exists() for ext in extensions)
+    return (any(os.path.lexists(folder / f"{base}{ext}") for ext in extensions)
+            or os.path.lexists(marker(folder, base)) or bool(_recordings(folder, base)))
 
 
 def reserve(folder: Path, pattern: str, live_ext: str, final_ext: str, now: float | None = None) -> OutputPaths:
-    """Pick `<pattern expanded>`, then `-1`, `-2`, ... until neither the live nor the final name exists.
+    """Pick `<pattern expanded>`, then `-1`, `-2`, ... until nothing (not even a link) has the live, the final or
+    the marker name, nor any `NAME.recording.*`.
 
-    The live file is created exclusively here, so a second recorder racing for the same name moves on.
+    The marker, then the live file, are created exclusively here, so a second recorder racing for the same name
+    moves on, and a link at one of these names is never followed.
     """
     stem = time.strftime(pattern or "tdw-%Y%m%d-%H%M%S", time.localtime(now))
     stem = stem.replace(os.sep, "_")
@@ -40,23 +78,76 @@ def reserve(folder: Path, pattern: str, live_ext: str, final_ext: str, now: floa
         base = stem if n == 0 else f"{stem}-{n}"
         if _taken(folder, base, (live_suffix, f".{final_ext}", f".{live_ext}")):
             continue
-        live = folder / f"{base}{live_suffix}"
+        mark, live = marker(folder, base), folder / f"{base}{live_suffix}"
         try:
-            fd = os.open(live, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            create_new(mark, MARK_TEXT)
         except FileExistsError:
             continue
-        os.close(fd)
+        try:
+            create_new(live)
+        except FileExistsError:
+            mark.unlink()
+            continue
         return OutputPaths(live, folder / f"{base}.{final_ext}")
     raise RuntimeError(f"no free file name for {stem} in {folder}")
 
 
+def made_by_us(path: Path) -> bool:
+    """Whether `path` is a crash-safe `NAME.recording.EXT` that the recorder made: a file (not a link) with
+    its marker beside it."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode) or f"{RECORDING_INFIX}." not in path.name:
+            return False
+        fd = os.open(marker(path.parent, base_name(path)), os.O_RDONLY | NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return False
+    try:
+        return stat.S_ISREG(os.fstat(fd).st_mode) and os.read(fd, len(MARK_TEXT)) == MARK_TEXT
+    finally:
+        os.close(fd)
+
+
+def unmark(path: Path) -> None:
+    """Remove the marker of `path` (a `NAME.recording.*`) once no `NAME.recording.*` is left beside it."""
+    base = base_name(path)
+    mark = marker(path.parent, base)
+    try:
+        if _recordings(path.parent, base) or not stat.S_ISREG(os.lstat(mark).st_mode):
+            return
+        mark.unlink()
+    except OSError:
+        pass
+
+
+def mark_moved(old: Path, new: Path) -> None:
+    """`old`, one of ours, is now `new` (in another folder, or renamed): the marker follows it."""
+    try:
+        create_new(marker(new.parent, base_name(new)), MARK_TEXT)
+    except FileExistsError:
+        pass  # that name is marked already
+    unmark(old)
+
+
+def claim(path: Path) -> Path:
+    """`path`, or the first `name-N.ext` beside it, created (empty) here: no other process, and no link that was
+    there, has it. The caller then replaces it with the finished file (os.replace)."""
+    for n in range(0, 10_000):
+        candidate = path if n == 0 else path.with_name(f"{path.stem}-{n}{path.suffix}")
+        try:
+            create_new(candidate)
+        except FileExistsError:
+            continue
+        return candidate
+    raise RuntimeError(f"no free file name beside {path}")
+
+
 def unused(path: Path) -> Path:
-    """`path`, or the first `name-N.ext` beside it that does not exist."""
-    if not path.exists():
+    """`path`, or the first `name-N.ext` beside it where nothing is, not even a link (a dangling one included)."""
+    if not os.path.lexists(path):
         return path
     for n in range(1, 10_000):
         candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
-        if not candidate.exists():
+        if not os.path.lexists(candidate):
             return candidate
     raise RuntimeError(f"no free file name beside {path}")
 

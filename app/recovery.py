@@ -2,45 +2,89 @@
 
 A live recording is marked by an exclusive flock held by the recording process (on POSIX); the kernel
 drops it when that process dies however it dies, so "unfinished" means "no live recorder holds it".
+`recover` takes the same lock while it finishes a file, so two `recover` runs (or a recover and a batch
+moving leftovers aside) never work on one file at once: the second leaves it to the first.
+Only files the recorder made (`app.output.made_by_us`: a file, not a link, with its marker) are touched.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.ffmpeg.commands import finalise_command
 from app.ffmpeg.inspect import media_info
-from app.output import RECORDING_INFIX, unused
+from app.output import NOFOLLOW, RECORDING_INFIX, base_name, claim, made_by_us, unmark
 
 try:
     import fcntl
 except ImportError:  # Windows: no advisory locks; every .recording file counts as unfinished when we look
     fcntl = None  # type: ignore[assignment]
 
+_OPEN = os.O_RDONLY | NOFOLLOW | getattr(os, "O_NONBLOCK", 0)  # never a link; never blocks on a FIFO
+
+
+class Held(int):
+    """What hold() returns: the lock's file descriptor (-1 where there are no locks), and the recording it holds."""
+
+    path: Path
+
 
 def hold(path: Path) -> int | None:
     """Mark `path` as being recorded by this process until `release` (or our death)."""
-    if fcntl is None:
-        return None
-    fd = os.open(path, os.O_RDONLY)
-    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    return fd
+    fd = -1
+    if fcntl is not None:
+        fd = os.open(path, _OPEN)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    held = Held(fd)
+    held.path = path
+    return held
 
 
 def release(fd: int | None) -> None:
-    if fd is not None:
+    """Drop the hold; the marker goes too once no `NAME.recording.*` is left (the recording was finished)."""
+    if fd is not None and fd >= 0:
         os.close(fd)
+    if isinstance(fd, Held):
+        unmark(fd.path)
+
+
+def locked(path: Path) -> int | None:
+    """An fd of `path` holding its lock, if it is a file (not a link) that nobody else holds; else None."""
+    try:
+        fd = os.open(path, _OPEN)
+    except OSError:
+        return None
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if _same_file(fd, path):
+            return fd
+    except OSError:
+        pass
+    os.close(fd)
+    return None
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    """Whether `path` still names the file `fd` has open (another process may have finished and removed it)."""
+    try:
+        now, held = os.lstat(path), os.fstat(fd)
+    except OSError:
+        return False
+    return (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino)
 
 
 def in_use(path: Path) -> bool:
     if fcntl is None:
         return False
     try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
+        fd = os.open(path, _OPEN)
+    except OSError:
         return False
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -76,12 +120,20 @@ def open_elsewhere(paths: list[Path]) -> set[Path]:
 
 
 def unfinished(folder: Path) -> list[Path]:
-    """Crash-safe files in `folder` that no running recorder (ours or another program) is writing, oldest first."""
+    """Crash-safe files the recorder made in `folder` that no running recorder (ours or another program) is
+    writing, oldest first. Other `*.recording.*` files (a user's own, a link) are not ours and are not listed."""
     if not folder.is_dir():
         return []
-    found = [p for p in folder.glob(f"*{RECORDING_INFIX}.*") if p.is_file() and not in_use(p)]
+    found = [p for p in folder.glob(f"*{RECORDING_INFIX}.*") if made_by_us(p) and not in_use(p)]
     busy = open_elsewhere(found)
-    return sorted((p for p in found if p not in busy), key=lambda p: p.stat().st_mtime)
+    return sorted((p for p in found if p not in busy), key=_mtime)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # finished meanwhile by another process
+        return 0.0
 
 
 @dataclass(frozen=True)
@@ -89,18 +141,50 @@ class Recovered:
     source: Path
     result: Path | None  # the finished file, or None when nothing in the source could be read
     message: str
+    by_another: bool = False  # another process finished it, or is finishing it: nothing failed
 
 
 def recover(binary: str, path: Path, final_ext: str = "mp4") -> Recovered:
-    """Remux an unfinished recording into a finished file beside it; never overwrites anything."""
-    base = path.name.split(RECORDING_INFIX, 1)[0]
+    """Remux an unfinished recording into a finished file beside it; never overwrites anything, and works on
+    the file only while it holds its lock (another process finishing it at the same time is left to it)."""
+    try:
+        fd = os.open(path, _OPEN)
+    except FileNotFoundError:
+        return Recovered(path, None, f"{path.name} was finished meanwhile by another process.", by_another=True)
+    except OSError:
+        return Recovered(path, None, f"{path.name} is not a file TDW Recorder made; it was left as is.")
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return Recovered(path, None, f"{path.name} is being finished by another process at the same time; "
+                                 "it is left to it.", by_another=True)
+        if not _same_file(fd, path):
+            return Recovered(path, None, f"{path.name} was finished meanwhile by another process.", by_another=True)
+        if not made_by_us(path):
+            return Recovered(path, None, f"{path.name} is not a file TDW Recorder made; it was left as is.")
+        return _remux(binary, path, final_ext)
+    finally:
+        os.close(fd)  # after the source is gone: a process waiting for it then finds nothing to do
+
+
+def _remux(binary: str, path: Path, final_ext: str) -> Recovered:
+    """Remux (holding the lock) in a private folder, then move the result to a name claimed exclusively."""
+    base = base_name(path)
     if not path.stat().st_size or not media_info(binary, str(path)).streams:
         return Recovered(path, None, f"{path.name} holds nothing playable; it was left as is.")
-    target = unused(path.with_name(f"{base}.{final_ext}"))
-    done = subprocess.run(finalise_command(binary, str(path), str(target)), capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=600)
-    if done.returncode != 0 or not media_info(binary, str(target)).streams:
-        target.unlink(missing_ok=True)
-        return Recovered(path, None, f"{path.name} could not be remuxed; it was left as is (it still plays in VLC/mpv).")
+    work = Path(tempfile.mkdtemp(prefix=f".{base}.recovering-", dir=path.parent))
+    try:
+        temporary = work / f"{base}.{final_ext}"
+        done = subprocess.run(finalise_command(binary, str(path), str(temporary)), capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL, timeout=600)
+        if done.returncode != 0 or not media_info(binary, str(temporary)).streams:
+            return Recovered(path, None, f"{path.name} could not be remuxed; it was left as is (it still plays in VLC/mpv).")
+        target = claim(path.with_name(f"{base}.{final_ext}"))
+        os.replace(temporary, target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     path.unlink()
+    unmark(path)
     return Recovered(path, target, f"{path.name} -> {target.name}")

@@ -1,6 +1,6 @@
 import os
 
-from app.output import RECORDING_INFIX, folder_problem, reserve, unused
+from app.output import RECORDING_INFIX, folder_problem, made_by_us, reserve, unmark, unused
 
 NOON = 1_790_000_000.0
 
@@ -27,6 +27,17 @@ def test_unused_adds_suffixes(tmp_path):
     assert unused(target) == target
     target.write_bytes(b"1")
     assert unused(target).name == "x-1.mp4"
+    (tmp_path / "x-1.mp4").symlink_to(tmp_path / "nowhere")  # a dangling link takes its name too
+    assert unused(target).name == "x-2.mp4"
+
+
+def test_a_reservation_is_marked_as_ours_and_the_mark_goes_with_the_last_file(tmp_path):
+    paths = reserve(tmp_path, "clip", "mkv", "mp4", now=NOON)
+    assert made_by_us(paths.recording) and (tmp_path / ".clip.tdwrec").is_file()
+    assert reserve(tmp_path, "clip", "mp4", "mp4", now=NOON).recording.name == "clip-1.recording.mp4"  # any EXT
+    paths.recording.unlink()
+    unmark(paths.recording)
+    assert not (tmp_path / ".clip.tdwrec").exists() and (tmp_path / ".clip-1.tdwrec").exists()
 
 
 def test_folder_problems(tmp_path):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import psutil
 
+from app.output import reserve
 from app.preflight import plan
 from app.recovery import in_use, unfinished
 from app.session import Session
@@ -43,7 +44,7 @@ def test_recover_with_nothing_to_do_and_an_empty_leftover(env, tmp_path):
     done = subprocess.run([sys.executable, str(ROOT / "main.py"), "recover", "--out", str(tmp_path)], env=env,
                           capture_output=True, text=True)
     assert done.returncode == 0 and "No unfinished recordings" in done.stdout
-    (tmp_path / "x.recording.mkv").write_bytes(b"")
+    reserve(tmp_path, "x", "mkv", "mp4")  # a recorder killed before it wrote anything
     done = subprocess.run([sys.executable, str(ROOT / "main.py"), "recover", "--out", str(tmp_path)], env=env,
                           capture_output=True, text=True)
     assert done.returncode == 1 and "holds nothing playable" in done.stdout
@@ -63,7 +64,7 @@ def test_a_finished_session_releases_its_file(machine, anim_window, tmp_path):
 
 def test_a_file_another_program_still_writes_is_left_alone(tmp_path):
     """An OBS recording on after we were killed: its file is not ours to finish until it closes it."""
-    live = tmp_path / "clip.recording.mkv"
+    live = reserve(tmp_path, "clip", "mkv", "mp4").recording  # the name we gave OBS
     live.write_bytes(b"not finished")
     writer = subprocess.Popen(["sh", "-c", f"exec 3>>'{live}'; echo open; exec sleep 30"], stdout=subprocess.PIPE, text=True)
     try:
