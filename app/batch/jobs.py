@@ -99,6 +99,12 @@ def load_jobs(path: Path, out_dir: Path) -> tuple[list[Job], list[str]]:
         problems.extend(found)
         if settings is not None and not found:
             jobs.append(Job(index, name, settings))
+    for name, index in seen.items():  # NAME-N is the name job NAME records to when its own is taken: never a job's
+        taken = re.match(r"^(.*)-[1-9][0-9]*$", name)
+        if taken and taken.group(1) in seen:
+            problems.append(f"job {index} ({name}): the name {name!r} is what job {seen[taken.group(1)]} ({taken.group(1)}) "
+                            f"is saved as when its own name is taken: rename one of them (e.g. {name.replace('-', '_')!r}).")
+            jobs = [job for job in jobs if job.index != index]
     return jobs, problems
 
 

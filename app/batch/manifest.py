@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import time
 from pathlib import Path
 from typing import Iterable
 
 from app.batch.jobs import Job
-from app.batch.state import JobFiles, read_json, sha256_of, write_json
+from app.batch.state import JobFiles, read_json, replace_with_text, sha256_of, write_json
 from app.ffmpeg.inspect import media_info
 
 COLUMNS = ["index", "name", "status", "file", "duration_s", "frames", "dropped", "duplicated", "av_offset_ms",
@@ -92,6 +91,4 @@ class Manifest:
         writer.writeheader()
         for row in rows:
             writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in COLUMNS})
-        temp = self.out / f".{CSV_NAME}.{os.getpid()}.tmp"
-        temp.write_text(text.getvalue())
-        os.replace(temp, self.out / CSV_NAME)
+        replace_with_text(self.out / CSV_NAME, text.getvalue())

@@ -3,6 +3,8 @@
 Workers write their status and result here themselves (atomically), so a runner that dies loses nothing a
 worker finished, and a Ray node reports through the shared output folder like a local worker.
 Unfinished recordings are moved to `<out>/partial/`, so the output folder holds only complete ones.
+A job's files are `<name>.*` (or `<name>-N.*` when its name was taken; `load_jobs` refuses a job named like
+that, so these are the job's own); every temporary file has a fresh name, created exclusively.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,16 +49,31 @@ class JobFiles:
         return self.state / f"{self.name}.log"
 
     def leftovers(self) -> list[Path]:
-        """Crash-safe files of an attempt that never finished (`<name>.recording.*`)."""
-        return sorted(self.out.glob(f"{_glob_escape(self.name)}.recording.*"))
+        """Crash-safe files the recorder made for an attempt that never finished (`<name>[-N].recording.*`)."""
+        from app.output import made_by_us
+
+        own = re.compile(re.escape(self.name) + r"(-[1-9][0-9]*)?\.recording\.")
+        return sorted(p for p in self.out.glob(f"{_glob_escape(self.name)}*.recording.*")
+                      if own.match(p.name) and made_by_us(p))
 
 
 def write_json(path: Path, data: Any) -> None:
     """Write whole or not at all: a reader never sees half a file."""
+    replace_with_text(path, json.dumps(data, indent=2, default=str) + "\n")
+
+
+def replace_with_text(path: Path, text: str) -> None:
+    """`path` becomes `text` at once, through a temporary file of a fresh name (never a link that was there)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temp.write_text(json.dumps(data, indent=2, default=str) + "\n")
-    os.replace(temp, path)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+            os.fchmod(out.fileno(), 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
 
 
 def read_json(path: Path) -> Any:
@@ -74,14 +93,25 @@ def sha256_of(path: Path) -> str:
 
 
 def move_aside(path: Path, out: Path) -> Path:
-    """Move an unfinished recording into `<out>/partial/` (never over another file); returns its new path."""
-    from app.output import unused
+    """Move an unfinished recording into `<out>/partial/` (never over another file, and holding its lock: a file
+    being recorded or finished by another process, e.g. `recover`, stays); returns where it is now."""
+    from app.output import claim, mark_moved, made_by_us
+    from app.recovery import locked
 
     folder = out / PARTIAL_DIR
-    folder.mkdir(exist_ok=True)
-    target = unused(folder / path.name)
-    os.replace(path, target)
-    return target
+    fd = None if folder.is_symlink() else locked(path)  # `partial` is ours to make: a link there is not followed
+    if fd is None:
+        return path
+    try:
+        folder.mkdir(exist_ok=True)
+        ours = made_by_us(path)
+        target = claim(folder / path.name)
+        os.replace(path, target)
+        if ours:
+            mark_moved(path, target)
+        return target
+    finally:
+        os.close(fd)
 
 
 def _glob_escape(text: str) -> str:

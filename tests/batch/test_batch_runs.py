@@ -131,3 +131,35 @@ def test_no_process_of_the_batch_outlives_it(six_job_batch):
     assert SERVERS <= set(seen.values())
     assert left_alive(seen, timeout=1) == []
     assert not [p for p in psutil.process_iter(["name"]) if p.info["name"] == "Xvfb" and p.pid in seen]
+
+
+def test_job_names_that_another_jobs_output_could_take_are_refused_in_one_line(tmp_path):
+    """Job `x` is saved as `x-1` when `x` is taken, so a job named `x-1` could collide with it: refused at load."""
+    jobs = jobs_toml(tmp_path, frames=[30], extra="".join(f'\n[[job]]\nname = "{name}"\nargs = ["30"]\n' for name in (
+        "x-1", "x", "y", "y-12", "z-01", "z", "w-1-1")))  # z-01, w-1-1: never what another job is saved as
+    done = subprocess.run(batch_cmd(jobs, tmp_path / "out"), env=bare_env(), cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert lines[0] == ("tdw-recorder: job 2 (x-1): the name 'x-1' is what job 3 (x) is saved as when its own name is "
+                        "taken: rename one of them (e.g. 'x_1').")
+    assert lines[1].startswith("tdw-recorder: job 5 (y-12): the name 'y-12' is what job 4 (y) is saved as")
+    assert len(lines) == 3 and "nothing was recorded" in lines[-1]
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_job_whose_name_is_taken_records_beside_it_and_leaves_the_users_files(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    users = {"clip-1.mp4": b"the user's own clip", "clip-1.recording.mkv": b"the user's own recording"}
+    for name, data in users.items():
+        (out / name).write_bytes(data)
+    done, _ = run_batch(jobs_toml(tmp_path, frames=[30, 36]), out, "--workers", "2")
+    assert done.returncode == 0, done.stderr
+    jobs = entries(out)
+    assert (jobs["clip-1"]["file"], jobs["clip-2"]["file"]) == ("clip-1-1.mp4", "clip-2.mp4")  # -N: only job clip-1's
+    assert int(stream(probe(out / "clip-1-1.mp4"), "video")["nb_read_frames"]) == 31
+    assert {name: (out / name).read_bytes() for name in users} == users  # neither replaced nor moved aside
+    assert not (out / "partial").exists()
+    assert sorted(p.name for p in out.iterdir()) == sorted(["clip-1-1.mp4", "clip-2.mp4", *users, ".batch",
+                                                            "manifest.json", "manifest.csv"])

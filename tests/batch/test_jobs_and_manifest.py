@@ -13,6 +13,7 @@ from app.batch.jobs import load_jobs
 from app.batch.manifest import Manifest
 from app.batch.progress import Progress, Running, eta_s, live_line
 from app.batch.state import JobFiles, move_aside, sha256_of
+from app.output import reserve
 from app.errors import RecorderError
 
 
@@ -128,8 +129,8 @@ def test_a_result_written_after_the_runner_died_is_taken_in(tmp_path):
 
 
 def test_leftovers_move_aside_and_never_over_another_file(tmp_path):
-    for name in ("a.recording.mkv", "a[1].recording.mkv", "ab.recording.mkv"):
-        (tmp_path / name).write_text(name)
+    for base in ("a", "a[1]", "ab"):  # made by the recorder (marked as ours)
+        reserve(tmp_path, base, "mkv", "mp4").recording.write_text(f"{base}.recording.mkv")
     assert [p.name for p in JobFiles(tmp_path, "a").leftovers()] == ["a.recording.mkv"]
     assert [p.name for p in JobFiles(tmp_path, "a[1]").leftovers()] == ["a[1].recording.mkv"]
     first = move_aside(tmp_path / "a.recording.mkv", tmp_path)
