@@ -3,7 +3,8 @@
 Writes `$XDG_DATA_HOME/applications/<APP_ID>.desktop` (default ~/.local/share) whose Exec is the
 `tdw-recorder-gui` installed for this Python (or the bundle itself), and the icon into the user's hicolor
 theme. A manifest of what was written (path -> sha256) lets a later run replace its own files and
-`--uninstall` remove them, while a file it did not write, or one changed since, is never touched.
+`--uninstall` remove them, while a file it did not write, or one changed since, is never touched. A link at
+one of these names is never ours (we write files only): it is never followed, replaced or removed.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import sysconfig
+import tempfile
 from pathlib import Path
 from typing import Mapping
 
@@ -97,8 +100,12 @@ def _digest(data: bytes) -> str:
 
 
 def _load_manifest(home: Path) -> dict[str, str]:
+    path = home / MANIFEST
+    if path.is_symlink():
+        raise RecorderError(f"{path} is a link that TDW Recorder did not make: move it away, then run "
+                            "install-desktop-entry again (nothing was changed).")
     try:
-        files = json.loads((home / MANIFEST).read_text()).get("files", {})
+        files = json.loads(_read(path)).get("files", {})
     except (OSError, ValueError, AttributeError):
         return {}
     return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
@@ -113,27 +120,42 @@ def _save_manifest(home: Path, files: dict[str, str]) -> None:
         except OSError:
             pass
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"files": files}, indent=1, sort_keys=True) + "\n")
+    _write(path, (json.dumps({"files": files}, indent=1, sort_keys=True) + "\n").encode())
 
 
 def _ours(path: Path, expected: bytes | None, manifest: dict[str, str]) -> bool:
-    """May we replace or remove `path`? Yes if absent, identical, or unchanged since we wrote it."""
+    """May we replace or remove `path`? Yes if absent, identical, or unchanged since we wrote it; never a link."""
     try:
-        current = path.read_bytes()
+        current = _read(path)
     except FileNotFoundError:
-        return True
+        return not path.is_symlink()  # a dangling link is not ours either
     except OSError:
         return False
     return current == expected or manifest.get(str(path)) == _digest(current)
 
 
+def _read(path: Path) -> bytes:
+    """The file's bytes; OSError for a link (never followed) or anything but a file."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as source:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path} is not a file")
+        return source.read()
+
+
 def _write(path: Path, data: bytes) -> None:
+    """Write whole or not at all, through a temporary file of a fresh name created here (O_EXCL: a link or file
+    at any name is never written through), then renamed over `path` (which _ours() allowed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tdw-recorder-tmp")
-    temporary.write_bytes(data)
-    temporary.chmod(0o644)
-    os.replace(temporary, path)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tdw-recorder-tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            os.fchmod(out.fileno(), 0o644)
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
 
 
 def _refresh_caches(home: Path) -> None:
@@ -172,7 +194,7 @@ def uninstall(home: Path) -> tuple[list[Path], list[Path]]:
     removed, kept = [], []
     for name in sorted(manifest):
         path = Path(name)
-        if not path.exists():
+        if not os.path.lexists(path):
             del manifest[name]
         elif _ours(path, None, manifest):
             path.unlink()
