@@ -24,21 +24,32 @@ def join_parts(binary: str, parts: list[Path], target: Path, env: Mapping[str, s
     if len(parts) == 1:
         _remove(work)
         return None
-    listing = work / "parts.txt"
-    listing.write_text("".join("file '" + str(p).replace("'", "'\\''") + "'\n" for p in parts), encoding="utf-8")
-    joined = work / f"joined{target.suffix}"
+    # fresh names, created here (a file or link already in the folder is never written through)
+    fd, name = tempfile.mkstemp(prefix="parts-", suffix=".txt", dir=work)
+    listing = Path(name)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write("".join("file '" + str(p).replace("'", "'\\''") + "'\n" for p in parts))
+    joining = Path(tempfile.mkdtemp(prefix="joined-", dir=work))
+    joined = joining / f"joined{target.suffix}"
     command = [binary, "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "concat", "-safe", "0",
                "-i", str(listing), "-map", "0", "-c", "copy", str(joined)]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=dict(env) if env else None)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=dict(env) if env else None,
+                              start_new_session=True)  # a Ctrl+C to our terminal's process group must not cut the join
     except subprocess.TimeoutExpired:
-        return f"joining the parts took over {timeout:.0f} s"
-    if done.returncode != 0 or not joined.exists():
+        done = None
+    finally:
+        listing.unlink(missing_ok=True)
+    if done is None or done.returncode != 0 or not joined.exists():
+        joined.unlink(missing_ok=True)
+        _remove(joining)
+        if done is None:
+            return f"joining the parts took over {timeout:.0f} s"
         return (done.stderr.strip().splitlines() or ["ffmpeg failed"])[-1]
     os.replace(joined, target)
+    _remove(joining)
     for part in parts[1:]:
         part.unlink(missing_ok=True)
-    listing.unlink(missing_ok=True)
     _remove(work)
     return None
 
@@ -51,5 +62,6 @@ def _remove(folder: Path) -> None:
 
 
 def parts_folder(output: Path) -> Path:
-    """A private, hidden folder beside the recording for its later parts (same disk: the join is a rename)."""
+    """A private, hidden folder beside the recording for its later parts (same disk: the join is a rename).
+    Its name is fresh and made here (mkdtemp: mode 0700, never an existing folder or a link)."""
     return Path(tempfile.mkdtemp(prefix=f".{output.name}.parts-", dir=output.parent))

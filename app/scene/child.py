@@ -122,20 +122,84 @@ def _build_restart(config: dict, events, width: int, height: int, part: bool) ->
     return command
 
 
+class _KeptFrames:
+    """--keep-frames: each frame's images, named as TDWUtils.save_images names them (`img_0000.png`), but every
+    file created here (O_EXCL | O_NOFOLLOW): a name already taken in the folder (an earlier recording's frames, a
+    link) is never written over or through. This recording's frames then all go to a fresh subfolder
+    `frames-<date>-<time>` of the folder (the ones already saved are moved there), and the scene log says so."""
+
+    def __init__(self, folder: str) -> None:
+        self.chosen = Path(folder)
+        self.folder = self.chosen
+        self.written: list[Path] = []
+
+    def save(self, images, number: int) -> None:
+        from tdw.tdw_utils import TDWUtils
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for i in range(images.get_num_passes()):
+            mask, ext = images.get_pass_mask(i), images.get_extension(i)
+            if mask in ("_depth", "_depth_simple"):  # not image files: converted, as save_images does
+                import io
+
+                from PIL import Image
+
+                buffer = io.BytesIO()
+                Image.fromarray(TDWUtils.get_shaped_depth_pass(images=images, index=i)).save(
+                    buffer, format=Image.registered_extensions().get(f".{ext}", "PNG"))
+                data = buffer.getvalue()
+            else:
+                data = images.get_image(i).tobytes()
+            self._write(f"{mask[1:]}_{number:04d}.{ext}", data)
+
+    def _write(self, name: str, data: bytes) -> None:
+        for _ in range(100):
+            path = self.folder / name
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+            except FileExistsError:
+                self._to_a_fresh_folder()
+                continue
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            self.written.append(path)
+            return
+        raise FileExistsError(f"no free name for {name} in {self.chosen}")
+
+    def _to_a_fresh_folder(self) -> None:
+        import time
+
+        stamp = time.strftime("frames-%Y%m%d-%H%M%S")
+        for n in range(10_000):
+            fresh = self.chosen / (stamp if n == 0 else f"{stamp}-{n}")
+            try:
+                fresh.mkdir()
+                break
+            except FileExistsError:
+                continue
+        for path in self.written:
+            os.rename(path, fresh / path.name)
+        self.written = [fresh / path.name for path in self.written]
+        self.folder = fresh
+        print(f"TDW Recorder: {self.chosen} already holds frames (or files of their names): this recording's frames "
+              f"are kept in {fresh}.", flush=True)
+
+
 def main(config_text: str) -> int:
     config = json.loads(config_text)
     events = os.fdopen(int(config["events_fd"]), "wb", buffering=0)
 
     from tdw.controller import Controller
-    from tdw.tdw_utils import TDWUtils
 
     from app.scene.addon import RecorderAddOn
     from app.scene.protocol import write_event
 
     keep_dir = config.get("keep_frames")
+    kept = _KeptFrames(keep_dir) if keep_dir else None
 
     def keep(images) -> None:
-        TDWUtils.save_images(images, filename=f"{addon.frames_rendered - 1:04d}", output_directory=keep_dir)
+        assert kept is not None
+        kept.save(images, addon.frames_rendered - 1)
 
     gate = _Gate(int(config["go_fd"]) if config.get("go_fd") is not None else None)
     hold_on_resize = bool(config.get("hold_on_resize"))
