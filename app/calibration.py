@@ -1,4 +1,4 @@
-"""The saved A/V calibration (~/.config/tdw-recorder/sync.json) and the one rule for the offset recordings apply.
+"""The saved A/V calibration (sync.json in app.paths.config_dir()) and the one rule for the offset recordings apply.
 
 `sync-check --save` writes the measured offset (audio onset minus picture onset, positive = sound
 late); every later recording of a picture with sound (the screen or TDW's frames) shifts its audio input by
@@ -16,16 +16,18 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from app.model.settings import CaptureSettings
+from app.paths import config_file
 
 log = logging.getLogger(__name__)
 
 MAX_OFFSET_MS = 2000.0  # anything larger is a broken measurement, not a latency
 
 
-def config_path(env: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
-    base = env.get("XDG_CONFIG_HOME") or os.path.join(env.get("HOME") or os.path.expanduser("~"), ".config")
-    return Path(base) / "tdw-recorder" / "sync.json"
+def config_path() -> Path:
+    """sync.json in the config folder (app.paths: ~/.config/tdw-recorder on Linux, as before); a file that an
+    earlier version wrote to $XDG_CONFIG_HOME or ~/.config on every OS is still read when the platform's has none."""
+    earlier = Path(os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")) / "tdw-recorder"
+    return config_file("sync.json", earlier)
 
 
 def load_offset_ms(path: Path | None = None) -> float | None:

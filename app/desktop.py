@@ -20,22 +20,18 @@ import sys
 import sysconfig
 import tempfile
 from pathlib import Path
-from typing import Mapping
 
 from app.errors import RecorderError
+from app.paths import xdg_data_home
 from app.resources import APP_ID, icon_pngs, icon_svg
 
 GUI_SCRIPT = "tdw-recorder-gui"
 MANIFEST = Path("tdw-recorder") / "desktop-entry.json"
 
 
-def data_home(env: Mapping[str, str] | None = None) -> Path:
-    """$XDG_DATA_HOME if set to an absolute path (as the spec says), else ~/.local/share."""
-    env = os.environ if env is None else env
-    value = env.get("XDG_DATA_HOME", "")
-    if value and os.path.isabs(value):
-        return Path(value)
-    return Path(env.get("HOME") or Path.home()) / ".local" / "share"
+def data_home() -> Path:
+    """$XDG_DATA_HOME if set to an absolute path (as the spec says), else ~/.local/share (app.paths)."""
+    return xdg_data_home()
 
 
 def gui_executable() -> Path:

@@ -64,8 +64,21 @@ def test_calibration_file_round_trip_and_what_recordings_apply(tmp_path):
     assert corrected_offset_ms(frames, path) == 48.3 and corrected_offset_ms(CaptureSettings(mode="video"), path) is None
     path.write_text("{not json")
     assert load_offset_ms(path) is None  # a broken calibration never stops a recording
-    assert config_path({"XDG_CONFIG_HOME": "/c"}) == Path("/c/tdw-recorder/sync.json")
-    assert config_path({"HOME": "/h"}) == Path("/h/.config/tdw-recorder/sync.json")
+
+
+def test_calibration_stays_where_it_was_on_linux_and_an_earlier_file_is_still_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", "/c")
+    assert config_path() == Path("/c/tdw-recorder/sync.json")
+    monkeypatch.delenv("XDG_CONFIG_HOME")
+    monkeypatch.setenv("HOME", "/h")
+    assert config_path() == Path("/h/.config/tdw-recorder/sync.json")
+    # a platform whose config folder is elsewhere (macOS, Windows) still reads the file in ~/.config
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setattr("app.paths.config_dir", lambda: tmp_path / "platform" / "tdw-recorder")
+    earlier = tmp_path / ".config" / "tdw-recorder" / "sync.json"
+    assert config_path() == tmp_path / "platform" / "tdw-recorder" / "sync.json"
+    save_offset_ms(12.0, path=earlier)
+    assert config_path() == earlier and load_offset_ms() == 12.0
 
 
 def test_record_command_shifts_the_audio_input_with_itsoffset():

@@ -22,11 +22,18 @@ from app.obs.install import running_obs
 from app.obs.settings import store_password
 from app.model.obs import DEFAULT_PORT, read_password_file
 from app.output import expand_folder
+from app.paths import config_file
 from app.model.region import Region, parse_region
 from app.screen.resolve import resolve, whole_screen
 
 OBS_NAME_FORMAT = "tdw-%CCYY%MM%DD-%hh%mm%ss"  # OBS's own date codes: a new name for every recording
-DEFAULT_PASSWORD_FILE = "~/.config/tdw-recorder/obs-websocket-password"
+PASSWORD_FILE = "obs-websocket-password"  # in app.paths.config_dir(): ~/.config/tdw-recorder on Linux
+
+
+def default_password_file() -> Path:
+    """The password file in the config folder, or where versions before app.paths wrote it on every OS
+    (~/.config/tdw-recorder) when only that one exists: OBS already holds that password."""
+    return config_file(PASSWORD_FILE, Path("~/.config/tdw-recorder").expanduser())
 
 
 @dataclass(frozen=True)
@@ -94,7 +101,8 @@ def add_parser(sub) -> None:
     setup.add_argument("--out", default="~/Videos/TDW Recorder", help="where OBS saves recordings")
     setup.add_argument("--enable-websocket", action="store_true", help="also turn on OBS's WebSocket server (password saved 0600)")
     setup.add_argument("--obs-port", type=int, default=DEFAULT_PORT, help=f"WebSocket port (default {DEFAULT_PORT})")
-    setup.add_argument("--obs-password-file", default=DEFAULT_PASSWORD_FILE, help="where the WebSocket password is kept")
+    setup.add_argument("--obs-password-file", default="", help="where the WebSocket password is kept (default: "
+                       "obs-websocket-password in the config folder, e.g. ~/.config/tdw-recorder)")
     setup.add_argument("--obs-config", default="", help="OBS's config folder (default: your own, e.g. ~/.config/obs-studio)")
 
 
@@ -119,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
                            Crop.of(region, screen), audio, name_is_format=True)
     config_dir = Path(args.obs_config).expanduser() if args.obs_config else user_config_dir()
     result = setup_obs(config_dir, setup, args.obs_port if args.enable_websocket else None,
-                       Path(args.obs_password_file).expanduser() if args.enable_websocket else None)
+                       (Path(args.obs_password_file).expanduser() if args.obs_password_file else default_password_file())
+                       if args.enable_websocket else None)
     print(result.summary())
     return 0
