@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from app import __version__, desktop
+from app import __version__, desktop, logs
 from app.batch import command as batch_command
 from app.tools import command as tools_command
 from app.doctor import run_checks
@@ -254,6 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 0
+    logs.start(args.command, sys.argv[1:] if argv is None else argv)  # this run's log file (app.logs), secrets redacted
     try:
         return COMMANDS[args.command](args)
     except ValidationError as exc:
@@ -262,6 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except RecorderError as exc:
         print(f"tdw-recorder: {exc.message}", file=sys.stderr)
+        logs.said(exc.message)  # and in this run's log file
         return 2
     except OSError as exc:
         print(f"tdw-recorder: {exc.strerror or exc} ({exc.filename or 'system'}): check the path and permissions.", file=sys.stderr)

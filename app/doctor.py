@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from app import logs
 from app.capture import registry
 from app.errors import RecorderError
 from app.machine import Machine
@@ -63,6 +64,7 @@ def run_checks(machine: Machine, output_dir: str, ffmpeg_path: str = "") -> list
         reason = registry.unavailable(name)
         checks.append(Check(f"backend {name}", False, reason, optional=True) if reason
                       else _route_check(registry.info(name), machine.display.kind))
+    checks.append(Check("log file", *logs.status(), optional=True))  # where this run logs: informational
     return checks
 
 

@@ -17,6 +17,9 @@ def gui_main(argv: Sequence[str] | None = None) -> int:
     except ImportError as exc:
         print(f"tdw-recorder: the window cannot start ({exc}): reinstall with PySide6, or use the CLI.", file=sys.stderr)
         return 2
+    from app import logs
+
+    logs.start("window", list(sys.argv[1:] if argv is None else argv), console=True)  # its warnings were lost before
     return run(list(argv or []))
 
 

@@ -134,6 +134,8 @@ class Session:
         self._started_at = self._clock()
         self._held = hold(self.paths.recording)  # "being recorded": `recover` leaves it alone while we live
         self._publish(state="recording", path=str(self.paths.recording))
+        log.info("recording to %s: %s, backend %s, region %s, %g fps, sound %s", self.paths.recording, s.mode, s.backend,
+                 self.plan.region or s.region or "-", s.fps, self.plan.audio_source or "none")
         self._watchdog.start()
         if not s.scene:
             self._choose_audio()
@@ -320,6 +322,7 @@ class Session:
             self.scene.stop()
         last = self.recorder.progress() if self.recorder is not None else Progress()
         result = self._finish(last)
+        log.info("recording ended: %s", "; ".join(line.strip() for line in result.summary().splitlines()))
         release(self._held)
         self._stopped = result
         self._publish(state="failed" if result.error else "done", path=str(result.path or ""), error=result.error)

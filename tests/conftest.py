@@ -23,6 +23,7 @@ SUPPORT = Path(__file__).parent / "support"
 def private_config(tmp_path_factory):
     """The user's own settings (e.g. a saved A/V calibration) never change what the tests record."""
     os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("xdg-config"))
+    os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("xdg-state"))  # the runs' log files (app.logs)
     yield
 
 

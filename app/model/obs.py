@@ -62,4 +62,19 @@ def read_password_file(path: Path) -> str:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise RecorderError(f"The OBS password file {path} cannot be read ({exc.strerror}): fix its permissions.")
-    return lines[0].strip() if lines else ""
+    return note_secret(lines[0].strip()) if lines else ""
+
+
+_secrets: set[str] = set()  # every OBS password this process has held: app.logs keeps them out of the log
+
+
+def note_secret(value: str) -> str:
+    """Remember `value` as a secret (app.logs redacts it from every log line); returns it."""
+    if value.strip():
+        _secrets.add(value)
+    return value
+
+
+def secrets_seen() -> frozenset[str]:
+    """The OBS passwords this process holds: those noted, and the environment's (wherever it is kept by now)."""
+    return frozenset(_secrets | ({ObsSettings().resolve_password()} - {""}))

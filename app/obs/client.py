@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from app.errors import RecorderError
+from app.model.obs import note_secret
 
 log = logging.getLogger(__name__)
 logging.getLogger("obsws_python").setLevel(logging.CRITICAL + 1)  # it would log the password
@@ -110,6 +111,7 @@ def connect(host: str, port: int, password: str, timeout: float = 5.0, *,
             installed: Callable[[], bool] = lambda: True, running: Callable[[], bool] = lambda: False,
             client_factory: Callable[..., object] | None = None) -> ObsConnection:
     """Connect, identify and check the version; raise one-line RecorderErrors for every usual failure."""
+    note_secret(password)  # whichever way it came (a file, the environment, the window, one we made): never logged
     if not port_open(host, port, timeout=min(timeout, 2.0)):
         if not resolvable(host):
             raise RecorderError(f"The OBS host {host!r} cannot be found (no such name on this network): "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from app.audio.formats import LIVE_CODEC as AUDIO_LIVE_CODEC
 from app.audio.formats import finalise_encoder
 from app.calibration import audio_offset_s
@@ -18,6 +20,8 @@ from app.preflight.scene import scene_problems
 from app.preflight.static import static_problems
 from app.screen import resolve
 
+log = logging.getLogger(__name__)
+
 
 def validate(settings: CaptureSettings, machine: Machine | None = None) -> list[Problem]:
     """Every problem with these settings on this machine, each one sentence with its fix."""
@@ -30,7 +34,11 @@ def validate(settings: CaptureSettings, machine: Machine | None = None) -> list[
 
 def plan(settings: CaptureSettings, machine: Machine | None = None) -> RecordingPlan:
     """The resolved plan; raises ValidationError listing every problem found."""
-    return _build_plan(settings, machine or Machine(platform=settings.platform))
+    try:
+        return _build_plan(settings, machine or Machine(platform=settings.platform))
+    except ValidationError as exc:
+        log.info("not recording: %s", "; ".join(f"{p.field}: {p.message}" for p in exc.problems))  # the run's log file
+        raise
 
 
 def needed_features(settings: CaptureSettings) -> list[tuple[str, str]]:
