@@ -27,6 +27,7 @@ from app.ui.batch_panel import BatchPanel
 from app.ui.capture_form import CaptureForm
 from app.ui.interrupt import close_on_signals
 from app.ui.live_check import LiveCheck
+from app.ui.log_folder import add_log_folder_action
 from app.ui.machine_banner import MachineBanner
 from app.ui.recordings import RecordingsPanel
 from app.ui.scene_log import SceneLog
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
         self._unfinished_in: str | None = None  # the folder last looked at for unfinished recordings
         self._build_actions()
         self._build_layout()
+        self.log_folder_action = add_log_folder_action(self)  # "Open log folder" (app.ui.log_folder)
         self.tray = make_tray(self, [self.record_action, self.stop_action])
         self._connect()
         self._load()
