@@ -22,6 +22,7 @@ from app.model.status import RecordingStatus
 from app.obs import setup as obs_setup
 from app.options import add_record_arguments, number_arg, settings_from_options
 from app.model.settings import CaptureSettings
+from app.processes import keep_secrets_from_children
 
 log = logging.getLogger("tdw-recorder")
 
@@ -248,6 +249,7 @@ COMMANDS["convert"] = tools_command.run_convert
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    keep_secrets_from_children()  # the OBS password stays in this process: no child (build, scene, ffmpeg) sees it
     parser = build_parser()
     args = parser.parse_args(_join_dash_values(list(sys.argv[1:] if argv is None else argv)))
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

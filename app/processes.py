@@ -2,7 +2,13 @@
 
 Every long-lived child (ffmpeg, OBS, the build, Xvfb, pulseaudio) is started through `spawn`, which on
 Linux asks the kernel to signal it when we die (PR_SET_PDEATHSIG) and puts it in its own process group,
-and is stopped through `stop_tree`, which takes its whole process tree down.
+and is stopped through `stop_tree`, which takes its whole process tree down. A child that starts processes of
+its own that may escape its tree (a user's scene script) gets its own session and a marker in its environment,
+and is stopped through `stop_session`, which finds them by either.
+
+Secrets (`SECRET_ENV`) reach no child: `spawn` and `run_text` leave them out of the environment they pass on,
+and `keep_secrets_from_children` takes them out of this process's own environment (which `subprocess` hands to
+every other child), where the code that needs them still finds them (app.model.obs).
 """
 
 from __future__ import annotations
@@ -22,30 +28,54 @@ from typing import Callable, Mapping, Sequence
 
 import psutil
 
+from app.model.obs import PASSWORD_ENV, password_from_environment, take_password_from_environment
+
 log = logging.getLogger(__name__)
+
+SECRET_ENV = (PASSWORD_ENV,)  # names of environment variables that hold a secret: no child gets them
 
 Runner = Callable[[Sequence[str]], str]
 
 _PR_SET_PDEATHSIG = 1
 
 
+def child_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """`env` (default: ours) as a child gets it: without any secret."""
+    return {k: v for k, v in (os.environ if env is None else env).items() if k not in SECRET_ENV}
+
+
+def keep_secrets_from_children() -> None:
+    """Take the secrets out of this process's environment, so no child inherits them (every `subprocess` call
+    without `env=` passes ours on); the OBS client still finds the password (ObsSettings.resolve_password)."""
+    take_password_from_environment()
+
+
+def secrets_for_child() -> dict[str, str]:
+    """The secrets this process was started with, for the one child that needs them (a batch job's worker)."""
+    password = os.environ.get(PASSWORD_ENV) or password_from_environment()
+    return {PASSWORD_ENV: password} if password else {}
+
+
 def run_text(cmd: Sequence[str], env: Mapping[str, str] | None = None, timeout: float = 10.0) -> str:
     """Run a short query command and return its stdout; raise OSError/CalledProcessError on failure."""
     done = subprocess.run(
-        list(cmd), env=dict(env) if env is not None else None, capture_output=True, text=True,
+        list(cmd), env=child_env(env), capture_output=True, text=True,
         timeout=timeout, stdin=subprocess.DEVNULL, check=True,
     )
     return done.stdout
 
 
-def _die_with_parent(sig: int) -> Callable[[], None] | None:
+def _die_with_parent(sig: int, new_session: bool = False) -> Callable[[], None] | None:
     if not sys.platform.startswith("linux"):
         return None
 
     def preexec() -> None:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, sig)
-        os.setpgrp()
+        if new_session:
+            os.setsid()
+        else:
+            os.setpgrp()
 
     return preexec
 
@@ -84,17 +114,24 @@ class _Launcher:
 _launcher = _Launcher()
 
 
-def spawn(cmd: Sequence[str], *, death_signal: int = signal.SIGTERM, **popen_kwargs) -> subprocess.Popen:
+def spawn(cmd: Sequence[str], *, death_signal: int = signal.SIGTERM, new_session: bool = False, secrets: bool = False,
+          **popen_kwargs) -> subprocess.Popen:
     """Popen that cannot outlive us: the kernel sends `death_signal` to the child when we die.
 
-    The child also gets its own process group, so stopping it never signals us.
+    The child also gets its own process group (with `new_session`, its own session: for `stop_session`), so
+    stopping it never signals us, and a Ctrl+C in our terminal reaches us alone. Its environment (`env`, default
+    ours) leaves out `SECRET_ENV` unless `secrets` (the one child that needs them: a batch job's worker).
     """
-    preexec = _die_with_parent(death_signal)
+    env = popen_kwargs.get("env")
+    popen_kwargs["env"] = dict(os.environ if env is None else env) if secrets else child_env(env)
+    preexec = _die_with_parent(death_signal, new_session)
     if preexec is not None:
         popen_kwargs.setdefault("preexec_fn", preexec)
         return _launcher.popen(list(cmd), popen_kwargs)
     if sys.platform == "win32":
         popen_kwargs.setdefault("creationflags", subprocess.CREATE_NEW_PROCESS_GROUP)
+    elif new_session:
+        popen_kwargs.setdefault("start_new_session", True)
     return subprocess.Popen(list(cmd), **popen_kwargs)
 
 
@@ -179,3 +216,39 @@ def stop_leader(pid: int, timeout: float = 5.0) -> None:
     left = _wait_gone(procs, timeout)
     _signal(left, signal.SIGTERM)
     _kill_left(_wait_gone(left, timeout), timeout)
+
+
+def _marked(name: str, value: str) -> list[psutil.Process]:
+    """Our user's processes whose environment has `name`=`value` (others' environments are not readable)."""
+    found = []
+    me = os.getpid()
+    for proc in psutil.process_iter():
+        try:
+            if proc.pid != me and proc.environ().get(name) == value:
+                found.append(proc)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, OSError):
+            pass
+    return found
+
+
+def _in_session(sid: int) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter():
+        try:
+            if os.getsid(proc.pid) == sid or os.getpgid(proc.pid) == sid:
+                found.append(proc)
+        except (OSError, psutil.Error):
+            pass
+    return found
+
+
+def stop_session(pid: int, marker: tuple[str, str] | None = None, timeout: float = 5.0) -> None:
+    """Stop a child started with `new_session` and every process it started: its tree, every process of its
+    session and group (forks that were reparented), and every process carrying `marker` (name, value) in its
+    environment (one that made a session of its own: a daemon). SIGTERM, wait, then kill what is left."""
+    ours = {os.getsid(0), os.getpgid(0)}  # a child that could not get a session of its own shares ours: not scanned
+    procs = {p.pid: p for p in _tree(pid) + (_in_session(pid) if pid not in ours else []) + (_marked(*marker) if marker else [])}
+    procs.pop(os.getpid(), None)
+    found = list(procs.values())
+    _signal(found, signal.SIGTERM)
+    _kill_left(_wait_gone(found, timeout), timeout)

@@ -16,7 +16,7 @@ from typing import Mapping
 import psutil
 
 from app.batch.state import JobFiles, failed_result, read_json, write_json
-from app.processes import spawn, stop_tree
+from app.processes import secrets_for_child, spawn, stop_tree
 
 ROOT = Path(__file__).resolve().parents[2]
 STOP_GRACE_S = 60.0  # a worker stopping on SIGTERM finalises what it recorded
@@ -27,7 +27,9 @@ def worker_command(spec_path: Path) -> list[str]:
 
 
 def worker_env(base: Mapping[str, str]) -> dict[str, str]:
-    env = dict(base)
+    """`base` for a worker: our code on its path, and the secrets a job may need (the OBS password): the worker
+    is the OBS client, and keeps them from its own children."""
+    env = {**base, **secrets_for_child()}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
     return env
 
@@ -57,7 +59,7 @@ class LocalPool:
         with open(files.log, "ab") as log:
             log.write(f"--- attempt {spec['attempt']} ---\n".encode())
             log.flush()
-            proc = spawn(worker_command(files.spec), env=self.env, stdin=subprocess.DEVNULL, stdout=log,
+            proc = spawn(worker_command(files.spec), env=self.env, secrets=True, stdin=subprocess.DEVNULL, stdout=log,
                          stderr=subprocess.STDOUT, cwd=str(files.out))
         self._procs[spec["name"]] = (spec, proc)
 

@@ -25,6 +25,7 @@ from app.errors import RecorderError, ValidationError
 from app.headless import headless_for
 from app.machine import Machine
 from app.preflight import plan as make_plan
+from app.processes import keep_secrets_from_children
 from app.session import Session
 from app.model.status import RecordingStatus
 from app.model.settings import CaptureSettings
@@ -141,6 +142,7 @@ def _iso(stamp: float) -> str:
 
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    keep_secrets_from_children()  # the OBS client (in this process) finds the password; the job's children do not
     spec = json.loads(Path(argv[0]).read_text())
     attempt = Attempt(spec)
     for sig in (signal.SIGTERM, signal.SIGINT):

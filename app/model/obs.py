@@ -18,6 +18,7 @@ from typing import Mapping
 from app.errors import RecorderError
 
 PASSWORD_ENV = "TDW_RECORDER_OBS_PASSWORD"
+_taken: dict[str, str] = {}  # the password taken out of os.environ (take_password_from_environment)
 DEFAULT_PORT = 4455
 OBS_BACKENDS = ("obs-websocket", "obs-launch")
 
@@ -47,7 +48,18 @@ class ObsSettings:
             return self.password
         if self.password_file:
             return read_password_file(Path(self.password_file).expanduser())
-        return (env if env is not None else os.environ).get(PASSWORD_ENV, "")
+        return (env if env is not None else os.environ).get(PASSWORD_ENV, "") or _taken.get(PASSWORD_ENV, "")
+
+
+def take_password_from_environment() -> None:
+    """Move the password out of os.environ into memory: children never inherit it, resolve_password still finds it."""
+    value = os.environ.pop(PASSWORD_ENV, None)
+    if value:
+        _taken[PASSWORD_ENV] = value
+
+
+def password_from_environment() -> str:
+    return _taken.get(PASSWORD_ENV, "")
 
 
 def read_password_file(path: Path) -> str:

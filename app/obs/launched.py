@@ -19,7 +19,7 @@ from typing import Mapping
 import psutil
 
 from app.obs.install import kill_command, launch_command
-from app.processes import spawn, stop_tree
+from app.processes import child_env, spawn, stop_tree
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ class LaunchedObs:
                  log_path: Path, *, start_recording: bool = True, platform: str = sys.platform,
                  hide_windows: bool = True) -> None:
         self.command = launch_command(binary, profile, collection, scene, platform, start_recording)
-        self._env = dict(env)
+        self._env = child_env(env)  # OBS and xdotool: the OBS password is never theirs (OBS has it in its own config)
         self._platform = platform
         self.log_path = log_path
         self._hide = hide_windows and platform.startswith("linux") and bool(self._env.get("DISPLAY"))

@@ -3,6 +3,9 @@
 Events arrive on a reader thread and are handed to callbacks; nothing here blocks the caller. The scene
 (user code) runs in its own process; if no build connects within `connect_timeout` (tdw's Controller would
 wait forever), or the build dies, the scene is stopped and the reason reported in one line.
+Every process the script starts ends with the scene: the scene runs in a session of its own with a marker in
+its environment (SCENE_MARKER_ENV), and `app.processes.stop_session` ends its session, its tree and whatever
+carries the marker (a daemon that left the session), also when the script ends by itself.
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from app.errors import RecorderError
-from app.processes import spawn, stop_leader, stop_tree
+from app.processes import spawn, stop_leader, stop_session
 from app.scene.build import find_build, free_port, launch_build, player_log_path
 from app.scene.protocol import read_messages
 
@@ -28,6 +32,7 @@ log = logging.getLogger(__name__)
 DEMOS_DIR = Path(__file__).parent / "demos"
 BUILD_CRASH_GRACE_S = 0.5  # a crashed build: the script may still be reporting its own error
 BUILD_QUIT_GRACE_S = 15.0  # a build that quit on `terminate`: the script is finishing
+SCENE_MARKER_ENV = "TDW_RECORDER_SCENE"  # in the scene's environment: finds what it started, wherever it went
 
 
 @dataclass
@@ -116,6 +121,7 @@ class SceneRunner:
         self._end_lock = threading.RLock()
         self._go: int | None = None  # write end of the "recording has started" pipe (one byte per release)
         self._released = False
+        self.marker = f"{os.getpid()}-{uuid.uuid4().hex}"  # this scene's SCENE_MARKER_ENV value
 
     # -- start ------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -135,8 +141,9 @@ class SceneRunner:
         }
         env = dict(self.env)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).parents[2]), env.get("PYTHONPATH", "")]))
+        env[SCENE_MARKER_ENV] = self.marker
         self.scene = spawn(
-            [sys.executable, "-u", "-m", "app.scene.child", json.dumps(child_config)], env=env,
+            [sys.executable, "-u", "-m", "app.scene.child", json.dumps(child_config)], env=env, new_session=True,
             pass_fds=tuple(fd for fd in (write_fd, go_read) if fd is not None),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=str(self.script.parent),
         )
@@ -222,6 +229,7 @@ class SceneRunner:
             if self._script_done.wait(timeout=0.05):
                 break  # no need to wait for the interpreter to tear down: the script is over
             if self.scene.poll() is not None:
+                self._end_scene()  # what the script started ends with it (it would also hold the event pipe open)
                 self._reader.join(timeout=30)  # the script's last events (its error, its last frames)
                 break
             build_code = self.build.poll()
@@ -250,12 +258,18 @@ class SceneRunner:
             self._close_go()
             if self.ended.is_set():
                 return
-            if self.scene is not None and self.scene.poll() is None:
-                stop_tree(self.scene.pid, timeout=5)
+            if self.scene is not None:
+                self._end_scene()
             if self.build is not None and self.build.poll() is None:
                 stop_leader(self.build.pid, timeout=5)  # the build ends its own ffmpeg (backend tdw-build)
             self.ended.set()
         self._on_end(SceneEnd(self._error is None, self._error, self.frames))
+
+    def _end_scene(self) -> None:
+        """The script's process and every process it started (forks, daemons), wherever they are now."""
+        assert self.scene is not None
+        stop_session(self.scene.pid, (SCENE_MARKER_ENV, self.marker), timeout=5)
+        self.scene.poll()
 
     def stop(self) -> None:
         """Stop the scene and its build now (the user pressed Stop)."""

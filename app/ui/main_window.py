@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.errors import Problem
 from app.machine import Machine
+from app.processes import keep_secrets_from_children
 from app.resources import APP_ID, icon_pngs
 from app.model.status import RecordingResult
 from app.ui.background import Background
@@ -309,6 +310,7 @@ class MainWindow(QMainWindow):
 
 def run(argv: list[str]) -> int:
     """Start the window; returns the exit code of the Qt event loop."""
+    keep_secrets_from_children()  # before the Machine copies our environment: no child sees the OBS password
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "tdw-recorder-gui", *argv])
     app.setOrganizationName("TDW Recorder")
     app.setApplicationName("TDW Recorder")

@@ -19,6 +19,7 @@ import time
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from app.processes import keep_secrets_from_children
 from app.ui.main_window import MainWindow
 from app.ui.style import STYLE
 
@@ -85,6 +86,7 @@ def finish_unfinished(app: QApplication, window: MainWindow) -> None:
 
 
 def main(argv: list[str]) -> int:
+    keep_secrets_from_children()  # as app.ui.main_window.run does
     app = QApplication(["tdw-recorder-test-driver"])
     app.setOrganizationName("TDW Recorder")
     app.setApplicationName("TDW Recorder")
