@@ -23,6 +23,7 @@ from app.obs import setup as obs_setup
 from app.options import add_record_arguments, number_arg, settings_from_options
 from app.model.settings import CaptureSettings
 from app.processes import keep_secrets_from_children
+from app.signals import EndingSignals, Interrupted, cut_finishing, describe, detach_from_terminal, say_on
 
 log = logging.getLogger("tdw-recorder")
 
@@ -101,30 +102,61 @@ class _StatusPrinter:
         self.note = ""
 
     def __call__(self, status: RecordingStatus) -> None:
-        if status.note and status.note != self.note:
-            self.note = status.note
-            print(("\n" if self.live else "") + f"tdw-recorder: {status.note}", file=sys.stderr, flush=True)
-        if self.live:
-            print(_status_line(status), end="", file=sys.stderr, flush=True)
+        try:
+            if status.note and status.note != self.note:
+                self.note = status.note
+                print(("\n" if self.live else "") + f"tdw-recorder: {status.note}", file=sys.stderr, flush=True)
+            if self.live:
+                print(_status_line(status), end="", file=sys.stderr, flush=True)
+        except (OSError, ValueError):  # the terminal went away (SIGHUP): the recording goes on and finishes
+            self.live = False
+
+
+class _Ending:
+    """The signal policy (app.signals) for one `record`: SIGINT, SIGTERM and SIGHUP before the session exists
+    unwind (stopping what started); after, they stop it as Stop does, and the rest of the policy follows."""
+
+    def __init__(self, live: bool) -> None:
+        self.session: Session | None = None
+        self.say = say_on(newline_first=live)
+        self.policy = EndingSignals(self._stop, self.say, lambda: cut_finishing())
+
+    def _stop(self, signum: int) -> None:
+        if signum == signal.SIGHUP:
+            detach_from_terminal()
+        if self.session is None:
+            self.policy.still = "Still stopping what had started (a second or two)."
+            raise Interrupted(signum)
+        self.say(f"{describe(signum)}: stopping; finishing the recording (a few seconds).")
+        self.session.request_stop()  # wakes wait(); stop() in _record ends the capture gracefully
+
+
+def _write(stream, text: str) -> None:
+    """print() that a closed terminal (SIGHUP) cannot turn into an error: the recording is finished by then."""
+    try:
+        print(text, file=stream, flush=True)
+    except (OSError, ValueError):
+        pass
 
 
 def cmd_record(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
-    if settings.headless:  # the private servers outlive the session, and stop even when it fails
-        with headless_for(settings) as servers:
-            return _record(settings, Machine(env=servers.env(), platform=settings.platform))
-    return _record(settings, Machine(platform=settings.platform))
+    ending = _Ending(live=sys.stderr.isatty())
+    restore = ending.policy.install()
+    try:
+        if settings.headless:  # the private servers outlive the session, and stop even when it fails
+            with headless_for(settings) as servers:
+                return _record(settings, Machine(env=servers.env(), platform=settings.platform), ending)
+        return _record(settings, Machine(platform=settings.platform), ending)
+    finally:
+        restore()
 
 
-def _record(settings: CaptureSettings, machine: Machine) -> int:
+def _record(settings: CaptureSettings, machine: Machine, ending: _Ending) -> int:
     plan = make_plan(settings, machine)
     show = sys.stderr.isatty()
     session = Session(plan, on_status=_StatusPrinter(live=show), env=machine.env)
-
-    def ask_stop(_signum, _frame) -> None:
-        session.request_stop()  # wakes wait(); stop() below ends the capture gracefully
-
-    previous = {sig: signal.signal(sig, ask_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    ending.session = session  # from now on a signal stops the recording; the handlers stay until it is finished
     _mention_unfinished(settings.output_dir)
     try:
         session.start()
@@ -133,17 +165,17 @@ def _record(settings: CaptureSettings, machine: Machine) -> int:
         where = (f"TDW's frames{f' + {sound}' if plan.audio_source else ''}" if settings.mode == "video-frames"
                  else f"audio ({sound})" if settings.mode == "audio" else f"region {plan.region}" if plan.region
                  else "the TDW window" if settings.region == "tdw" else "audio")
-        print(f"Recording {where} at {settings.fps:g} fps to {session.paths.recording} — Ctrl+C stops.", file=sys.stderr)
+        _write(sys.stderr, f"Recording {where} at {settings.fps:g} fps to {session.paths.recording} — Ctrl+C stops.")
         session.wait()
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
         result = session.stop() if session.paths else None
     if show:
-        print(file=sys.stderr)
+        _write(sys.stderr, "")
     if result is None:
         return 1
-    print(result.summary())
+    _write(sys.stdout, result.summary())
+    if ending.policy.now_requested and result.error:
+        return 130  # stopped now: the crash-safe file is left for `recover`
     return 0 if result.error is None else 1
 
 
@@ -223,13 +255,29 @@ def cmd_demos(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _abort_on_signals(still: str) -> EndingSignals:
+    """The signal policy for a command whose result is worthless when cut short (a measurement): the first
+    SIGINT, SIGTERM or SIGHUP unwinds it (stopping what started, removing its files); later ones say `still`."""
+
+    def stop(signum: int) -> None:
+        if signum == signal.SIGHUP:
+            detach_from_terminal()
+        raise Interrupted(signum)
+
+    return EndingSignals(stop, say_on(), still=still)
+
+
 def cmd_sync_check(args: argparse.Namespace) -> int:
     from app.sync.check import run_sync_check
     from app.calibration import save_offset_ms
 
     print(f"Recording a flashing, beeping window for {args.seconds:g} s at {args.fps:g} fps...", file=sys.stderr)
-    report = run_sync_check(args.seconds, args.fps, args.shift_audio, args.headless, args.ffmpeg,
-                            Path(args.keep).expanduser() if args.keep else None)
+    restore = _abort_on_signals("Still stopping the sync check (a second or two); nothing is saved.").install()
+    try:
+        report = run_sync_check(args.seconds, args.fps, args.shift_audio, args.headless, args.ffmpeg,
+                                Path(args.keep).expanduser() if args.keep else None)
+    finally:
+        restore()
     print("Offsets (ms, + = sound late): " + " ".join(f"{o:+.0f}" for o in report.offsets_ms))
     print(report.summary())
     if args.save:
@@ -270,6 +318,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"tdw-recorder: {exc.strerror or exc} ({exc.filename or 'system'}): check the path and permissions.", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:  # Ctrl+C outside a recording (e.g. while --headless servers start): no traceback
-        print("tdw-recorder: stopped (Ctrl+C).", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # a signal outside a recording (e.g. while --headless servers start): no traceback
+        _write(sys.stderr, f"tdw-recorder: stopped ({describe(getattr(exc, 'signum', signal.SIGINT))}).")
         return 130

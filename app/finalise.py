@@ -62,7 +62,8 @@ def _finalise(settings: CaptureSettings, live: Path, target: Path, binary: str) 
     """Remux (or, for sound, convert) `live` into `target`; on failure keep `live` and say how to finish it later."""
     command = (audio_finalise_command(binary, str(live), str(target), settings.audio_format) if settings.mode == "audio"
                else finalise_command(binary, str(live), str(target)))
-    done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600)
+    # its own session: a Ctrl+C or SIGHUP sent to our terminal's process group never cuts the file short
+    done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600, start_new_session=True)
     if done.returncode == 0 and decodable(target, binary):
         live.unlink()
         return target, True, None

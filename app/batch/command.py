@@ -6,10 +6,41 @@ import argparse
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 from app.batch.orchestrate import make_pool, prepare, start
 from app.errors import RecorderError
 from app.output import expand_folder
+from app.signals import EndingSignals, Interrupted, describe, detach_from_terminal, say_on
+
+STILL_STOPPING = ("Still stopping: the running jobs finish what they recorded (a few seconds); press Ctrl+C again "
+                  "within 2 s to stop them now (their unfinished files go to partial/, for `tdw-recorder recover`).")
+STOPPING_NOW = "Stopping the running jobs now: their crash-safe files go to partial/, for `tdw-recorder recover`."
+
+
+class _Ending:
+    """The signal policy (app.signals) for a batch: SIGINT, SIGTERM and SIGHUP before the jobs run unwind;
+    then the first stops the batch (each running job stops cleanly and is marked in the manifest), and
+    every later one is passed on to the running jobs, whose workers follow the same policy."""
+
+    def __init__(self) -> None:
+        self.runner: Any = None  # a BatchRunner once the jobs run
+        self.pool: Any = None
+        self.policy = EndingSignals(self._stop, say_on(), still=STILL_STOPPING, stopping_now=STOPPING_NOW)
+        self.policy.again = self._pass_on
+
+    def _stop(self, signum: int) -> None:
+        if signum == signal.SIGHUP:
+            detach_from_terminal()
+        if self.runner is None:
+            raise Interrupted(signum)
+        say_on()(f"{describe(signum)}: stopping the batch; the running jobs finish what they recorded.")
+        self.runner.request_stop()
+
+    def _pass_on(self, _signum: int) -> None:
+        forward = getattr(self.pool, "forward", None)
+        if forward is not None:
+            forward(signal.SIGTERM)
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -30,6 +61,15 @@ def add_parser(sub) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     if args.workers < 1 or args.retries < 0:
         raise RecorderError("--workers must be 1 or more and --retries 0 or more.")
+    ending = _Ending()
+    restore = ending.policy.install()
+    try:
+        return _run(args, ending)
+    finally:
+        restore()
+
+
+def _run(args: argparse.Namespace, ending: _Ending) -> int:
     jobs_file = Path(args.jobs).expanduser().resolve()
     plan = prepare(jobs_file, expand_folder(args.out), remote=bool(args.ray))
     if plan.problems:
@@ -45,15 +85,14 @@ def run(args: argparse.Namespace) -> int:
         return 0
     pool = make_pool(args.ray, args.workers) if plan.todo else make_pool("", 1)  # nothing to send to a cluster
     runner = start(plan, pool, retries=args.retries)
-    previous = {sig: signal.signal(sig, lambda _s, _f: runner.request_stop()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    ending.pool, ending.runner = pool, runner
+    summary = runner.run()
     try:
-        summary = runner.run()
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    print(f"{len(summary.done) + len(summary.skipped)} of {summary.total} job(s) recorded"
-          f" ({len(summary.skipped)} by an earlier run), {len(summary.failed)} failed"
-          + (", stopped before the end" if summary.interrupted else "") + f". Manifest: {plan.out / 'manifest.json'}")
-    for label, cause in summary.failed:
-        print(f"  {label}: {cause}")
+        print(f"{len(summary.done) + len(summary.skipped)} of {summary.total} job(s) recorded"
+              f" ({len(summary.skipped)} by an earlier run), {len(summary.failed)} failed"
+              + (", stopped before the end" if summary.interrupted else "") + f". Manifest: {plan.out / 'manifest.json'}")
+        for label, cause in summary.failed:
+            print(f"  {label}: {cause}")
+    except OSError:  # the terminal was closed (SIGHUP): the manifest says it all
+        pass
     return summary.exit_code

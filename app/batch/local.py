@@ -73,6 +73,16 @@ class LocalPool:
             del self._procs[name]
         return [collect(spec, proc.returncode) for _, spec, proc in ended]
 
+    def forward(self, sig: int) -> None:
+        """Pass a signal on to every running worker (the batch got one more while its jobs stop): each follows
+        the signal policy of app.signals. Safe from a signal handler."""
+        for _, proc in list(self._procs.values()):
+            try:
+                if proc.poll() is None:
+                    proc.send_signal(sig)
+            except ProcessLookupError:
+                pass
+
     def interrupt(self) -> list[dict]:
         """Stop every running attempt (each keeps what it recorded) and return their results."""
         for _, proc in self._procs.values():

@@ -3,8 +3,9 @@
 The job gets its own Xvfb + PulseAudio (app.headless) unless it asked for the desktop, its own build port
 (the scene runner picks a free one), and the same preflight and Session as `record`. It writes its live
 status and, at the end, its result (figures, sha256, or the one-line cause) into `<out>/.batch/`.
-SIGTERM (sent by the runner on Ctrl+C, or by the kernel when the runner dies) stops the recording
-cleanly; the attempt is then "interrupted", and whatever it recorded is moved to `<out>/partial/`.
+SIGTERM (sent by the runner on Ctrl+C, or by the kernel when the runner dies), SIGINT or SIGHUP stops the
+recording cleanly (the signal policy of app.signals: a third within 2 s of the second stops it now, without
+the final file); the attempt is then "interrupted", and whatever it recorded is moved to `<out>/partial/`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from app.machine import Machine
 from app.preflight import plan as make_plan
 from app.processes import keep_secrets_from_children
 from app.session import Session
+from app.signals import ENDING, EndingSignals, cut_finishing
 from app.model.status import RecordingStatus
 from app.model.settings import CaptureSettings
 
@@ -45,16 +47,19 @@ class Attempt:
         self.settings = CaptureSettings.from_dict(spec["settings"])
         self.session: Session | None = None
         self.interrupted = False
+        self.ending = EndingSignals(self._stop, lambda text: log.warning("%s", text), lambda: cut_finishing())
         self._lock = threading.Lock()
         self._last_write = 0.0
 
     # -- signals and status -----------------------------------------------------------------------
-    def on_signal(self, _signum, _frame) -> None:
-        first = not self.interrupted
+    def on_signal(self, signum, frame) -> None:
+        self.ending.handle(signum, frame)
+
+    def _stop(self, _signum: int) -> None:
         self.interrupted = True
         if self.session is not None:
             self.session.request_stop()
-        elif first:
+        else:
             raise _Interrupted()
 
     def status(self, status: RecordingStatus, force: bool = False) -> None:
@@ -114,7 +119,8 @@ class Attempt:
         result = session.stop()
         path = result.path
         done = result.error is None and path is not None and (ended_by_itself or not self.interrupted)
-        status = "done" if done else "interrupted" if self.interrupted and result.error is None else "failed"
+        cut = self.interrupted and self.ending.now_requested  # stopped now: the crash-safe file is kept on purpose
+        status = "done" if done else "interrupted" if self.interrupted and (result.error is None or cut) else "failed"
         error = result.error or (None if done else "Interrupted: the batch stopped before this job ended.")
         if not done and path is not None and path.exists():
             kept = move_aside(path, self.files.out)
@@ -145,7 +151,7 @@ def main(argv: list[str]) -> int:
     keep_secrets_from_children()  # the OBS client (in this process) finds the password; the job's children do not
     spec = json.loads(Path(argv[0]).read_text())
     attempt = Attempt(spec)
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in ENDING:
         signal.signal(sig, attempt.on_signal)
     result = attempt.run()
     write_json(attempt.files.result, result)

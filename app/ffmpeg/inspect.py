@@ -26,7 +26,7 @@ def media_info(binary: str, path: str) -> MediaInfo:
     try:
         done = subprocess.run(
             [binary, "-hide_banner", "-i", path], capture_output=True, text=True, timeout=30,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL, start_new_session=True,  # a Ctrl+C to our terminal must not make a file look empty
         )
     except (OSError, subprocess.TimeoutExpired):
         return MediaInfo((), None)

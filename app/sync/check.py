@@ -88,8 +88,10 @@ def run_sync_check(seconds: float = 8.0, fps: float = 60.0, shift_ms: float = 0.
             machine = Machine(env=run_env, platform=settings.platform)
             session = Session(make_plan(settings, machine), env=run_env)
             session.start()
-            session.wait(seconds + WARM_UP_S + 20)
-            result = session.stop()
+            try:
+                session.wait(seconds + WARM_UP_S + 20)
+            finally:  # also when a signal cuts the check short: the capture ends and removes its own files
+                result = session.stop()
         if result.path is None:
             raise RecorderError(f"The sync recording failed: {result.error or 'nothing was recorded'}")
         if len(events) < 2:

@@ -291,6 +291,11 @@ class MainWindow(QMainWindow):
         self.shutdown()
         event.accept()
 
+    def signal_note(self, text: str) -> None:
+        """What a signal to the window does now (app.ui.interrupt): e.g. a second Ctrl+C while it finishes."""
+        self.message.show_message(text, "info")
+        self.statusBar().showMessage(text, 10000)
+
     def shutdown(self) -> None:
         """Save the choices and end the helper threads; safe to call twice."""
         if self._shut:
@@ -320,7 +325,7 @@ def run(argv: list[str]) -> int:
     app.setStyleSheet(STYLE)
     window = MainWindow()
     window.show()
-    restore = close_on_signals(window)
+    restore = close_on_signals(window, note=window.signal_note)
     try:
         code = app.exec()
     finally:

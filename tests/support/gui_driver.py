@@ -20,6 +20,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.processes import keep_secrets_from_children
+from app.ui.interrupt import close_on_signals
 from app.ui.main_window import MainWindow
 from app.ui.style import STYLE
 
@@ -94,8 +95,12 @@ def main(argv: list[str]) -> int:
     app.setStyleSheet(STYLE)
     window = MainWindow()
     window.show()
+    restore = close_on_signals(window, note=window.signal_note)  # SIGINT, SIGTERM, SIGHUP as app.ui.main_window.run
     {"record": record, "unfinished": finish_unfinished}[argv[0]](app, window)
-    code = app.exec()
+    try:
+        code = app.exec()
+    finally:
+        restore()
     window.shutdown()
     return code
 

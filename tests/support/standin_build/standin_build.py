@@ -12,7 +12,8 @@ flashes white for 100 ms; with sound on, an 800 Hz beep starts at the same insta
 
 Environment: STANDIN_BUILD_TONE=1 (sound on, its PulseAudio stream open from start-up; audio commands
 such as add_audio_sensor also turn it on, at the first frame), STANDIN_BUILD_CRASH_AT_FRAME=N (exit 139
-without replying at frame N), STANDIN_BUILD_HANG_AT_FRAME=N (stay connected but never answer from frame N), STANDIN_BUILD_IDLE_TIMEOUT=seconds (exit 0 when the controller is silent that long; default 300).
+without replying at frame N), STANDIN_BUILD_HANG_AT_FRAME=N (stay connected but never answer from frame N),
+STANDIN_BUILD_IDLE_TIMEOUT=seconds (exit 0 when the controller is silent that long; default 300).
 """
 from __future__ import annotations
 
