@@ -18,10 +18,10 @@ import stat
 import subprocess
 import sys
 import sysconfig
-import tempfile
 from pathlib import Path
 
 from app.errors import RecorderError
+from app.output import replace_atomically
 from app.paths import xdg_data_home
 from app.resources import APP_ID, icon_pngs, icon_svg
 
@@ -116,7 +116,7 @@ def _save_manifest(home: Path, files: dict[str, str]) -> None:
         except OSError:
             pass
         return
-    _write(path, (json.dumps({"files": files}, indent=1, sort_keys=True) + "\n").encode())
+    replace_atomically(path, (json.dumps({"files": files}, indent=1, sort_keys=True) + "\n").encode())
 
 
 def _ours(path: Path, expected: bytes | None, manifest: dict[str, str]) -> bool:
@@ -139,21 +139,6 @@ def _read(path: Path) -> bytes:
         return source.read()
 
 
-def _write(path: Path, data: bytes) -> None:
-    """Write whole or not at all, through a temporary file of a fresh name created here (O_EXCL: a link or file
-    at any name is never written through), then renamed over `path` (which _ours() allowed)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tdw-recorder-tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            os.fchmod(out.fileno(), 0o644)
-        os.replace(name, path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-
-
 def _refresh_caches(home: Path) -> None:
     """Tell menus and icon caches (best effort: the entry works without it after the next login)."""
     tool = shutil.which("update-desktop-database")
@@ -173,7 +158,7 @@ def install(home: Path, executable: str) -> list[Path]:
         raise RecorderError(f"{foreign[0]} already exists and was not written by TDW Recorder (or was changed since): "
                             "move it away, then run install-desktop-entry again (nothing was changed).")
     for path, data in planned.items():
-        _write(path, data)
+        replace_atomically(path, data)
         manifest[str(path)] = _digest(data)
     for stale in [p for p in manifest if Path(p) not in planned]:  # left by an older version
         if _ours(Path(stale), None, manifest):

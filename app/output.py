@@ -201,3 +201,20 @@ def disk_problem(folder: Path, minimum: int = MIN_FREE_BYTES) -> str | None:
             f"(at least {minimum // (1024 * 1024)} MB) or choose another folder."
         )
     return None
+
+
+def replace_atomically(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """`path` becomes `data` at once (a reader never sees half a file), through a temporary file of a fresh name
+    created here, exclusively: a link or file at any name is never written through."""
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tdw-recorder-tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            os.fchmod(out.fileno(), mode)
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise

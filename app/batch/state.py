@@ -13,11 +13,12 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from app.output import replace_atomically
 
 STATE_DIR = ".batch"
 PARTIAL_DIR = "partial"
@@ -64,16 +65,7 @@ def write_json(path: Path, data: Any) -> None:
 
 def replace_with_text(path: Path, text: str) -> None:
     """`path` becomes `text` at once, through a temporary file of a fresh name (never a link that was there)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as out:
-            out.write(text)
-            os.fchmod(out.fileno(), 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    replace_atomically(path, text.encode())
 
 
 def read_json(path: Path) -> Any:
