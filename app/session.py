@@ -22,6 +22,7 @@ from app.audio.formats import final_extension
 from app.capture.base import CaptureContext, FrameSink, Recorder
 from app.capture.duration import FrameLimit
 from app.capture.registry import create as create_recorder
+from app.capture.registry import label as registry_label
 from app.finalise import finish
 from app.model.plan import RecordingPlan
 from app.model.progress import Progress
@@ -203,7 +204,8 @@ class Session:
     def _watch(self, recorder: Recorder) -> None:
         """A child that stops making progress without exiting ends the recording within seconds, named."""
         if self.plan.settings.backend != "tdw-build":  # the build's own ffmpeg: the build's answers are watched
-            self._watchdog.add(capture_source(recorder, lambda: self.status.state == "recording"))
+            who = "ffmpeg" if self.plan.settings.backend == "ffmpeg" else registry_label(self.plan.settings.backend)
+            self._watchdog.add(capture_source(recorder, lambda: self.status.state == "recording", who))
 
     def _stalled(self, source: Source) -> None:
         if not self._error:

@@ -95,7 +95,7 @@ def _tree_cpu(pid: int | None) -> float:
         return 0.0
 
 
-def capture_source(recorder, recording: Callable[[], bool]) -> Source:
+def capture_source(recorder, recording: Callable[[], bool], who: str = "ffmpeg") -> Source:
     """ffmpeg (or OBS, or fmedia) reports what it has written; a capture that writes nothing new has stalled.
     Not expected to move before its first progress, or while a followed window is hidden or being restarted."""
     def read() -> Hashable:
@@ -110,7 +110,7 @@ def capture_source(recorder, recording: Callable[[], bool]) -> Source:
         return (recording() and bool(p.frames or p.size_bytes) and not getattr(recorder, "waiting", False)
                 and (queued is None or queued > p.frames + FRAME_BACKLOG))
 
-    return Source("capture", read, "The recorder (ffmpeg) stopped making progress: nothing new was written for "
+    return Source("capture", read, f"The recorder ({who}) stopped making progress: nothing new was written for "
                   f"{STALL_S:g} s, so the recording was stopped.", expected)
 
 

@@ -45,6 +45,7 @@ class ObsLaunchRecorder(ObsRecorderBase):
         self._workdir: Path | None = None
         self.obs: LaunchedObs | None = None
         self._stopping = False
+        self._stalled = False  # the watchdog saw OBS stop making progress (mark_stalled)
         self._last = Progress()
         self._websocket: Websocket | None = None
         self._shared_port = False
@@ -212,15 +213,20 @@ class ObsLaunchRecorder(ObsRecorderBase):
         reported = None
         if self._watcher is not None:
             self._watcher.halt()
-        if self._recording is not None and self.obs is not None and self.obs.alive():
+        stalled = self._stalled
+        if self._recording is not None and self.obs is not None and self.obs.alive() and not stalled:
             reported = self._recording.stop()
             self._last = self._recording.last
         self._drop_connection()
         if self.obs is not None:
-            self.obs.stop()
+            self.obs.stop(timeout=2.0 if stalled else 10.0)  # a frozen OBS cannot close its file anyway
         self.output = settle_output(reported, self.output)
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)  # the private config, password included
+
+    def mark_stalled(self) -> None:
+        """The watchdog saw OBS stop making progress: stop() neither asks it to stop recording nor waits long."""
+        self._stalled = True
 
     def _drop_connection(self) -> None:
         if self._connection is not None:

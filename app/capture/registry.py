@@ -40,6 +40,12 @@ def info(name: str) -> BackendInfo:
     return backend
 
 
+def label(name: str) -> str:
+    """What the user knows the backend as (its label), or its name when it is unknown."""
+    backend = BACKENDS.get(name)
+    return backend.label if backend is not None else name
+
+
 def _load(hook: Hook) -> Callable[..., Any]:
     if callable(hook):
         return hook

@@ -135,7 +135,12 @@ class LaunchedObs:
             try:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
-                log.warning("OBS did not close in %.0f s; stopping its process tree", timeout)
+                log.warning("OBS did not close in %.0f s (frozen?); killing it, then its process tree", timeout)
+                self.proc.kill()  # OBS alone first: its muxer then reads the end of its input and closes the file
+                try:
+                    self.proc.wait(3)
+                except subprocess.TimeoutExpired:
+                    pass
         if muxer is not None:
             try:
                 muxer.wait(timeout)  # the MKV is complete once the muxer has gone

@@ -81,3 +81,25 @@ def test_audio_and_video_records_what_the_computer_plays(no_orphans, env, anim_w
     info = probe(result.path)
     assert stream(info, "video") and stream(info, "audio")
     assert mean_volume_db(result.path) > -40, "OBS recorded silence: it did not reach the test PulseAudio"
+
+
+def test_a_frozen_obs_is_noticed_and_ended(no_orphans, env, anim_window, obs_plan):
+    """OBS alive but stopped (SIGSTOP): the watchdog names it, Stop does not wait for it, nothing is left."""
+    anim_window("OBS Frozen Source", 320, 240, 100, 80)
+    session = Session(obs_plan("obs-launch", "window:OBS Frozen Source", fps=30.0), env=env)
+    session.start()
+    recorder = session.recorder
+    deadline = time.monotonic() + 20
+    while session.status.frames < 90 and time.monotonic() < deadline:  # OBS's muxer has written clusters
+        time.sleep(0.1)
+    os.kill(recorder.obs.pid, signal.SIGSTOP)
+    try:
+        assert session.wait(30), "the frozen OBS was not noticed"
+        result = session.stop()
+    finally:
+        try:
+            os.kill(recorder.obs.pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+    assert result.error and result.error.startswith("The recorder (OBS Studio, started for the recording) stopped")
+    assert result.path is not None and decoded_frames(result.path) >= 20
