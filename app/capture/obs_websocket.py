@@ -14,7 +14,7 @@ from typing import Callable, TYPE_CHECKING
 from app.model.progress import Progress
 from app.capture.obs_common import ObsRecorderBase, free_reserved_name, settle_output
 from app.obs.client import ObsConnection, connect
-from app.obs.config import Crop
+from app.obs.config import Crop, user_config_dir
 from app.obs.install import find_obs, running_obs
 from app.obs.recording import ObsRecording, Watcher
 from app.model.plan import RecordingPlan
@@ -38,7 +38,9 @@ class ObsWebsocketRecorder(ObsRecorderBase):
         obs = settings.obs
         self._connection = self._connector(
             obs.host, int(obs.port), obs.resolve_password(self._env),
-            installed=lambda: find_obs(self._env, settings.platform) is not None, running=lambda: bool(running_obs()),
+            installed=lambda: find_obs(self._env, settings.platform) is not None,
+            # the user's own OBS (its config folder): a private one another recorder launched is not "OBS is running"
+            running=lambda: bool(running_obs(user_config_dir(self._env, settings.platform))),
         )
         recording = ObsRecording(self._connection, float(settings.fps))
         try:
