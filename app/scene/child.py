@@ -227,8 +227,18 @@ def main(config_text: str) -> int:
     original_init = Controller.__init__
 
     def recorder_init(self, port: int = 1071, check_version: bool = True, launch_build: bool = True, *args, **kwargs):
-        # The engine has launched the build on its own port; never download or launch another one here.
-        original_init(self, port=int(config["port"]), check_version=False, launch_build=False)
+        # The engine has launched the build on its own port; never download or launch another one here. tdw then
+        # prints "You need to launch your own build.", which is not true here: that one line is kept out of the
+        # scene's log (anything else the constructor prints goes through).
+        import contextlib
+        import io
+
+        said = io.StringIO()
+        with contextlib.redirect_stdout(said):
+            original_init(self, port=int(config["port"]), check_version=False, launch_build=False)
+        for line in said.getvalue().splitlines():
+            if line.strip() != "You need to launch your own build.":
+                print(line, flush=True)
         self.add_ons.append(addon)
         write_event(events, "connected", port=int(config["port"]))
 

@@ -263,3 +263,17 @@ def test_duration_ends_the_builds_own_recording(no_orphans, machine, scene_env, 
     assert result.error is None and result.finalised
     assert 1.5 <= float(probe(result.path)["format"]["duration"]) <= 3.5  # timed from the file's first bytes
     assert session.scene.frames < 100000
+
+
+def test_tdws_launcher_chatter_is_kept_out_of_the_scene_log(machine, scene_env, tmp_path):
+    """tdw prints "You need to launch your own build." when it does not launch one; here the recorder did."""
+    script = tmp_path / "chatty.py"
+    script.write_text("from tdw.controller import Controller\nc = Controller()\nprint('my own line', flush=True)\n"
+                      "c.communicate({'$type': 'terminate'})\n")
+    session, result = run_scene(machine, scene_env, tmp_path, mode="video", region="tdw", scene=str(script),
+                                screen_size="320x240")
+    deadline = time.monotonic() + 5
+    while "my own line" not in session.scene_log and time.monotonic() < deadline:  # the log is read on a thread
+        time.sleep(0.05)
+    assert "my own line" in session.scene_log
+    assert not [line for line in session.scene_log if "launch your own build" in line], session.scene_log
