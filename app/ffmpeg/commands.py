@@ -158,7 +158,10 @@ def record_command(
         if not synced:
             # a steady N fps file even when the grab runs late on a busy machine (ffmpeg counts the frames it
             # duplicates or drops for that). Not with -copyts: from wall-clock stamps it would fill from 0.
-            opts["fps_mode"] = "cfr"
+            # Its rate is given (-r): else ffmpeg 5.1 guesses it from x11grab's microsecond stamps, and from 70 fps
+            # up (av_guess_frame_rate trusts the stream's average only below 70) it made a million a second of
+            # the grab: --fps 75 wrote 520 000 duplicated frames for 1 s.
+            opts.update(fps_mode="cfr", r=_fps_text(video.fps))
         platform = video.platform
     if audio_source is not None:
         shift = {"itsoffset": f"{audio_offset:.3f}"} if audio_offset and video is not None else {}

@@ -11,7 +11,8 @@ from tests.support.media import probe, stream
 
 HEAD = ["ff", "-hide_banner", "-loglevel", "error", "-nostats", "-progress", "pipe:1", "-stats_period", "0.5"]
 MKV_OUT = ["-f", "matroska", "-cluster_size_limit", "1000000", "-cluster_time_limit", "500", "-crf", "18",
-           "-flush_packets", "1", "-fps_mode", "cfr", "-g", "60", "-pix_fmt", "yuv420p", "-preset", "veryfast", "-vcodec", "libx264"]
+           "-flush_packets", "1", "-fps_mode", "cfr", "-g", "60", "-pix_fmt", "yuv420p", "-preset", "veryfast", "-r", "30",
+           "-vcodec", "libx264"]
 R = Region(100, 80, 1280, 720)
 
 
@@ -50,7 +51,7 @@ def test_windows_gdigrab_region_with_dshow_audio():
         "-f", "dshow", "-thread_queue_size", "1024", "-i", "audio=Stereo Mix (Realtek)",
         "-map", "0", "-map", "1", "-f", "matroska", "-acodec", "aac", "-b:a", "192k", "-cluster_size_limit",
         "1000000", "-cluster_time_limit", "500", "-crf", "18", "-flush_packets", "1", "-fps_mode", "cfr", "-g", "60",
-        "-pix_fmt", "yuv420p", "-preset", "veryfast", "-vcodec", "libx264", "o.mkv"]
+        "-pix_fmt", "yuv420p", "-preset", "veryfast", "-r", "30", "-vcodec", "libx264", "o.mkv"]
 
 
 def test_windows_dshow_screen_capture_recorder_as_the_tdw_docs_say():
@@ -67,7 +68,7 @@ def test_macos_avfoundation_crops_the_screen_and_lists_devices():
         "-thread_queue_size", "1024", "-i", "1:none", "-filter_complex", "[0]crop=1280:720:100:80[s0]",
         "-map", "[s0]", "-f", "mp4", "-crf", "18", "-flush_packets", "1", "-fps_mode", "cfr", "-g", "60",
         "-movflags", "+frag_keyframe+empty_moov+default_base_moof", "-pix_fmt", "yuv420p", "-preset", "veryfast",
-        "-vcodec", "libx264", "o.mp4"]
+        "-r", "29.970", "-vcodec", "libx264", "o.mp4"]
     assert list_devices_command("ffmpeg", "darwin") == [
         "ffmpeg", "-hide_banner", "-f", "avfoundation", "-list_devices", "true", "-i", ""]
     assert list_devices_command("ffmpeg.exe", "win32")[-4:] == ["-list_devices", "true", "-i", "dummy"]
