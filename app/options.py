@@ -4,6 +4,7 @@ use the same names, types and defaults (app.batch.jobs), so a key means the same
 from __future__ import annotations
 
 import argparse
+import math
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -74,11 +75,15 @@ BY_DEST = {o.dest: o for o in OPTIONS}
 
 
 def number_arg(text: str) -> float:
-    """argparse type: a number, or one line that says the text is not one."""
+    """argparse type: a finite number, or one line that says the text is not one (nan, inf and 1e400 are not:
+    each option's own limits are checked with the settings, app.preflight.fields)."""
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number")
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
 
 
 def add_record_arguments(parser: argparse.ArgumentParser) -> None:

@@ -25,7 +25,7 @@ def settings(tmp_path, **kw) -> CaptureSettings:
 @pytest.mark.parametrize("fps", [0, -5, 241, 10_000, "abc", None])
 def test_bad_framerates(tmp_path, fps):
     problems = static_problems(settings(tmp_path, fps=fps))
-    assert fields(problems) == ["fps"] and "at most 240" in problems[0].message
+    assert fields(problems) == ["fps"] and "from 1 to 240" in problems[0].message
 
 
 @pytest.mark.parametrize("region, words", [

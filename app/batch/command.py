@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from app.batch.jobs import MAX_RETRIES, MAX_WORKERS
 from app.batch.orchestrate import make_pool, prepare, start
 from app.errors import RecorderError
 from app.output import expand_folder
@@ -59,8 +60,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.workers < 1 or args.retries < 0:
-        raise RecorderError("--workers must be 1 or more and --retries 0 or more.")
+    if not 1 <= args.workers <= MAX_WORKERS or not 0 <= args.retries <= MAX_RETRIES:
+        raise RecorderError(f"--workers must be between 1 and {MAX_WORKERS} and --retries between 0 and {MAX_RETRIES}.")
     ending = _Ending()
     restore = ending.policy.install()
     try:

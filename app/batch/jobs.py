@@ -23,6 +23,8 @@ ALIASES = {"args": "scene_args"}
 REFUSED = {"out": "is the batch's own --out (every output goes there)", "help": "is not a job setting"}
 PATH_KEYS = ("scene", "build", "keep_frames", "obs_password_file")
 _NAME = re.compile(r"^\w[\w .+%-]*$")
+MAX_WORKERS = 64  # jobs at once on one machine, each with its own Xvfb, PulseAudio, build and ffmpeg (the Batch tab's too)
+MAX_RETRIES = 10  # a job that failed 11 times will not record on the 12th
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import sys
 from dataclasses import dataclass, field
 
@@ -12,7 +13,16 @@ from app.model.obs import ObsSettings
 
 MODES = ("video", "video-frames", "av", "audio")  # video = from the screen; video-frames = TDW's images
 CONTAINERS = ("mkv", "mp4")
-MAX_FPS = 240
+# The limits of every number a recording takes: what ffmpeg and TDW accept, checked by app.preflight.fields.
+MIN_FPS, MAX_FPS = 1, 240  # TDW's target framerate is a whole number (0 would be "as fast as it can"); ffmpeg is
+# given the rate with 3 decimals (app.ffmpeg.commands), so 0.0001 would reach x11grab as 0 ("Invalid argument")
+MIN_DURATION_S, MAX_DURATION_S = 0.1, 24 * 3600.0  # ffmpeg's -t is written with %g, which it refuses from 1e+06 s
+# up ("Invalid duration specification") and below 1e-04; the window's field stops at 24 hours
+MIN_CONNECT_TIMEOUT_S, MAX_CONNECT_TIMEOUT_S = 1.0, 3600.0  # a build's first start takes a minute or two; Python
+# refuses waits past 2**63 ns ("timestamp out of range for platform time_t", in the scene's own process)
+MAX_AUDIO_OFFSET_MS = 2000.0  # as app.calibration takes a saved one: beyond it is a broken measurement, not latency
+MIN_SCREEN_SIDE, MAX_SCREEN_SIDE = 2, 16384  # libx264 opens no encoder for a wider or taller picture
+MIN_CRF, MAX_CRF = 0, 51  # libx264's range at 8 bits
 SOUND_MODES = ("av", "audio")  # the modes whose default framerate is TDW's advice for audio
 
 
@@ -77,11 +87,14 @@ class CaptureSettings:
 
     @classmethod
     def from_dict(cls, data: dict) -> "CaptureSettings":
+        """Settings saved as JSON (the window's, a batch job's). A number saved as NaN, an infinity or not a number
+        at all (JSON takes `Infinity`) falls back to the field's default: no field of the window can show it."""
         known = {f.name for f in dataclasses.fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
+        values = {k: v for k, v in data.items() if k in known and not _not_a_number(cls, k, v)}
         if isinstance(values.get("encoding"), dict):
             enc_known = {f.name for f in dataclasses.fields(Encoding)}
-            values["encoding"] = Encoding(**{k: v for k, v in values["encoding"].items() if k in enc_known})
+            values["encoding"] = Encoding(**{k: v for k, v in values["encoding"].items()
+                                             if k in enc_known and not _not_a_number(Encoding, k, v)})
         if isinstance(values.get("obs"), dict):
             values["obs"] = ObsSettings.from_dict(values["obs"])
         return cls(**values)
@@ -90,13 +103,31 @@ class CaptureSettings:
         return json.dumps(self.to_dict(), indent=2)
 
 
+_NUMBERS = {"fps": 0.0, "duration": None, "min_free_mb": 0, "port": 0, "connect_timeout": 0.0, "audio_offset": None,
+            "crf": 0}  # fields that hold a number (None: or nothing)
+
+
+def _not_a_number(kind: type, name: str, value: object) -> bool:
+    """True when `name` holds a number in `kind` and `value` is not a finite one of them."""
+    if name not in _NUMBERS or name not in {f.name for f in dataclasses.fields(kind)}:
+        return False
+    if value is None:
+        return _NUMBERS[name] is not None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return True
+    if isinstance(value, int):  # (even one too large for a float: preflight names it)
+        return False
+    return not math.isfinite(value) or (isinstance(_NUMBERS[name], int) and not value.is_integer())
+
+
 def parse_screen_size(text: str) -> tuple[int, int] | None:
-    """`WxH` with even, positive numbers (what set_screen_size and yuv420p take), else None."""
-    parts = text.lower().split("x")
-    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+    """`WxH` with even numbers from 2 to 16384 (what set_screen_size, yuv420p and libx264 take), else None."""
+    parts = str(text).lower().split("x")
+    if len(parts) != 2 or not all(p.strip().isascii() and p.strip().isdigit() for p in parts):
         return None
     w, h = int(parts[0]), int(parts[1])
-    return (w, h) if w > 0 and h > 0 and w % 2 == 0 and h % 2 == 0 else None
+    fits = all(MIN_SCREEN_SIDE <= side <= MAX_SCREEN_SIDE and side % 2 == 0 for side in (w, h))
+    return (w, h) if fits else None
 
 
 def screen_size_of(settings: CaptureSettings) -> tuple[int, int] | None:

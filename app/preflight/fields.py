@@ -6,17 +6,48 @@ its field and the CLI prints each on one line. What a backend can or cannot do i
 
 from __future__ import annotations
 
+import math
 from typing import Callable, Iterable
 
 from app.audio.formats import audio_format_problem
 from app.errors import Problem, RecorderError
 from app.model.encoding import X264_PRESETS
 from app.model.region import Region, parse_region
-from app.model.settings import CONTAINERS, MAX_FPS, MODES, CaptureSettings, parse_screen_size
+from app.model.settings import (CONTAINERS, MAX_AUDIO_OFFSET_MS, MAX_CONNECT_TIMEOUT_S, MAX_CRF, MAX_DURATION_S, MAX_FPS,
+                                MAX_SCREEN_SIDE, MIN_CONNECT_TIMEOUT_S, MIN_CRF, MIN_DURATION_S, MIN_FPS, MODES,
+                                CaptureSettings, parse_screen_size)
 from app.output import disk_problem, expand_folder, folder_problem, name_problem
 
 Check = Callable[[CaptureSettings], Iterable[Problem]]
 NO_AUDIO = ("", "none")
+
+
+def finite(value: object, text_too: bool = False) -> float | None:
+    """`value` as a finite float, else None: NaN, infinities, True/False, None and (unless `text_too`) text are not
+    numbers here. Every number a recording takes goes through this before its limits are compared."""
+    if isinstance(value, bool) or (isinstance(value, str) and not text_too):
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def shown(value: object) -> str:
+    """A value as the message quotes it: 0.0001, 1e+12, nan, inf; anything else as repr."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return f"{value:g}"
+        except OverflowError:  # an int too large for a float
+            return "a number that large"
+    return repr(value)
+
+
+def whole(value: object) -> int | None:
+    """`value` as an int when it is a whole finite number (18 or 18.0), else None."""
+    number = finite(value)
+    return int(number) if number is not None and number.is_integer() else None
 
 
 def mode(s: CaptureSettings) -> Iterable[Problem]:
@@ -25,12 +56,10 @@ def mode(s: CaptureSettings) -> Iterable[Problem]:
 
 
 def fps(s: CaptureSettings) -> Iterable[Problem]:
-    try:
-        value = float(s.fps)
-    except (TypeError, ValueError):
-        value = -1.0
-    if not 0 < value <= MAX_FPS:
-        yield Problem("fps", f"Framerate {s.fps!r} is out of range: use a number above 0 and at most {MAX_FPS} (30 is usual, 60 with audio).")
+    value = finite(s.fps, text_too=True)
+    if value is None or not MIN_FPS <= value <= MAX_FPS:
+        yield Problem("fps", f"Framerate {shown(s.fps)} is out of range: use a number from {MIN_FPS} to {MAX_FPS} "
+                             "(30 is usual, 60 with audio).")
 
 
 def region(s: CaptureSettings) -> Iterable[Problem]:
@@ -51,6 +80,12 @@ def audio(s: CaptureSettings) -> Iterable[Problem]:
     if s.mode == "video-frames" and s.wants_audio and not s.platform.startswith("linux"):
         yield Problem("audio", "TDW frames with sound are recorded on Linux (PulseAudio) only: "
                                "record audio + video from the screen (--mode av) instead.")
+    if s.audio_offset is not None:
+        offset = finite(s.audio_offset)
+        if offset is None or abs(offset) * 1000 > MAX_AUDIO_OFFSET_MS:
+            ms = shown(s.audio_offset * 1000) if finite(s.audio_offset) is not None else shown(s.audio_offset)
+            yield Problem("audio_offset", f"Audio offset {ms} ms is out of range: use {-MAX_AUDIO_OFFSET_MS:g} to "
+                                          f"{MAX_AUDIO_OFFSET_MS:g} ms (sync-check measures it), or leave it out.")
 
 
 def scene(s: CaptureSettings) -> Iterable[Problem]:
@@ -59,23 +94,27 @@ def scene(s: CaptureSettings) -> Iterable[Problem]:
     if s.region == "tdw" and not s.scene:
         yield Problem("region", "The TDW window is only known when a scene runs: choose a scene (--scene), or pick another region.")
     if s.screen_size and not parse_screen_size(s.screen_size):
-        yield Problem("screen_size", f"Screen size {s.screen_size!r} is not WIDTHxHEIGHT with even numbers (e.g. 1280x720).")
+        yield Problem("screen_size", f"Screen size {s.screen_size!r} is not WIDTHxHEIGHT with even numbers up to "
+                                     f"{MAX_SCREEN_SIDE} (e.g. 1280x720).")
 
 
 def duration(s: CaptureSettings) -> Iterable[Problem]:
-    if s.duration is not None and not (isinstance(s.duration, (int, float)) and s.duration > 0):
-        yield Problem("duration", f"Duration {s.duration!r} must be a positive number of seconds: "
-                                  "use e.g. 10, or leave it out to record until stopped.")
+    value = finite(s.duration)
+    if s.duration is not None and (value is None or not MIN_DURATION_S <= value <= MAX_DURATION_S):
+        yield Problem("duration", f"Duration {shown(s.duration)} s is out of range: use {MIN_DURATION_S:g} to "
+                                  f"{MAX_DURATION_S:g} seconds (24 hours), or leave it out to record until stopped.")
 
 
 def scene_fields(s: CaptureSettings) -> Iterable[Problem]:
     """The scene's port, connect timeout and frame folder (only looked at when a scene runs)."""
     if not s.scene:
         return
-    if not isinstance(s.port, int) or not 0 <= s.port <= 65535:
-        yield Problem("port", f"Port {s.port!r} is not a port: use 1-65535 (TDW's default is 1071), or 0 for a free one.")
-    if not (isinstance(s.connect_timeout, (int, float)) and s.connect_timeout > 0):
-        yield Problem("connect_timeout", f"Connect timeout {s.connect_timeout!r} must be a positive number of seconds (60 is usual).")
+    if isinstance(s.port, bool) or not isinstance(s.port, int) or not 0 <= s.port <= 65535:
+        yield Problem("port", f"Port {shown(s.port)} is not a port: use 1-65535 (TDW's default is 1071), or 0 for a free one.")
+    timeout = finite(s.connect_timeout)
+    if timeout is None or not MIN_CONNECT_TIMEOUT_S <= timeout <= MAX_CONNECT_TIMEOUT_S:
+        yield Problem("connect_timeout", f"Connect timeout {shown(s.connect_timeout)} s is out of range: use "
+                                         f"{MIN_CONNECT_TIMEOUT_S:g} to {MAX_CONNECT_TIMEOUT_S:g} seconds (60 is usual).")
     if s.keep_frames and s.mode == "video-frames":
         frames = expand_folder(s.keep_frames)
         if frames.exists() and not frames.is_dir():
@@ -93,8 +132,10 @@ def audio_format(s: CaptureSettings) -> Iterable[Problem]:
 def encoding(s: CaptureSettings) -> Iterable[Problem]:
     if s.encoding.container not in CONTAINERS:
         yield Problem("container", f"Container {s.encoding.container!r} is not crash-safe here: use mkv or mp4.")
-    if not 0 <= int(s.encoding.crf) <= 51:
-        yield Problem("quality", f"Quality (crf) {s.encoding.crf} must be between 0 and 51 (18 looks lossless).")
+    crf = whole(s.encoding.crf)
+    if crf is None or not MIN_CRF <= crf <= MAX_CRF:
+        yield Problem("quality", f"Quality (crf) {shown(s.encoding.crf)} must be a whole number between {MIN_CRF} and "
+                                 f"{MAX_CRF} (18 looks lossless).")
     if s.wants_video and s.encoding.video_codec == "libx264" and s.encoding.preset not in X264_PRESETS:
         yield Problem("quality", f"Preset {s.encoding.preset!r} is unknown: use one of {', '.join(X264_PRESETS)} (veryfast is usual).")
 
@@ -104,7 +145,12 @@ def output(s: CaptureSettings) -> Iterable[Problem]:
     if message:
         yield Problem("name", message)
     folder = expand_folder(s.output_dir)
-    message = folder_problem(folder) or disk_problem(folder, int(s.min_free_mb) * 1024 * 1024)
+    keep = whole(s.min_free_mb)
+    if keep is None or keep < 0:
+        yield Problem("output_dir", f"The free space to keep ({shown(s.min_free_mb)} MB) must be a whole number of MB, "
+                                    "0 or more (500 is usual).")
+        keep = 0
+    message = folder_problem(folder) or disk_problem(folder, keep * 1024 * 1024)
     if message:
         yield Problem("output_dir", message)
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from app.errors import RecorderError
+from app.model.settings import MAX_CONNECT_TIMEOUT_S, MIN_CONNECT_TIMEOUT_S
 from app.processes import spawn, stop_leader, stop_session
 from app.scene.build import find_build, free_port, launch_build, player_log_path
 from app.scene.protocol import read_messages
@@ -98,6 +99,10 @@ class SceneRunner:
         on_capture_part: Callable[[Path], None] | None = None,
     ) -> None:
         self.config = config
+        if not MIN_CONNECT_TIMEOUT_S <= config.connect_timeout <= MAX_CONNECT_TIMEOUT_S:  # NaN is refused too
+            # (preflight says so first; an infinite wait would fail in the script's process, as if the script had)
+            raise RecorderError(f"Connect timeout {config.connect_timeout:g} s is out of range: use "
+                                f"{MIN_CONNECT_TIMEOUT_S:g} to {MAX_CONNECT_TIMEOUT_S:g} seconds (60 is usual).")
         self.env = dict(env)
         self.script = resolve_script(config.script)
         self.build_path = find_build(config.build)
