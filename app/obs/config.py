@@ -8,7 +8,10 @@ the websocket password are written readable by the user alone.
 
 from __future__ import annotations
 
+import configparser
+import io
 import json
+import math
 import os
 import secrets
 import socket
@@ -17,7 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from app.errors import RecorderError
 from app.model.region import Region
+from app.model.settings import MAX_FPS, MIN_FPS
 
 PROFILE = "TDW Recorder"
 COLLECTION = "TDW Recorder"
@@ -62,6 +67,14 @@ class RecordingSetup:
     scene: str = SCENE
     name_is_format: bool = False  # file_name holds OBS date codes (%CCYY...) rather than a literal name
     show_cursor: bool = True
+
+    def __post_init__(self) -> None:
+        """OBS's framerate is an integer or a fraction (FPSNum/FPSDen, see _fps): from 1 to 240, as every
+        recording's (app.model.settings); `obs-setup --fps inf` is refused here, in one line."""
+        if isinstance(self.fps, bool) or not isinstance(self.fps, (int, float)) or not math.isfinite(self.fps) \
+                or not MIN_FPS <= self.fps <= MAX_FPS:
+            raise RecorderError(f"The framerate {self.fps!r} is out of range: use a number from {MIN_FPS} to {MAX_FPS} "
+                                "(30 is usual, 60 with audio).")
 
 
 @dataclass(frozen=True)
@@ -185,12 +198,67 @@ def websocket_json(websocket: Websocket) -> str:
 
 
 def write_private(path: Path, text: str) -> None:
-    """Write a file only its owner can read (created so, never widened even for a moment)."""
+    """Write a file only its owner can read (created so, never widened even for a moment). Bytes read_ini kept
+    as they were (not UTF-8) go back as the same bytes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+    with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:
         handle.write(text)
     os.chmod(path, 0o600)
+
+
+def read_ini(path: Path) -> configparser.ConfigParser:
+    """One of OBS's ini files (global.ini) as OBS writes it: UTF-8, maybe after a byte-order mark, keys
+    case-sensitive; empty when there is none. A byte that is not UTF-8 is kept as it is (surrogateescape: `ini_text`
+    and `write_private` give the same byte back). What configparser cannot read (a setting before the first
+    [section], a line without `=`) is refused in one line naming the file and the line: we never rewrite a file
+    we did not understand."""
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]  # OBS keys are case-sensitive
+    try:
+        text = path.read_bytes().decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
+    except FileNotFoundError:
+        return parser
+    except OSError as exc:
+        raise RecorderError(f"OBS's {path} cannot be read ({exc.strerror or exc}): fix its permissions.") from None
+    fix = "fix or remove that line (or move the file away: OBS writes a new one), then try again"
+    try:
+        parser.read_string(text, source=str(path))
+    except configparser.MissingSectionHeaderError as exc:
+        raise RecorderError(f"OBS's {path} has a setting before its first [section] header (line {exc.lineno}): "
+                            f"{fix}.") from None
+    except configparser.ParsingError as exc:
+        line = exc.errors[0][0] if exc.errors else "?"
+        raise RecorderError(f"OBS's {path} has a line that is not `key=value` (line {line}): {fix}.") from None
+    except configparser.Error as exc:
+        raise RecorderError(f"OBS's {path} cannot be read ({exc.message.splitlines()[0]}): {fix}.") from None
+    return parser
+
+
+def ini_text(parser: configparser.ConfigParser) -> str:
+    """An ini as OBS writes it (no spaces around `=`)."""
+    text = io.StringIO()
+    parser.write(text, space_around_delimiters=False)
+    return text.getvalue()
+
+
+def read_json(path: Path) -> dict:
+    """One of OBS's JSON settings files (the websocket's config.json); {} when there is none. One that is not UTF-8
+    JSON holding an object is refused in one line (never rewritten half-understood)."""
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise RecorderError(f"OBS's {path} cannot be read ({exc.strerror or exc}): fix its permissions.") from None
+    except UnicodeDecodeError as exc:
+        raise RecorderError(f"OBS's {path} is not UTF-8 (byte {exc.start}): move it away, OBS writes a new one.") from None
+    except (ValueError, RecursionError) as exc:
+        where = f"line {exc.lineno}: {exc.msg}" if isinstance(exc, json.JSONDecodeError) else str(exc).split(";")[0]
+        raise RecorderError(f"OBS's {path} is not valid JSON ({where}): fix it, or move it away (OBS writes a new one).") from None
+    if not isinstance(data, dict):
+        raise RecorderError(f"OBS's {path} does not hold a JSON object: move it away (OBS writes a new one).")
+    return data
 
 
 def write_profile_and_collection(root: Path, setup: RecordingSetup) -> tuple[Path, Path]:

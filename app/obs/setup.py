@@ -8,16 +8,14 @@ password goes to a file readable by the user alone and is never printed.
 from __future__ import annotations
 
 import argparse
-import configparser
-import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from app.errors import RecorderError
-from app.obs.config import (COLLECTION, PROFILE, Crop, RecordingSetup, Websocket, new_password,
-                            user_config_dir, websocket_json, write_private, write_profile_and_collection)
+from app.obs.config import (COLLECTION, PROFILE, Crop, RecordingSetup, Websocket, ini_text, new_password, read_ini,
+                            read_json, user_config_dir, websocket_json, write_private, write_profile_and_collection)
 from app.obs.install import running_obs
 from app.obs.settings import store_password
 from app.model.obs import DEFAULT_PORT, read_password_file
@@ -58,29 +56,30 @@ class SetupResult:
 
 def enable_websocket(config_dir: Path, port: int, password: str) -> None:
     """Turn on OBS's websocket in global.ini (OBS 28/29) and its config.json (OBS 30+), both 0600."""
-    ini = config_dir / "global.ini"
-    parser = configparser.ConfigParser(interpolation=None, strict=False)
-    parser.optionxform = str  # type: ignore[assignment]  # OBS keys are case-sensitive
-    if ini.exists():
-        parser.read_string(ini.read_text(encoding="utf-8-sig"))
+    ini, plugin = _websocket_files(config_dir)
+    parser, data = read_ini(ini), read_json(plugin)  # one line, and nothing written, for a file OBS would not write
     if not parser.has_section("OBSWebSocket"):
         parser.add_section("OBSWebSocket")
     for key, value in (("FirstLoad", "false"), ("ServerEnabled", "true"), ("ServerPort", str(port)),
                        ("AuthRequired", "true"), ("ServerPassword", password), ("AlertsEnabled", "false")):
         parser.set("OBSWebSocket", key, value)
-    text = io.StringIO()
-    parser.write(text, space_around_delimiters=False)
-    write_private(ini, text.getvalue())
-    plugin = config_dir / "plugin_config" / "obs-websocket" / "config.json"
-    data = json.loads(plugin.read_text(encoding="utf-8")) if plugin.exists() else {}
+    write_private(ini, ini_text(parser))
     data.update(json.loads(websocket_json(Websocket(port, password))))
     write_private(plugin, json.dumps(data, indent=2))
+
+
+def _websocket_files(config_dir: Path) -> tuple[Path, Path]:
+    return config_dir / "global.ini", config_dir / "plugin_config" / "obs-websocket" / "config.json"
 
 
 def setup_obs(config_dir: Path, setup: RecordingSetup, websocket_port: int | None = None,
               password_file: Path | None = None, running: Callable[[Path], list[int]] = running_obs) -> SetupResult:
     if running(config_dir):
         raise RecorderError("OBS Studio is running: close it first (it rewrites its settings when it exits), then run obs-setup again.")
+    if websocket_port is not None:  # the files enable_websocket rewrites are understood before anything is written
+        ini, plugin = _websocket_files(config_dir)
+        read_ini(ini)
+        read_json(plugin)
     profile, collection = write_profile_and_collection(config_dir, setup)
     if websocket_port is None:
         return SetupResult(profile, collection)
@@ -121,13 +120,13 @@ def _region(text: str) -> tuple[Region, tuple[int, int]]:
 def run(args: argparse.Namespace) -> int:
     region, screen = _region(args.region)
     folder = expand_folder(args.out)
-    folder.mkdir(parents=True, exist_ok=True)
     audio = None if args.audio in ("", "none") else args.audio
     setup = RecordingSetup(folder, OBS_NAME_FORMAT, region.width, region.height, float(args.fps),
-                           Crop.of(region, screen), audio, name_is_format=True)
+                           Crop.of(region, screen), audio, name_is_format=True)  # refuses a framerate OBS cannot take
     config_dir = Path(args.obs_config).expanduser() if args.obs_config else user_config_dir()
     result = setup_obs(config_dir, setup, args.obs_port if args.enable_websocket else None,
                        (Path(args.obs_password_file).expanduser() if args.obs_password_file else default_password_file())
                        if args.enable_websocket else None)
+    folder.mkdir(parents=True, exist_ok=True)  # once OBS's files are written: a refusal leaves nothing behind
     print(result.summary())
     return 0
