@@ -159,7 +159,8 @@ def start(command: str, argv: Sequence[str], *, console: bool = False, folder: P
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         _prune(folder, KEEP_RUNS - 1)
-        handler = _PrivateFile(folder / name, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+        handler = _PrivateFile(folder / name, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8",
+                               errors="backslashreplace")  # a file name's bytes that are not UTF-8 (os.fsdecode) as \xNN
     except OSError as exc:
         _problem = f"{folder} cannot be written ({exc.strerror or exc}): set {LOG_DIR_ENV} to a folder you can write"
         print(f"tdw-recorder: no log file this run: {_problem}.", file=sys.stderr)

@@ -45,17 +45,36 @@ class Job:
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def read_table(path: Path) -> dict:
-    """The file's content: TOML (by tomllib) unless it ends in .json."""
+def read_text(path: Path) -> str:
+    """A jobs file's text: UTF-8 (TOML's and JSON's own encoding; a byte-order mark is skipped), whatever the
+    locale. A byte that is not UTF-8 is refused in one line naming the file, the byte's offset and its line."""
     try:
-        text = path.read_text()
+        data = path.read_bytes()
     except OSError as exc:
         raise RecorderError(f"Cannot read the jobs file {path} ({exc.strerror or exc}): check the path.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise RecorderError(f"The jobs file {path.name} is not UTF-8: byte {exc.start} (line {line}) is "
+                            f"0x{data[exc.start]:02x}: save it as UTF-8 text.") from None
+
+
+def _short(exc: BaseException) -> str:
+    """The cause without Python's advice (e.g. "...: value has 5001 digits; use sys.set_int_max_str_digits()...")."""
+    return str(exc).splitlines()[0].split(";")[0].rstrip(".:") if str(exc) else type(exc).__name__
+
+
+def read_table(path: Path) -> dict:
+    """The file's content: TOML (by tomllib) unless it ends in .json."""
+    text = read_text(path)
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise RecorderError(f"The jobs file {path.name} is not valid JSON: line {exc.lineno}: {exc.msg}.")
+        except (ValueError, RecursionError) as exc:  # a number of more than 4300 digits; nesting past the stack
+            raise RecorderError(f"The jobs file {path.name} cannot be read as JSON ({_short(exc)}): fix it.") from None
     else:
         try:
             import tomllib
@@ -68,6 +87,8 @@ def read_table(path: Path) -> dict:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise RecorderError(f"The jobs file {path.name} is not valid TOML: {exc}.")
+        except (ValueError, RecursionError) as exc:
+            raise RecorderError(f"The jobs file {path.name} cannot be read as TOML ({_short(exc)}): fix it.") from None
     if not isinstance(data, dict):
         raise RecorderError(f"The jobs file {path.name} must hold a [defaults] table and [[job]] tables.")
     return data

@@ -6,6 +6,9 @@ The graph is built with ffmpeg-python (`get_args()`); the binary and global flag
 
 from __future__ import annotations
 
+import base64
+import os
+import re
 from dataclasses import dataclass
 
 import ffmpeg
@@ -61,7 +64,23 @@ def _progress_flags() -> list[str]:
 
 
 def _command(binary: str, stream, overwrite: bool = False) -> list[str]:
-    return [binary, *_progress_flags(), "-y" if overwrite else "-n", *stream.get_args()]
+    return [binary, *_progress_flags(), "-y" if overwrite else "-n", *(_own_bytes(arg) for arg in stream.get_args())]
+
+
+_STAND_IN = re.compile(r"<tdw-recorder-path:([A-Za-z0-9_=-]*)>")
+
+
+def _path(path: str) -> str:
+    """A file name as the graph may hold it. typed-ffmpeg hashes every node's text as strict UTF-8, so a name with
+    bytes that are not UTF-8 (os.fsdecode's surrogates: a folder given on the command line) goes in as a stand-in
+    holding its bytes, which _command turns back into the name; subprocess gives ffmpeg the very same bytes."""
+    if not any("\udc80" <= c <= "\udcff" for c in path):
+        return path
+    return f"<tdw-recorder-path:{base64.urlsafe_b64encode(os.fsencode(path)).decode('ascii')}>"
+
+
+def _own_bytes(arg: str) -> str:
+    return _STAND_IN.sub(lambda m: os.fsdecode(base64.urlsafe_b64decode(m.group(1))), arg)
 
 
 def _fps_text(fps: float) -> str:
@@ -179,7 +198,7 @@ def record_command(
     if duration and not synced:
         opts["t"] = f"{duration:g}"
     # -y: the session has just reserved `out_path` by creating it empty (see app.output.reserve).
-    return _command(binary, ffmpeg.output(*streams, out_path, **opts), overwrite=True)
+    return _command(binary, ffmpeg.output(*streams, _path(out_path), **opts), overwrite=True)
 
 
 def frame_pipe_command(binary: str, out_path: str, enc: Encoding, fps: float, image_ext: str) -> list[str]:
@@ -191,7 +210,7 @@ def frame_pipe_command(binary: str, out_path: str, enc: Encoding, fps: float, im
                           analyzeduration=0)
     gop = max(int(round(fps)), 1)
     opts = dict(_container_flags(enc), vcodec=enc.video_codec, preset=enc.preset, crf=enc.crf, pix_fmt=enc.pixel_format, g=gop * 2)
-    return _command(binary, ffmpeg.output(stream, out_path, **opts), overwrite=True)
+    return _command(binary, ffmpeg.output(stream, _path(out_path), **opts), overwrite=True)
 
 
 def timed_frames_command(binary: str, out_path: str, enc: Encoding, fps: float, audio_source: str,
@@ -214,13 +233,13 @@ def timed_frames_command(binary: str, out_path: str, enc: Encoding, fps: float, 
                 g=gop * 2, fps_mode="passthrough", acodec=enc.audio_codec, copyts=None, shortest=None,
                 **WALL_CLOCK_VIDEO, **{"b:a": enc.audio_bitrate})
     streams = [frames, meter_filters(audio, levels_path) if levels_path else audio]
-    return _command(binary, ffmpeg.output(*streams, out_path, **opts), overwrite=True)
+    return _command(binary, ffmpeg.output(*streams, _path(out_path), **opts), overwrite=True)
 
 
 def finalise_command(binary: str, recording: str, final_path: str) -> list[str]:
     """Remux the crash-safe recording to a normal MP4 that starts playing before it is fully read."""
-    stream = ffmpeg.input(recording)
-    return _command(binary, ffmpeg.output(stream, final_path, c="copy", map=0, movflags="+faststart"))
+    stream = ffmpeg.input(_path(recording))
+    return _command(binary, ffmpeg.output(stream, _path(final_path), c="copy", map=0, movflags="+faststart"))
 
 
 def list_devices_command(binary: str, platform: str) -> list[str]:

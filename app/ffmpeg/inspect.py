@@ -26,6 +26,7 @@ def media_info(binary: str, path: str) -> MediaInfo:
     try:
         done = subprocess.run(
             [binary, "-hide_banner", "-i", path], capture_output=True, text=True, timeout=30,
+            errors="replace",  # ffmpeg's report quotes the file's name, whose bytes may not be UTF-8
             stdin=subprocess.DEVNULL, start_new_session=True,  # a Ctrl+C to our terminal must not make a file look empty
         )
     except (OSError, subprocess.TimeoutExpired):

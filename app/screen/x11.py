@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from itertools import groupby
 from typing import Any, TypeVar
 
 from Xlib import X, Xatom
@@ -279,7 +280,9 @@ def _tree(parent: Any) -> Iterator[Any]:
 
 
 def _title(conn: Display, window: Any) -> str | None:
-    """_NET_WM_NAME (UTF-8), else WM_NAME (Latin-1 by ICCCM); bytes that do not decode never raise."""
+    """_NET_WM_NAME (UTF-8), else WM_NAME in its own type: STRING is Latin-1 (ICCCM), COMPOUND_TEXT is ISO 2022
+    (see decode_compound_text), UTF8_STRING is UTF-8, anything else UTF-8 if it decodes, else Latin-1. A byte that
+    does not decode becomes U+FFFD: a title never raises, and is never dropped for its bytes."""
     prop = window.get_full_property(conn.get_atom("_NET_WM_NAME"), X.AnyPropertyType)
     if prop is None or prop.format != 8:
         prop = window.get_full_property(Xatom.WM_NAME, X.AnyPropertyType)
@@ -288,7 +291,69 @@ def _title(conn: Display, window: Any) -> str | None:
     value = prop.value if isinstance(prop.value, bytes) else bytes(prop.value)
     if prop.property_type == Xatom.STRING:
         return value.decode("latin-1")
+    if prop.property_type == conn.get_atom("COMPOUND_TEXT"):
+        return decode_compound_text(value)
+    if prop.property_type != conn.get_atom("UTF8_STRING"):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value.decode("latin-1")
     return value.decode("utf-8", errors="replace")
+
+
+# COMPOUND_TEXT (X Consortium, "Compound Text Encoding"): ISO 2022 with ASCII in GL and Latin-1's upper half in GR
+# at the start; escape sequences switch a half to another charset. What Xlib's XmbTextListToTextProperty writes.
+_CT_96 = {"A": "latin-1", "B": "iso8859-2", "C": "iso8859-3", "D": "iso8859-4", "F": "iso8859-7", "G": "iso8859-6",
+          "H": "iso8859-8", "L": "iso8859-5", "M": "iso8859-9", "b": "iso8859-15"}  # ESC - F: 96-charsets into GR
+_CT_94x94 = {"A": "euc-cn", "B": "euc-jp", "C": "euc-kr"}  # ESC $ ( F / ESC $ ) F: GB 2312, JIS X 0208, KS C 5601
+_CT_ESCAPE = re.compile(rb"\x1b(%G|%@|%/[0-4]..|[()-].|\$[()]?.)", re.DOTALL)
+
+
+def decode_compound_text(data: bytes) -> str:
+    """COMPOUND_TEXT as text: the Latin and CJK charsets it names, UTF-8 segments (ESC % G ... ESC % @) and
+    extended segments that name their encoding (ESC % / n M L name STX ...); what is not known becomes U+FFFD."""
+    out: list[str] = []
+    gl, gr = "ascii", "latin-1"  # "=codec": a two-byte charset, decoded as that EUC codec
+    pos = 0
+    while pos < len(data):
+        match = _CT_ESCAPE.match(data, pos) if data[pos] == 0x1B else None
+        if match is None:
+            end = data.find(b"\x1b", pos + 1)
+            end = len(data) if end < 0 else end
+            for high, run in groupby(data[pos:end], key=lambda byte: byte >= 0x80):
+                charset, chunk = gr if high else gl, bytes(run)
+                chunk = bytes(byte | 0x80 for byte in chunk) if charset.startswith("=") else chunk
+                out.append(_decode(chunk, charset.lstrip("=")))
+            pos = end
+            continue
+        code, pos = match.group(1).decode("latin-1"), match.end()
+        if code == "%G":  # UTF-8 up to ESC % @
+            end = data.find(b"\x1b%@", pos)
+            end = len(data) if end < 0 else end
+            out.append(data[pos:end].decode("utf-8", errors="replace"))
+            pos = end + 3
+        elif code.startswith("%/"):  # an extended segment: its length (M L), then its encoding's name, STX, the text
+            length = max((data[match.start() + 4] - 128) * 128 + data[match.start() + 5] - 128, 0)
+            name, _, text = data[pos:pos + length].partition(b"\x02")
+            out.append(_decode(text, name.decode("latin-1").lower().removesuffix("-0")))
+            pos += length
+        elif code[0] == "$":
+            half, final = (code[1], code[2]) if len(code) == 3 else ("(", code[1])
+            charset = "=" + _CT_94x94[final] if final in _CT_94x94 else ""
+            gl, gr = (charset, gr) if half == "(" else (gl, charset)
+        elif code[0] == "(":
+            gl = "ascii" if code[1] in "BJ" else ""
+        elif code[0] in ")-":
+            gr = _CT_96.get(code[1], "") if code[0] == "-" else ""
+    return "".join(out)
+
+
+def _decode(data: bytes, charset: str) -> str:
+    """Bytes in a charset Python may know; U+FFFD for each byte of one it does not (or of none)."""
+    try:
+        return data.decode(charset, errors="replace") if charset else "\ufffd" * len(data)
+    except LookupError:
+        return "\ufffd" * len(data)
 
 
 def _pid(conn: Display, window: Any) -> int | None:
