@@ -14,7 +14,7 @@ from typing import Callable
 
 from app.audio.formats import audio_finalise_command
 from app.ffmpeg.commands import finalise_command
-from app.ffmpeg.inspect import media_duration, media_info
+from app.ffmpeg.inspect import contents, media_duration, media_info
 from app.model.progress import Progress
 from app.model.settings import CaptureSettings
 from app.model.status import RecordingResult
@@ -53,9 +53,23 @@ def finish(settings: CaptureSettings, binary: str, paths: OutputPaths, live: Pat
         os.replace(live, path)
     if error:
         error += f" What was recorded is kept in {path.name}."
-    duration = media_duration(binary, str(path)) or 0.0
-    return RecordingResult(path, duration, last.frames, last.dropped, last.duplicated, path.stat().st_size, finalised,
+    duration, frames = _figures(binary, path, last)
+    return RecordingResult(path, duration, frames, last.dropped, last.duplicated, path.stat().st_size, finalised,
                            error, audio_note)
+
+
+def _figures(binary: str, path: Path, last: Progress) -> tuple[float, int]:
+    """The duration and frames the result line tells, from the file that is kept. Its header says how long it is,
+    unless its muxer never wrote its end (a crash-safe file kept after a full disk or a failed remux): then the
+    file is read to its end (its packets), and only if even that fails does the capture's own last report stand."""
+    duration = media_duration(binary, str(path))
+    if duration is not None:
+        return duration, last.frames
+    found = contents(binary, str(path))
+    if found is None:
+        log.warning("%s: no duration in its header and no packet read: telling the capture's last figures", path)
+        return last.out_time_s, last.frames
+    return found.duration_s, found.video_frames
 
 
 def _finalise(settings: CaptureSettings, live: Path, target: Path, binary: str) -> tuple[Path, bool, str | None]:
@@ -63,7 +77,8 @@ def _finalise(settings: CaptureSettings, live: Path, target: Path, binary: str) 
     command = (audio_finalise_command(binary, str(live), str(target), settings.audio_format) if settings.mode == "audio"
                else finalise_command(binary, str(live), str(target)))
     # its own session: a Ctrl+C or SIGHUP sent to our terminal's process group never cuts the file short
-    done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600, start_new_session=True)
+    done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600, start_new_session=True,
+                          errors="replace")  # its errors quote file names, whose bytes may not be UTF-8
     if done.returncode == 0 and decodable(target, binary):
         live.unlink()
         return target, True, None

@@ -51,3 +51,43 @@ def _duration(report: str) -> float | None:
 
 def media_duration(binary: str, path: str) -> float | None:
     return media_info(binary, path).duration_s
+
+
+@dataclass(frozen=True)
+class Contents:
+    """What a file holds, read packet by packet to its end: for a file whose header does not say (a crash-safe file
+    whose muxer never wrote its end, as on a full disk) or may say more than is there."""
+
+    duration_s: float  # from the first packet's start to the last packet's end, across the streams
+    video_frames: int  # packets of the first video stream (0 without picture)
+
+
+def contents(binary: str, path: str, timeout: float = 120.0) -> Contents | None:
+    """Read `path` to its end with stream copy into ffmpeg's framecrc listing (no decoding: a few seconds for an
+    hour), or None when ffmpeg reads no packet of it."""
+    try:
+        done = subprocess.run(
+            [binary, "-hide_banner", "-nostdin", "-loglevel", "quiet", "-i", path, "-map", "0", "-c", "copy",
+             "-f", "framecrc", "-"], capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+            start_new_session=True, errors="replace",
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return _contents(done.stdout)
+
+
+_TIME_BASE = re.compile(r"^#tb (\d+): (\d+)/([1-9]\d*)$", re.MULTILINE)  # framecrc's header: seconds per tick
+_VIDEO = re.compile(r"^#media_type (\d+): video$", re.MULTILINE)
+_PACKET = re.compile(r"^\s*(\d+),\s*-?\d+,\s*(-?\d+),\s*(-?\d+),", re.MULTILINE)  # stream, dts, pts, duration
+_NO_PTS = -(2 ** 63)  # AV_NOPTS_VALUE
+
+
+def _contents(listing: str) -> Contents | None:
+    bases = {int(index): int(num) / int(den) for index, num, den in _TIME_BASE.findall(listing)}
+    video = next((int(index) for index in _VIDEO.findall(listing)), None)
+    spans = [(int(pts) * bases.get(int(index), 0.0), (int(pts) + max(int(length), 0)) * bases.get(int(index), 0.0))
+             for index, pts, length in _PACKET.findall(listing) if int(pts) != _NO_PTS]
+    if not spans:
+        return None
+    frames = sum(1 for index, _pts, _length in _PACKET.findall(listing) if int(index) == video)
+    return Contents(max(max(end for _, end in spans) - min(start for start, _ in spans), 0.0), frames)
