@@ -49,11 +49,14 @@ CASES: list[tuple[str, list[str], str]] = [
     ("window-unknown", ["--region", "window:no window like this"], "run `tdw-recorder sources` to list windows"),
     ("window-id-gone", ["--region", "window:0x1234567"], "does not exist (any more): pick another window"),
     # framerate
-    ("fps-zero", ["--fps", "0"], "Framerate 0.0 is out of range: use a number above 0"),
-    ("fps-negative", ["--fps", "-5"], "Framerate -5.0 is out of range"),
-    ("fps-huge", ["--fps", "100000"], "at most 240"),
-    ("fps-nan", ["--fps", "nan"], "Framerate nan is out of range"),
+    ("fps-zero", ["--fps", "0"], "Framerate 0 is out of range: use a number from 1 to 240"),
+    ("fps-negative", ["--fps", "-5"], "Framerate -5 is out of range"),
+    ("fps-huge", ["--fps", "100000"], "from 1 to 240"),
+    ("fps-nan", ["--fps", "nan"], "Argument --fps: 'nan' is not a finite number: see `tdw-recorder record --help`"),
     ("fps-text", ["--fps", "fast"], "Argument --fps: 'fast' is not a number: see `tdw-recorder record --help`"),
+    ("fps-tiny", ["--fps", "0.0001"], "Framerate 0.0001 is out of range: use a number from 1 to 240"),  # x11grab: 0
+    ("fps-infinite", ["--fps", "inf"], "Argument --fps: 'inf' is not a finite number"),
+    ("fps-overflow", ["--fps", "1e400"], "Argument --fps: '1e400' is not a finite number"),
     # output folder and name
     ("out-is-a-file", ["--out", "{afile}"], "is a file, not a folder: choose a folder for recordings"),
     ("out-under-a-file", ["--out", "{afile}/clips"], "cannot be created: {afile} is a file, not a folder"),
@@ -86,12 +89,29 @@ CASES: list[tuple[str, list[str], str]] = [
     ("build-is-a-folder", [*SCENE[:4], "--build", "{dir}"], "is not an executable file"),
     ("port-out-of-range", [*SCENE, "--port", "99999"], "Port 99999 is not a port"),
     ("port-in-use", [*SCENE, "--port", "{busy_port}"], "Port {busy_port} is in use (another recording or TDW build?)"),
-    ("connect-timeout-negative", [*SCENE, "--connect-timeout", "-3"], "Connect timeout -3.0 must be a positive number"),
+    ("connect-timeout-negative", [*SCENE, "--connect-timeout", "-3"], "Connect timeout -3 s is out of range: use 1 to 3600"),
+    ("connect-timeout-infinite", [*SCENE, "--connect-timeout", "inf"], "--connect-timeout: 'inf' is not a finite number"),
+    ("connect-timeout-huge", [*SCENE, "--connect-timeout", "1e12"], "Connect timeout 1e+12 s is out of range: use 1 to 3600"),
+    ("connect-timeout-tiny", [*SCENE, "--connect-timeout", "1e-9"], "Connect timeout 1e-09 s is out of range"),
+    ("port-negative", [*SCENE, "--port", "-1"], "Port -1 is not a port: use 1-65535"),
     ("keep-frames-is-a-file", [*SCENE, "--keep-frames", "{afile}"], "it is a file, not a folder. Choose a folder for them"),
     ("screen-size-odd", [*SCENE, "--screen-size", "13x7"], "is not WIDTHxHEIGHT with even numbers"),
+    ("screen-size-huge", [*SCENE, "--screen-size", "100000x100000"], "with even numbers up to 16384"),  # libx264's limit
     # other numbers and words
-    ("duration-negative", ["--duration", "-1"], "must be a positive number of seconds: use e.g. 10"),
+    ("duration-negative", ["--duration", "-1"], "Duration -1 s is out of range: use 0.1 to 86400 seconds (24 hours)"),
+    ("duration-huge", ["--duration", "1e12"], "Duration 1e+12 s is out of range: use 0.1 to 86400 seconds"),  # ffmpeg: 1e+12
+    ("duration-tiny", ["--duration", "1e-9"], "Duration 1e-09 s is out of range"),
+    ("duration-infinite", ["--duration", "inf"], "Argument --duration: 'inf' is not a finite number"),
     ("crf-out-of-range", ["--crf", "99"], "between 0 and 51"),
+    ("crf-negative", ["--crf", "-1"], "Quality (crf) -1 must be a whole number between 0 and 51"),
+    ("audio-offset-huge", ["--mode", "av", "--audio", "default", "--audio-offset", "1e12"],
+     "Audio offset 1e+12 ms is out of range: use -2000 to 2000 ms"),
+    ("audio-offset-nan", ["--audio-offset", "nan"], "Argument --audio-offset: 'nan' is not a finite number"),
+    # bytes that are not UTF-8 (argv's bytes reach Python as os.fsdecode's surrogates) and names that are no names
+    ("obs-host-not-utf8", [*OBS_WS, "--obs-host", os.fsdecode(b"obs-\xff-host")], "is not a host name or address: use localhost"),
+    ("obs-host-label-too-long", [*OBS_WS, "--obs-host", "a" * 64 + ".local"], "is not a host name or address"),
+    ("obs-password-file-not-utf8", [*OBS_WS, "--obs-password-file", "{latin_secret}"], "is not UTF-8 text (byte 4)"),
+    ("window-title-not-utf8", ["--region", "window:" + os.fsdecode(b"caf\xe9 nowhere")], "run `tdw-recorder sources`"),
     ("preset-unknown", ["--preset", "superduper"], "Preset 'superduper' is unknown: use one of ultrafast"),
     ("audio-format-unknown", ["--mode", "audio", "--audio-format", "mp3"], "invalid choice: 'mp3'"),
     ("option-unknown", ["--frame-rate", "30"], "Unrecognized arguments: --frame-rate: see `tdw-recorder --help`"),
@@ -133,7 +153,9 @@ def materials(base: Path, readonly: Path, busy_port: int) -> dict[str, str]:
     (base / "dir").mkdir()
     (base / "open-secret").write_text("password\n")
     (base / "open-secret").chmod(0o644)
-    return {"afile": str(base / "afile"), "notes": str(base / "notes"), "broken": str(base / "broken.py"),
+    (base / "latin-secret").write_bytes(b"pass\xe9\n")  # a password saved in Latin-1
+    (base / "latin-secret").chmod(0o600)
+    return {"latin_secret": str(base / "latin-secret"), "afile": str(base / "afile"), "notes": str(base / "notes"), "broken": str(base / "broken.py"),
             "dir": str(base / "dir"), "missing": str(base / "missing"), "open_secret": str(base / "open-secret"),
             "readonly": str(readonly), "busy_port": str(busy_port), "closed_port": str(free_port())}
 
@@ -143,7 +165,7 @@ def run_case(case_dir: Path, args: list[str], env: dict[str, str]) -> Outcome:
     argv = ["record", "--duration", "1", *args] + ([] if "--out" in args else ["--out", str(out)])
     outcome = Outcome(before=tree(case_dir))
     proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), *argv], env=env, cwd=ROOT, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            errors="surrogateescape", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     done = threading.Event()
 
     def watch() -> None:

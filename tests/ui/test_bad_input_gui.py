@@ -97,8 +97,8 @@ CASES = [
     ("region-odd-size", lambda w, p: rect(w, "1,1,321x241"), REGION, "is odd, which yuv420p cannot encode: use 320x240"),
     ("region-garbage", lambda w, p: rect(w, "nonsense"), REGION, "Region 'nonsense' is not understood"),
     ("window-unknown", lambda w, p: restore(w, region="window:no window like this"), REGION, "No window titled like 'no window like this'"),
-    ("fps-zero", lambda w, p: w.form.fps.setValue(0), F("fps"), "Framerate 0.0 is out of range"),
-    ("fps-negative-saved", lambda w, p: restore(w, fps=-5.0), F("fps"), "use a number above 0 and at most 240"),
+    ("fps-zero", lambda w, p: w.form.fps.setValue(0), F("fps"), "Framerate 0 is out of range"),
+    ("fps-negative-saved", lambda w, p: restore(w, fps=-5.0), F("fps"), "use a number from 1 to 240"),
     ("folder-is-a-file", lambda w, p: w.form.folder.setText(str(p["afile"])), F("output_dir"), "is a file, not a folder"),
     ("folder-under-a-file", lambda w, p: w.form.folder.setText(f"{p['afile']}/clips"), F("output_dir"),
      "cannot be created: {afile} is a file"),
@@ -129,6 +129,14 @@ CASES = [
     ("build-not-executable", lambda w, p: (demo(w), w.form.scene.build.setText(str(p["notes"]))), S("build"),
      "is not an executable file: chmod +x it"),
     ("screen-size-odd", lambda w, p: (demo(w), w.form.scene.screen_size.setCurrentText("13x7")), S("screen_size"), "'13x7' is not WIDTHxHEIGHT"),
+    ("screen-size-huge", lambda w, p: (demo(w), w.form.scene.screen_size.setCurrentText("100000x100000")), S("screen_size"),
+     "even numbers up to 16384"),
+    # numbers no widget holds, from saved settings: they show in the line beside Record
+    ("connect-timeout-saved-huge", lambda w, p: restore(w, mode="video-frames", scene="demo:moving_object", build=str(BUILD_PATH),
+                                                        connect_timeout=1e12), lambda w: w.readiness,
+     "Connect timeout 1e+12 s is out of range: use 1 to 3600 seconds"),
+    ("audio-offset-saved-huge", lambda w, p: restore(w, mode="av", audio="default", audio_offset=1e9), lambda w: w.readiness,
+     "Audio offset 1e+12 ms is out of range: use -2000 to 2000 ms"),
     ("keep-frames-is-a-file", lambda w, p: (demo(w), w.form.scene.keep_frames.setText(str(p["afile"]))), S("keep_frames"),
      "it is a file, not a folder"),
     ("scene-args-open-quote", lambda w, p: (demo(w), w.form.scene.args.setText("--title 'my scene")), S("scene_args"),
@@ -181,3 +189,21 @@ def test_obs_unreachable_shows_at_record_as_one_line_and_leaves_nothing(window, 
     assert list(Path(paths["out"]).iterdir()) == []  # not even the reserved name
     left = [p for p in psutil.Process().children(recursive=True) if p.pid not in before and p.status() != psutil.STATUS_ZOMBIE]
     assert not [p for p in left if p.name() in ("ffmpeg", "obs")], left
+
+
+def test_saved_numbers_that_are_not_finite_fall_back_to_their_defaults(qapp, xserver, pulse, paths):
+    """JSON takes Infinity and NaN: saved settings holding them open the window with the fields' defaults (the
+    framerate field could not hold an infinity: the window did not open)."""
+    qsettings = QSettings(str(paths["base"] / "not-finite.ini"), QSettings.IniFormat)
+    qsettings.setValue("capture/settings", '{"fps": Infinity, "duration": NaN, "connect_timeout": -Infinity, '
+                                           '"encoding": {"crf": NaN}, "region": "100,80,320x240", "min_free_mb": 10, '
+                                           f'"output_dir": "{paths["out"]}"}}')
+    win = MainWindow(machine=Machine(env=pulse.env(xserver.env()), platform="linux"), store=SettingsStore(qsettings),
+                     open_url=lambda _url: True)
+    try:
+        settings = win.form.settings()
+        assert (settings.fps, settings.duration, settings.connect_timeout, settings.encoding.crf) == (30, None, 60, 18)
+    finally:
+        win.shutdown()
+        win.close()
+        win.deleteLater()
