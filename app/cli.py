@@ -135,6 +135,8 @@ def _write(stream, text: str) -> None:
     """print() that a closed terminal (SIGHUP) cannot turn into an error: the recording is finished by then."""
     try:
         print(text, file=stream, flush=True)
+    except UnicodeEncodeError:  # a stray byte the stream cannot encode: shown as \xNN, never a vanished line
+        _write(stream, text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"))
     except (OSError, ValueError):
         pass
 

@@ -27,7 +27,7 @@ def join_parts(binary: str, parts: list[Path], target: Path, env: Mapping[str, s
     # fresh names, created here (a file or link already in the folder is never written through)
     fd, name = tempfile.mkstemp(prefix="parts-", suffix=".txt", dir=work)
     listing = Path(name)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
+    with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as out:  # a folder's own bytes, kept
         out.write("".join("file '" + str(p).replace("'", "'\\''") + "'\n" for p in parts))
     joining = Path(tempfile.mkdtemp(prefix="joined-", dir=work))
     joined = joining / f"joined{target.suffix}"

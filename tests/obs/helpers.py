@@ -52,9 +52,14 @@ def start_user_obs(binary: str, env: dict[str, str]) -> RunningObs:
 
 
 def mean_rgb(path: Path, at: float, width: int, height: int) -> tuple[float, float, float]:
-    """Average colour of the frame at `at` seconds (to tell the test window from OBS's own window)."""
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-ss", str(at), "-i", str(path), "-frames:v", "1", "-f", "rawvideo",
-                          "-pix_fmt", "rgb24", "-"], capture_output=True, check=True).stdout
-    assert len(raw) == width * height * 3
-    pixels = width * height
-    return tuple(sum(raw[c::3]) / pixels for c in range(3))  # type: ignore[return-value]
+    """Average colour around `at` seconds (to tell the test window from OBS's own window): the median of three
+    frames 0.1 s apart, so the test window's one-frame white flash cannot be the one sampled."""
+    samples = []
+    for when in (at - 0.1, at, at + 0.1):
+        raw = subprocess.run(["ffmpeg", "-v", "error", "-ss", f"{when:.2f}", "-i", str(path), "-frames:v", "1", "-f",
+                              "rawvideo", "-pix_fmt", "rgb24", "-"], capture_output=True, check=True).stdout
+        assert len(raw) == width * height * 3
+        pixels = width * height
+        samples.append(tuple(sum(raw[c::3]) / pixels for c in range(3)))
+    samples.sort(key=sum)
+    return samples[1]  # type: ignore[return-value]
