@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -32,27 +30,10 @@ from app.machine import Machine
 from app.model.settings import CaptureSettings
 from app.preflight import plan
 from app.session import Session
-from tests.support.media import probe, stream
 from tests.support.servers import PulseServer, XServer
-from tests.support.standin_build import BUILD_PATH, decode_frame_number
+from tests.support.standin_build import BUILD_PATH, recorded_frame_numbers
 
 SCENE = ROOT / "tests" / "support" / "scenes" / "resizing_scene.py"
-
-
-def frame_numbers(path: Path) -> tuple[list[int], int]:
-    """The frame numbers painted in the recording, and how many frames are torn (a grab during a repaint)."""
-    video = stream(probe(path), "video")
-    assert video is not None
-    w, h = video["width"], video["height"]
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
-                         capture_output=True, check=True).stdout
-    numbers, torn = [], 0
-    for frame in np.frombuffer(raw, np.uint8).reshape(-1, h, w, 3):
-        try:
-            numbers.append(decode_frame_number(frame))
-        except ValueError:
-            torn += 1
-    return numbers, torn
 
 
 def record(env: dict[str, str], out: Path, frames: int, every: int, sizes: tuple[str, str], backend: str) -> dict:
@@ -65,7 +46,7 @@ def record(env: dict[str, str], out: Path, frames: int, every: int, sizes: tuple
     result = session.stop()
     if result.error or result.path is None:
         raise RuntimeError(result.error or "nothing recorded")
-    numbers, torn = frame_numbers(result.path)
+    numbers, torn = recorded_frame_numbers(result.path)
     seen = set(numbers)
     missing = len(set(range(numbers[0], numbers[-1] + 1)) - seen)
     restarts = list(getattr(session.recorder, "restarts", []))

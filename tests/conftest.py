@@ -41,6 +41,19 @@ def pulse():
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def weston():
+    """A real Wayland compositor (weston, headless, with Xwayland), one per test module that asks for it."""
+    from tests.support.wayland import WestonServer, weston_available
+
+    missing = weston_available()
+    if missing:
+        pytest.skip(missing)
+    server = WestonServer(width=800, height=600).start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def env(xserver, pulse) -> dict[str, str]:
     """The environment a user's session would have: DISPLAY and a sound server."""

@@ -1,6 +1,5 @@
 """Disk full mid-recording (a real 1 MB filesystem): the recording stops, says why, and what is on disk plays."""
 
-import subprocess
 
 import pytest
 
@@ -9,17 +8,13 @@ from app.preflight import plan
 from app.session import Session
 from app.model.settings import CaptureSettings
 from tests.support.media import decoded_frames
+from tests.support.disk import small_tmpfs
 
 
 @pytest.fixture
 def small_disk(tmp_path):
-    mount = tmp_path / "small"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here ({done.stderr.decode().strip()}); needs root")
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=False)
+    with small_tmpfs(tmp_path, "1m") as mount:
+        yield mount
 
 
 def test_disk_full_stops_cleanly_and_keeps_a_playable_file(machine, anim_window, small_disk):

@@ -27,6 +27,7 @@ from app.preflight import plan
 from app.processes import spawn, stop_tree
 from app.session import Session
 from tests.support.media import decoded_frames, packet_span
+from tests.support.disk import small_tmpfs
 
 ROOT = Path(__file__).parent.parent
 # A UTF-8 locale in which Python's stdout is strict (under C.UTF-8 it already passes bytes through)
@@ -174,13 +175,8 @@ def test_a_framerate_of_70_and_more_records_that_many_frames(env, tmp_path):
 
 @pytest.fixture
 def small_disk(tmp_path):
-    mount = tmp_path / "small"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here ({done.stderr.decode().strip()}); needs root")
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=False)
+    with small_tmpfs(tmp_path, "256k") as mount:
+        yield mount
 
 
 def test_on_a_full_disk_the_result_tells_the_kept_file(machine, anim_window, small_disk):

@@ -9,7 +9,7 @@ from app.session import Session
 from app.model.settings import CaptureSettings
 from tests.scene.test_scene_recording import SCENES, frame_numbers
 from tests.support.media import probe, stream
-from tests.support.standin_build import BUILD_PATH
+from tests.support.standin_build import BUILD_PATH, recorded_frame_numbers
 
 
 @pytest.fixture
@@ -17,27 +17,6 @@ def scene_env(env):
     import sys
 
     return {**env, "STANDIN_BUILD_PYTHON": sys.executable}
-
-
-def readable_frame_numbers(path):
-    """The frame numbers painted in the recording, and how many frames show no clear number."""
-    import subprocess
-
-    import numpy as np
-
-    from tests.support.standin_build import decode_frame_number
-
-    video = stream(probe(path), "video")
-    w, h = video["width"], video["height"]
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
-                         capture_output=True, check=True).stdout
-    numbers, torn = [], 0
-    for frame in np.frombuffer(raw, np.uint8).reshape(-1, h, w, 3):
-        try:
-            numbers.append(decode_frame_number(frame))
-        except ValueError:
-            torn += 1
-    return numbers, torn
 
 
 def record_resizing(machine, scene_env, tmp_path, first, second, frames=120, every=None, **kw):
@@ -114,7 +93,7 @@ def test_the_scene_waits_for_the_capture_at_each_resize_so_no_frame_is_lost(no_o
     session, result, _ = record_resizing(machine, scene_env, tmp_path, "400x300", "320x240", frames=120, every=30)
     assert result.error is None and result.finalised
     assert len(session.recorder.restarts) == 3
-    numbers, torn = readable_frame_numbers(result.path)
+    numbers, torn = recorded_frame_numbers(result.path)
     # a grab while the build repaints its window at the new size shows parts of two pictures (not a lost frame)
     assert torn <= 6, (torn, str(numbers))
     missing = sorted(set(range(numbers[0], numbers[-1] + 1)) - set(numbers))
@@ -129,7 +108,7 @@ def test_the_builds_own_capture_follows_a_script_that_resizes_its_window(no_orph
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [result.path.name]  # parts joined and gone
     video = stream(probe(result.path), "video")
     assert (video["width"], video["height"]) == (400, 300)
-    numbers, torn = readable_frame_numbers(result.path)
+    numbers, torn = recorded_frame_numbers(result.path)
     assert numbers == sorted(numbers) and numbers[-1] >= 110  # the part after the resize is in the file
     assert any(n > 70 for n in numbers) and any(n < 50 for n in numbers)
     assert any("build's capture goes on" in s.note for s in statuses)

@@ -16,20 +16,10 @@ from app.screen.display import open_display
 from app.screen.resolve import find_monitor, monitors
 from app.screen.x11 import Monitor, X11Display
 from app.processes import stop_tree
-from tests.support.wayland import WestonServer, open_window, weston_available
+from tests.support.wayland import open_window
 
 XVFB_TITLE = "Two Displays Xvfb"
 XWAYLAND_TITLE = "Two Displays Xwayland"
-
-
-@pytest.fixture(scope="module")
-def weston():
-    missing = weston_available()
-    if missing:
-        pytest.skip(missing)
-    server = WestonServer(width=800, height=600).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")

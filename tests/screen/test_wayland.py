@@ -15,22 +15,12 @@ import pytest
 from app.screen.session_type import session_type
 from app.processes import stop_tree
 from tests.support.media import probe, stream
-from tests.support.wayland import WestonServer, in_child, open_window, weston_available
+from tests.support.wayland import in_child, open_window
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 WAYLAND_REFUSAL = ("tdw-recorder: This is a Wayland session: x11grab sees only X11 windows there, so the screen records "
                    "black. Record the TDW window (--region tdw) or an X11 window (--region window:<title>), or log in to "
                    "an X11 session (\"GNOME on Xorg\").")
-
-@pytest.fixture(scope="module")
-def weston():
-    missing = weston_available()
-    if missing:
-        pytest.skip(missing)
-    server = WestonServer(width=800, height=600).start()
-    yield server
-    server.stop()
-
 
 @pytest.fixture
 def wayland_env(weston, pulse) -> dict[str, str]:

@@ -17,7 +17,7 @@ from app.model.backend import BackendInfo
 from app.processes import stop_tree
 from app.ui.region_panel import TDW_TIP
 from tests.support.standin_build import BUILD_PATH
-from tests.support.wayland import WestonServer, open_window, weston_available
+from tests.support.wayland import open_window
 
 WAYLAND = "This is a Wayland session: "
 FFMPEG_REASON = (WAYLAND + "x11grab sees only X11 windows there, so the screen records black. Record the TDW window "
@@ -28,16 +28,6 @@ OBS_REASON = (WAYLAND + "OBS's X11 screen capture (xshm) sees an empty screen th
 BUILD_REASON = (WAYLAND + "the TDW build's own ffmpeg grabs its window's place on the screen, which is black there. "
                 "Record with the ffmpeg backend (--backend ffmpeg --region tdw), or log in to an X11 session (\"GNOME on Xorg\").")
 KINDS = ("screen", "monitor", "window", "rect", "tdw")
-
-
-@pytest.fixture(scope="module")
-def weston():
-    missing = weston_available()
-    if missing:
-        pytest.skip(missing)
-    server = WestonServer(width=800, height=600).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
