@@ -38,7 +38,7 @@ from app.ui.status_panel import StatusPanel, size_text
 from app.ui.style import STYLE
 from app.ui.tray import make_tray
 from app.ui.unfinished import UnfinishedBar
-from app.ui.widgets import MessageBar, app_icon
+from app.ui.widgets import MessageBar, app_icon, home_shortened
 from app.ui.worker import RecordingWorker
 
 log = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ class MainWindow(QMainWindow):
         self.bridge.status.connect(self.status_panel.show_status)
         self.bridge.scene.connect(self.status_panel.show_scene)
         self.bridge.scene.connect(self.scene_log.show_snapshot)
-        self.bridge.started.connect(lambda path: self.statusBar().showMessage(f"Recording to {path}"))
+        self.bridge.started.connect(lambda path: self.statusBar().showMessage(f"Recording to {home_shortened(path)}"))
         self.bridge.finished.connect(self._finished)
         self.bridge.failed.connect(self._failed)
         self.banner.again.clicked.connect(self.check_machine)

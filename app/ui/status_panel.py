@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QProgres
 
 from app.model.status import RecordingStatus
 from app.ui.session_bridge import SceneSnapshot
+from app.ui.widgets import home_shortened
 
 STATES = {  # state -> (light colour, words)
     "idle": ("#9e9e9e", "Ready"),
@@ -115,7 +116,8 @@ class StatusPanel(QFrame):
             self.meter.setValue(max(int(round(status.audio_peak_db)), METER_FLOOR_DB))
             self.meter.show()
         if status.path:
-            self.path.setText(status.path)
+            self.path.setText(home_shortened(status.path))
+            self.path.setToolTip(status.path)
         if status.note and status.note != self.note.text():
             self.note.setText(status.note)
             self.note.show()

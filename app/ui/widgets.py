@@ -99,6 +99,14 @@ def add_item(combo: QComboBox, text: str, data: Any, enabled: bool = True, toolt
         combo.model().item(index).setEnabled(False)
 
 
+def home_shortened(path: str) -> str:
+    """`~/Videos/x.mkv` for a path under the home folder: the part a user recognises, as file managers show it."""
+    home = os.path.expanduser("~").rstrip(os.sep)
+    if home and (path == home or path.startswith(home + os.sep)):
+        return "~" + path[len(home):]
+    return path
+
+
 def select_data(combo: QComboBox, value: Any) -> bool:
     index = combo.findData(value)
     if index >= 0:

@@ -67,6 +67,7 @@ def test_picture_of_the_window_recording(no_orphans, make_window, anim_window, q
     assert window.readiness.text().startswith("Recording")
     assert window.stop_button.isEnabled() and not window.record_button.isEnabled() and not window.form.isEnabled()
     assert ".recording." in window.status_panel.path.text()
+    assert window.status_panel.path.toolTip().startswith(str(make_window.out))  # the whole path on hover
     saved(window, "main_window_recording.png")
     qtbot.mouseClick(window.stop_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: not window.worker.busy and window.message.isVisible(), timeout=30000)
