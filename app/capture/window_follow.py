@@ -11,6 +11,7 @@ codec settings, so `app.ffmpeg.parts.join_parts` joins them without re-encoding 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import Callable, Mapping
 
@@ -19,7 +20,7 @@ from app.screen.display import open_display
 
 log = logging.getLogger(__name__)
 
-POLL_S = 0.05  # how often the window's size is asked (one X round trip on a kept connection)
+RECHECK_S = 1.0  # the size is asked at least this often, and whenever the X server reports a change
 MIN_SIDE = 16  # smaller: the window is being closed or minimised, not resized
 
 
@@ -28,13 +29,15 @@ class SizeWatch:
     changes. Stops by itself when the window goes away (the recording's own end reports that)."""
 
     def __init__(self, env: Mapping[str, str] | None, window_id: int, size: tuple[int, int],
-                 on_resize: Callable[[int, int], None], poll_s: float = POLL_S) -> None:
+                 on_resize: Callable[[int, int], None], recheck_s: float = RECHECK_S) -> None:
         self._env = env
         self._window_id = window_id
         self.size = size
         self._on_resize = on_resize
-        self._poll_s = poll_s
+        self._recheck_s = recheck_s
         self._stop = threading.Event()
+        self._wake_read, self._wake_write = os.pipe()  # stop() wakes the thread waiting on the X server
+        self._stopping = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="window-size", daemon=True)
 
     def start(self) -> "SizeWatch":
@@ -42,15 +45,29 @@ class SizeWatch:
         return self
 
     def stop(self) -> None:
-        self._stop.set()
+        with self._stopping:
+            if self._stop.is_set():
+                return
+            self._stop.set()
+            os.write(self._wake_write, b"x")
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout=15)
+        if not self._thread.is_alive():
+            for fd in (self._wake_read, self._wake_write):
+                os.close(fd)
 
     def _run(self) -> None:
         display = open_display(self._env)
+        wait = getattr(display, "wait_for_window_change", None)  # X11: told by the server; else asked each second
         try:
-            while not self._stop.wait(self._poll_s):
+            while not self._stop.is_set():
                 try:
+                    if wait is not None:
+                        wait(self._window_id, self._recheck_s, self._wake_read)
+                    elif self._stop.wait(self._recheck_s):
+                        return
+                    if self._stop.is_set():
+                        return
                     region = display.window(self._window_id).region.clamped(*display.size()).rounded_even()
                 except RecorderError:
                     return  # the window (or the display) is gone: the capture itself says so

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import struct
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -21,9 +22,9 @@ from typing import Any, TypeVar
 from Xlib import X, Xatom
 from Xlib import error as xerror
 from Xlib.display import Display
-from Xlib.protocol import event as xevent
 
 from app.errors import RecorderError
+from app.screen.x11_connect import connect  # re-exported: callers and tests open connections through this module
 from app.model.region import Region
 
 T = TypeVar("T")
@@ -61,41 +62,6 @@ class Monitor:
         return Region(self.x, self.y, self.width, self.height)
 
 
-class _OwnTables(Display):
-    """A python-xlib connection with its own extension tables, so one process can talk to two X servers.
-
-    python-xlib 0.33 keeps the extensions' major opcodes and its event and error classes by code in class
-    attributes of Xlib.protocol.display.Display (extension_major_opcodes, event_classes, error_classes), which
-    every connection writes into as it initialises the extensions its server announces (Xlib.ext.*.init ->
-    set_extension_major, extension_add_event, extension_add_subevent). Two servers number their extensions
-    differently: Xvfb has SECURITY and MIT-SCREEN-SAVER, Xwayland has not, so its RANDR events start at 88, not
-    89. After an Xvfb, Xwayland's RANDR puts its ScreenChangeNotify class at 88 and then files RRNotify's
-    sub-events into a dict at 89, where Xvfb's ScreenChangeNotify class sits: "TypeError: 'type' object does not
-    support item assignment" (the other way round, RANDR's RRNotify lands on Xwayland's DamageNotify at 90).
-    Had the codes not collided, the first connection would still send RandR requests with the second server's
-    opcode (139 instead of 140).
-
-    Display.__init__ connects, then calls list_extensions() and only then initialises the extensions: the one
-    moment to give this connection tables of its own, fresh copies of the library's defaults (Xlib.protocol.event
-    .event_class, Xlib.error.xerror_class, no opcodes), which the extensions then fill and only this connection
-    reads (self.event_classes, ...). The order in which servers are opened no longer matters, and the class
-    attributes (what plain Display connections share) are left alone. No library file is changed."""
-
-    def list_extensions(self) -> list[str]:
-        base = self.display  # the protocol-level connection, already connected
-        if "event_classes" not in vars(base):  # not yet its own (list_extensions() is public: maybe asked again)
-            base.extension_major_opcodes = {}
-            base.event_classes = xevent.event_class.copy()
-            base.error_classes = xerror.xerror_class.copy()
-        return super().list_extensions()
-
-
-def connect(name: str) -> Display:
-    """A python-xlib Display for `name` that can live beside connections to other X servers (see _OwnTables).
-    Raises what Display does (DisplayError, OSError, ...)."""
-    return _OwnTables(name)
-
-
 class X11Display:
     """Queries one X display; `env` carries DISPLAY so tests and headless mode can point elsewhere."""
 
@@ -109,6 +75,7 @@ class X11Display:
         self.display = base.get("DISPLAY", "")
         self._conn: Display | None = None
         self._lock = threading.RLock()  # python-xlib's Display is not thread-safe by default
+        self._watched: set[int] = set()  # windows whose structure events this connection receives
 
     def close(self) -> None:
         with self._lock:
@@ -118,6 +85,7 @@ class X11Display:
                 except (xerror.ConnectionClosedError, OSError):
                     pass
                 self._conn = None
+                self._watched.clear()
 
     def __enter__(self) -> "X11Display":
         return self
@@ -177,6 +145,34 @@ class X11Display:
             if info is None:
                 raise RecorderError(f"Window {window_id:#x} does not exist (any more): pick another window.")
             return replace(info, viewable=shown)
+
+    def wait_for_window_change(self, window_id: int, timeout: float, wake: int | None = None) -> bool:
+        """Block until the X server says the window changed (size, place, shown, hidden, gone), `timeout` passes or
+        the file descriptor `wake` becomes readable (the caller is stopping); True when the window changed.
+        Nothing is asked of the server while waiting: following a window costs no CPU while it stays as it is
+        (asking its size 20 times a second cost the window about 1 % of a core)."""
+        with self._x() as conn:
+            if window_id not in self._watched:
+                gone = xerror.CatchError(xerror.BadWindow)
+                conn.create_resource_object("window", window_id).change_attributes(
+                    event_mask=X.StructureNotifyMask, onerror=gone)
+                conn.sync()
+                if gone.get_error() is not None:
+                    return True  # the caller's next question says it is gone
+                self._watched.add(window_id)
+            changed = self._drain(conn, window_id)
+            if not changed:
+                ready = select.select([conn.fileno(), *([wake] if wake is not None else [])], [], [], max(timeout, 0.0))[0]
+                changed = conn.fileno() in ready and self._drain(conn, window_id)
+            return changed
+
+    @staticmethod
+    def _drain(conn: Display, window_id: int) -> bool:
+        changed = False
+        for _ in range(conn.pending_events()):
+            event = conn.next_event()
+            changed = changed or getattr(event, "window", None) is not None and event.window.id == window_id
+        return changed
 
     def window_pid(self, window_id: int) -> int | None:
         """The process that owns a window, from _NET_WM_PID (None when the client did not set it)."""

@@ -4,7 +4,7 @@ Wayland desktop checking a headless display, asks them.
 
 python-xlib 0.33 keeps the extensions' opcodes and event classes per process, and the two servers number their
 extensions differently: the second connection failed with "TypeError: 'type' object does not support item
-assignment" (app/screen/x11.py, _OwnTables). Each test here opens both, in either order, keeps both connections
+assignment" (app/screen/x11_connect.py, _OwnTables). Each test here opens both, in either order, keeps both connections
 open and asks each again after the other has been opened.
 """
 

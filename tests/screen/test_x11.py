@@ -3,6 +3,7 @@
 import gc
 import os
 import subprocess
+import threading
 from contextlib import contextmanager
 
 import pytest
@@ -175,3 +176,24 @@ def test_no_window_manager_and_a_display_that_goes_away():
         display.size()
     with pytest.raises(RecorderError, match="cannot be reached"):
         display.windows()  # the next call tries a new connection, and says the same
+
+
+def test_a_window_change_is_told_by_the_server_and_a_stop_wakes_the_wait(xserver, anim_window):
+    """SizeWatch waits on the X server instead of asking a window's size 20 times a second (that cost the window
+    ~1 % of a core): a resize wakes the wait, a quiet window lets it time out, and the stop pipe ends it at once."""
+    win = anim_window("Watched Pattern", 320, 240)
+    display = X11Display(env=xserver.env())
+    assert display.wait_for_window_change(win.window_id, 0.2) is False  # nothing happened
+    subprocess.run(["xdotool", "windowsize", str(win.window_id), "400", "300"], env=xserver.env(), check=True)
+    assert display.wait_for_window_change(win.window_id, 30) is True
+    assert display.window(win.window_id).region.width == 400
+    wake_read, wake_write = os.pipe()
+    os.write(wake_write, b"x")
+    woken: list[bool] = []
+    waiter = threading.Thread(target=lambda: woken.append(display.wait_for_window_change(win.window_id, 600, wake_read)))
+    waiter.start()
+    waiter.join(60)
+    assert woken == [False]  # it returned (the stop), without a change
+    assert display.wait_for_window_change(0x7FFFFF, 0.1) is True  # no such window: the caller's next query says so
+    display.close()
+    os.close(wake_read), os.close(wake_write)
