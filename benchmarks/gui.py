@@ -71,7 +71,7 @@ TITLE = "GUI Bench Source"
 WIDTH, HEIGHT = 640, 360
 SCREEN = (1600, 900)
 GOAL_FIRST_FRAME_MS = 300.0
-GOAL_APP_CPU = 3.0  # % of one core, beyond the capture process
+GOAL_APP_CPU = 1.0  # % of one core, preview off (issue 18; issue 4 asked <= 3)
 SHIPPED_PROBE = dict(commands.LIVE_GRAB_PROBE)
 VARIANTS = {"before": {}, "after": SHIPPED_PROBE}  # x11grab input options per variant (see --compare)
 
@@ -356,7 +356,7 @@ def table(cold: list[float], recs: list[RecordRound], variants: list[str]) -> No
         ("  ffmpeg launched -> first frame grabbed (ms)", lambda r: between(r.spawned_ms, r.grab_ms), "{:.0f}", "", None, True),
         ("  first frame grabbed -> header (ms)", lambda r: between(r.grab_ms, r.header_ms), "{:.0f}", "", None, True),
         ("click -> first cluster written (ms)", lambda r: r.first_growth_ms, "{:.0f}", "", None, True),
-        ("app CPU while recording (% of a core)", lambda r: r.app_cpu_pct, "{:.2f}", "<= 3", GOAL_APP_CPU, False),
+        ("app CPU while recording (% of a core)", lambda r: r.app_cpu_pct, "{:.2f}", "<= 1", GOAL_APP_CPU, False),
         ("ffmpeg CPU while recording (% of a core)", lambda r: r.ffmpeg_cpu_pct, "{:.1f}", "", None, False),
         ("frames in the status after the window", lambda r: r.frames, "{:.0f}", "", None, False),
         ("stop click -> finalised (s)", lambda r: r.stop_s, "{:.2f}", "", None, False),

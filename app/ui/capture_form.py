@@ -362,6 +362,8 @@ class CaptureForm(QWidget):
             self.changed.emit()
 
     def _preview_name(self) -> None:
+        if not self.isEnabled():
+            return  # recording: the form is locked, and its clock would only cost the GUI thread
         suffix = "mp4" if self.finalise.isChecked() else self.container.currentData()
         try:
             self.name_preview.setText(f"→ {time.strftime(self.name.text() or 'tdw')}.{suffix}")

@@ -10,7 +10,9 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QVBoxLayout, QWidget,
+)
 
 from app.model.status import RecordingStatus
 from app.ui.session_bridge import SceneSnapshot
@@ -42,6 +44,18 @@ def size_text(size_bytes: int) -> str:
 
 
 METER_FLOOR_DB = -60  # the meter's left end; quieter reads as silence
+
+
+def _restyle(widget: QWidget, sheet: str) -> None:
+    """Set a style sheet only when it differs: each set re-polishes the widget and lays out its window again."""
+    if widget.styleSheet() != sheet:
+        widget.setStyleSheet(sheet)
+
+
+def _text_keeps_width(label: QLabel) -> None:
+    """Figures change twice a second; a label whose width follows its text asks its window to lay itself out
+    again, and the whole window is repainted each time. These get their width from the panel instead."""
+    label.setSizePolicy(QSizePolicy.Ignored, label.sizePolicy().verticalPolicy())
 
 
 class StatusPanel(QFrame):
@@ -76,6 +90,8 @@ class StatusPanel(QFrame):
         self.note.hide()
         self.path = QLabel(objectName="hint", wordWrap=True)
         self.path.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        for label in (self.elapsed, *self.figures.values(), self.scene, self.path):
+            _text_keeps_width(label)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(grid)
@@ -84,49 +100,92 @@ class StatusPanel(QFrame):
         layout.addWidget(self.note)
         layout.addWidget(self.path)
         self._elapsed_at = (0.0, 0.0)  # (engine's elapsed seconds, when it arrived)
-        self._tick = QTimer(self, interval=250)
-        self._tick.timeout.connect(self._show_elapsed)
+        # While recording, the clock and the figures are drawn together once a second, on the clock's second
+        # boundary: statuses come twice a second (scene frames far more often) and each drawing costs the GUI
+        # thread; the user reads whole seconds anyway. A change of state is drawn at once.
+        self._tick = QTimer(self, singleShot=True)
+        self._tick.timeout.connect(self._on_tick)
+        self._pending: RecordingStatus | None = None
+        self._pending_scene: SceneSnapshot | None = None
+        self._shown_state: tuple[str, str] | None = None
         self.show_state("idle")
 
     def show_state(self, state: str, words: str | None = None) -> None:
         colour, default = STATES.get(state, STATES["idle"])
+        if (state, words or default) == self._shown_state:
+            return  # a style sheet set again re-polishes and re-lays out the whole window
+        self._shown_state = (state, words or default)
         self.setProperty("recording", state == "recording")
-        self.light.setStyleSheet(f"color: {colour};")
+        _restyle(self.light, f"color: {colour};")
         self.state.setText(words or default)
         self.current = state
         if state != "recording":
             self._tick.stop()
+            self._flush()
 
     def show_countdown(self, seconds: int) -> None:
         self.show_state("countdown", f"Starting in {seconds}…")
 
     def show_status(self, status: RecordingStatus) -> None:
-        self.show_state(status.state)
         self._elapsed_at = (status.elapsed_s, time.monotonic())
+        if status.audio_peak_db is not None and status.state == "recording":  # the meter stays lively
+            self.meter.setValue(max(int(round(status.audio_peak_db)), METER_FLOOR_DB))
+            self.meter.show()
+        self._show_words(status)
+        if status.state == "recording" and self._tick.isActive():
+            self._pending = status  # drawn on the next second
+            return
+        self.show_state(status.state)
+        self._draw(status)
+        if status.state == "recording":
+            self._next_tick()
+
+    def _draw(self, status: RecordingStatus) -> None:
         self.elapsed.setText(clock(status.elapsed_s))
-        if status.state == "recording" and not self._tick.isActive():
-            self._tick.start()
         self.figures["frames"].setText(str(status.frames))
         self.figures["fps"].setText(f"{status.fps:.1f}")
         self.figures["dropped"].setText(str(status.dropped))
-        self.figures["dropped"].setStyleSheet("color: #e53935;" if status.dropped else "")
+        _restyle(self.figures["dropped"], "color: #e53935;" if status.dropped else "")
         self.figures["size"].setText(size_text(status.size_bytes))
         self.figures["bitrate"].setText(f"{status.bitrate_kbps:.0f} kb/s")
-        if status.audio_peak_db is not None and status.state == "recording":
-            self.meter.setValue(max(int(round(status.audio_peak_db)), METER_FLOOR_DB))
-            self.meter.show()
-        if status.path:
+
+    def _show_words(self, status: RecordingStatus) -> None:
+        """The file and the capture's note show at once (they change seldom and matter when they do)."""
+        if status.path and status.path != self.path.toolTip():
             self.path.setText(home_shortened(status.path))
             self.path.setToolTip(status.path)
         if status.note and status.note != self.note.text():
             self.note.setText(status.note)
             self.note.show()
 
-    def _show_elapsed(self) -> None:
+    def _elapsed_now(self) -> float:
         seconds, since = self._elapsed_at
-        self.elapsed.setText(clock(seconds + time.monotonic() - since))
+        return seconds + time.monotonic() - since
+
+    def _next_tick(self) -> None:
+        """Wake just after the clock's next whole second."""
+        self._tick.start(int((1.0 - self._elapsed_now() % 1.0) * 1000) + 5)
+
+    def _flush(self) -> None:
+        status, self._pending = self._pending, None
+        if status is not None:
+            self._draw(status)
+        snapshot, self._pending_scene = self._pending_scene, None
+        if snapshot is not None:
+            self._draw_scene(snapshot)
+
+    def _on_tick(self) -> None:
+        self._flush()
+        self.elapsed.setText(clock(self._elapsed_now()))
+        self._next_tick()
 
     def show_scene(self, snapshot: SceneSnapshot) -> None:
+        if self._tick.isActive():
+            self._pending_scene = snapshot  # a scene renders dozens of frames a second: drawn on the next second
+            return
+        self._draw_scene(snapshot)
+
+    def _draw_scene(self, snapshot: SceneSnapshot) -> None:
         self.scene.setText(f"TDW scene: {snapshot.frames} frame{'s' if snapshot.frames != 1 else ''} rendered")
         self.scene.show()
 

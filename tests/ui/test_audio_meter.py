@@ -35,3 +35,20 @@ def test_a_capture_note_is_shown_until_the_next_recording(qtbot):
     assert panel.note.isVisible() and panel.note.text() == note
     panel.reset()
     assert not panel.note.isVisible()
+
+
+def test_figures_are_drawn_once_a_second_with_the_clock_and_a_new_state_at_once(qtbot):
+    """Statuses come twice a second and a scene's frames far more often; drawing each cost the window ~1 % of a
+    core, so while recording the panel draws the latest figures on the clock's next second."""
+    panel = StatusPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.show_status(RecordingStatus("recording", frames=10, elapsed_s=0.2))
+    assert panel.figures["frames"].text() == "10"  # the first is drawn at once
+    panel.show_status(RecordingStatus("recording", frames=25, elapsed_s=0.7))
+    assert panel.figures["frames"].text() == "10"  # kept for the next second
+    qtbot.waitUntil(lambda: panel.figures["frames"].text() == "25", timeout=3000)
+    assert panel.elapsed.text() > "00:00:00"  # the clock went on with them
+    panel.show_status(RecordingStatus("recording", frames=40, elapsed_s=1.3))
+    panel.show_status(RecordingStatus("stopping", frames=41, elapsed_s=1.4))
+    assert panel.state.text() == "Stopping…" and panel.figures["frames"].text() == "41"  # a new state: at once
