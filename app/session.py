@@ -21,6 +21,7 @@ from app.audio.formats import LIVE_EXTENSION as AUDIO_LIVE_EXTENSION
 from app.audio.formats import final_extension
 from app.capture.base import CaptureContext, FrameSink, Recorder
 from app.capture.duration import FrameLimit
+from app.capture.preview import PreviewTap
 from app.capture.registry import create as create_recorder
 from app.capture.registry import label as registry_label
 from app.finalise import finish
@@ -72,6 +73,7 @@ class Session:
         self._frame_limit: FrameLimit | None = None  # --duration of a frame route (ffmpeg's -t cannot end it)
         self._build_timer: threading.Timer | None = None  # --duration of the build's own recording
         self._watchdog = Watchdog([], self._stalled)
+        self.preview = PreviewTap()  # what the window's live preview may look at
 
     # -- status -----------------------------------------------------------------------------------
     @property
@@ -100,6 +102,7 @@ class Session:
     def _image(self, head: dict, data: bytes) -> None:
         """One frame of TDW's image output for the frame route, kept unless --duration already has its frames."""
         assert isinstance(self.recorder, FrameSink)
+        self.preview.image(head, data)
         limit = self._frame_limit
         if limit is None or limit.take(self.recorder.fps, head.get("t") if self.recorder.stamped else None):
             self.recorder.add_image(head["ext"], data, head.get("t"))
@@ -198,6 +201,8 @@ class Session:
             context = CaptureContext(plan, self.paths.recording, self._env, region, window_id,
                                      choose_audio=self._audio_for_frames, on_listening=self._release_scene)
             self.recorder = create_recorder(self.plan.settings.backend, context)
+            if self.plan.settings.mode not in ("video-frames", "audio"):
+                self.preview.grabbing(region, window_id)
             self.recorder.start(self._progress, self._capture_ended)
             self._watch(self.recorder)
 

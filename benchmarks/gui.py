@@ -72,6 +72,7 @@ WIDTH, HEIGHT = 640, 360
 SCREEN = (1600, 900)
 GOAL_FIRST_FRAME_MS = 300.0
 GOAL_APP_CPU = 1.0  # % of one core, preview off (issue 18; issue 4 asked <= 3)
+PREVIEW = [False]  # the live preview while recording (--preview)
 SHIPPED_PROBE = dict(commands.LIVE_GRAB_PROBE)
 VARIANTS = {"before": {}, "after": SHIPPED_PROBE}  # x11grab input options per variant (see --compare)
 
@@ -249,6 +250,7 @@ def record_rounds(env: dict[str, str], order: list[str], seconds: float, ffmpeg_
     settings = store.load()
     settings.output_dir, settings.min_free_mb, settings.ffmpeg_path = str(out), 10, ffmpeg_path
     store.save(settings)
+    store.save_live_preview(PREVIEW[0])  # the CPU goal is with the preview off; --preview measures it on
     machine = Machine(env=env, platform="linux")
     window = MainWindow(machine=machine, store=store, open_url=lambda url: True)
     results: list[RecordRound] = []
@@ -391,9 +393,11 @@ def main() -> int:
     parser.add_argument("--ffmpeg", default="", help="record with this ffmpeg (default: the app's own choice)")
     parser.add_argument("--psutil-watch", action="store_true",
                         help="also poll psutil's child list for the ffmpeg launch, as the previous version did")
+    parser.add_argument("--preview", action="store_true", help="record with the window's live preview on (default off)")
     parser.add_argument("--warm-up", action="store_true",
                         help="first make one uncounted recording, so no variant pays for the process's first click")
     args = parser.parse_args()
+    PREVIEW[0] = args.preview
     variants = ["before", "after"] if args.compare else ["after"]
     order = [v for n in range(args.rounds) for v in (variants if n % 2 == 0 else variants[::-1])]
     order = ["after warm-up"] * args.warm_up + order

@@ -38,6 +38,7 @@ from app.ui.status_panel import StatusPanel, size_text
 from app.ui.style import STYLE
 from app.ui.tray import make_tray
 from app.ui.unfinished import UnfinishedBar
+from app.ui.live_preview import LivePreview
 from app.ui.widgets import MessageBar, app_icon, home_shortened
 from app.ui.worker import RecordingWorker
 
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
         self.status_panel = StatusPanel()
         self.recordings = RecordingsPanel(self.background, **recordings_options)
         self.scene_log = SceneLog()
+        self.preview = LivePreview(self.worker.preview)
         self.batch = BatchPanel(self.background)
         self._countdown_left = 0
         self._countdown = QTimer(self, interval=1000)
@@ -124,6 +126,7 @@ class MainWindow(QMainWindow):
         right = QVBoxLayout()
         right.addWidget(self.status_panel)
         right.addLayout(buttons)
+        right.addWidget(self.preview)
         right.addWidget(self.scene_box, 2)
         right.addWidget(files, 3)
         columns = QHBoxLayout()
@@ -152,11 +155,14 @@ class MainWindow(QMainWindow):
         self.bridge.started.connect(lambda path: self.statusBar().showMessage(f"Recording to {home_shortened(path)}"))
         self.bridge.finished.connect(self._finished)
         self.bridge.failed.connect(self._failed)
+        self.bridge.started.connect(lambda _path: self.preview.set_recording(True))
+        self.preview.toggled.connect(self.store.save_live_preview)
         self.banner.again.clicked.connect(self.check_machine)
         self.unfinished.finished.connect(lambda done: self.recordings.refresh(select=done[0] if done else None))
 
     def _load(self) -> None:
         self.form.load(self.store.load(), self.store.load_choices())
+        self.preview.enabled_box.setChecked(self.store.live_preview())
         geometry = self.store.geometry()
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -272,6 +278,7 @@ class MainWindow(QMainWindow):
         self._after_recording()
 
     def _after_recording(self) -> None:
+        self.preview.set_recording(False)
         self._update_actions()
         self.live.schedule()
         self._look_for_unfinished()  # e.g. a recording whose MP4 could not be written is kept unfinished

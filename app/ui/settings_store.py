@@ -64,6 +64,12 @@ class SettingsStore:
         self.qsettings.setValue("ui/audio_source", choices.audio_source)
         self.qsettings.setValue("ui/frames_audio", choices.frames_audio)
 
+    def live_preview(self) -> bool:
+        return str(self.qsettings.value("ui/live_preview", "true")).lower() != "false"
+
+    def save_live_preview(self, on: bool) -> None:
+        self.qsettings.setValue("ui/live_preview", "true" if on else "false")
+
     def geometry(self) -> QByteArray | None:
         value = self.qsettings.value("ui/geometry")
         return value if isinstance(value, QByteArray) else None

@@ -17,6 +17,7 @@ from app.errors import RecorderError
 from app.machine import Machine
 from app.preflight import plan
 from app.model.plan import RecordingPlan
+from app.model.preview import PreviewFrame
 from app.session import Session
 from app.model.status import RecordingResult, RecordingStatus
 from app.model.settings import CaptureSettings
@@ -69,6 +70,11 @@ class RecordingWorker:
     @property
     def busy(self) -> bool:
         return not self._idle.is_set()
+
+    def preview(self) -> list[PreviewFrame]:
+        """Where the live preview may look now (nothing when no recording runs)."""
+        session = self._session
+        return session.preview.frames() if session is not None else []
 
     def record(self, settings: CaptureSettings) -> bool:
         """Queue one recording; False when one is already running or the worker has shut down."""
