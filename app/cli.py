@@ -167,7 +167,11 @@ def _record(settings: CaptureSettings, machine: Machine, ending: _Ending) -> int
         where = (f"TDW's frames{f' + {sound}' if plan.audio_source else ''}" if settings.mode == "video-frames"
                  else f"audio ({sound})" if settings.mode == "audio" else f"region {plan.region}" if plan.region
                  else "the TDW window" if settings.region == "tdw" else "audio")
+        if plan.more_audio:
+            where += f" + {len(plan.more_audio)} more sound track(s) ({', '.join(plan.more_audio)})"
         _write(sys.stderr, f"Recording {where} at {settings.fps:g} fps to {session.paths.recording} — Ctrl+C stops.")
+        if plan.encoder_note:
+            _write(sys.stderr, plan.encoder_note)
         session.wait()
     finally:
         result = session.stop() if session.paths else None

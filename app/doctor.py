@@ -8,6 +8,7 @@ from pathlib import Path
 from app import logs
 from app.capture import registry
 from app.errors import RecorderError
+from app.ffmpeg import encoders
 from app.machine import Machine
 from app.model.backend import BackendInfo
 from app.output import MIN_FREE_BYTES, expand_folder, folder_problem, free_bytes
@@ -41,6 +42,7 @@ def run_checks(machine: Machine, output_dir: str, ffmpeg_path: str = "") -> list
                 f"ffmpeg {feature}", caps.can(feature),
                 f"supported ({why})" if caps.can(feature) else f"missing, so no {why}: install Debian's ffmpeg (sudo apt install ffmpeg).",
             ))
+        checks.append(_encoder_check(binary.path, caps.encoders, machine.platform))
     checks.extend(_display_checks(machine))
     xpra = machine.xpra_running()
     checks.append(Check("xpra", not xpra, "xpra is running: stop it (xpra stop), x11grab fails under it." if xpra else "not running"))
@@ -66,6 +68,19 @@ def run_checks(machine: Machine, output_dir: str, ffmpeg_path: str = "") -> list
                       else _route_check(registry.info(name), machine.display.kind))
     checks.append(Check("log file", *logs.status(), optional=True))  # where this run logs: informational
     return checks
+
+
+def _encoder_check(binary: str, listed: frozenset[str], platform: str) -> Check:
+    """Which hardware encoders really encode here (a fresh one-frame test each, which also refreshes the cache
+    `--encoder auto` reads): informational, since libx264 always records."""
+    tried = encoders.candidates(listed, platform, every=True)
+    results = encoders.probe(binary, tried, fresh=True) if tried else {}
+    works = [name for name in tried if results[name].works]
+    auto = encoders.choose(binary, listed, encoders.Encoding(video_codec=encoders.AUTO), platform).encoding.video_codec
+    if works:
+        return Check("hardware encoders", True, f"{', '.join(works)} work (--encoder auto picks {auto})", optional=True)
+    tested = f"tested {', '.join(tried)}: none works on this machine" if tried else "this ffmpeg lists none"
+    return Check("hardware encoders", False, f"{tested}; libx264 encodes (--encoder auto picks libx264)", optional=True)
 
 
 def _display_checks(machine: Machine) -> list[Check]:

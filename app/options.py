@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 from app.audio.formats import AUDIO_FORMATS
 from app.capture import registry
-from app.model.encoding import Encoding
+from app.model.encoding import ENCODERS, Encoding
 from app.model.obs import DEFAULT_PORT, PASSWORD_ENV, ObsSettings
 from app.model.settings import CaptureSettings, default_fps
 
@@ -23,7 +23,7 @@ _DEFAULTS = CaptureSettings()
 class Option:
     dest: str  # the name in a batch job table too (with - or _)
     flags: tuple[str, ...]  # () for the scene script's own arguments (after --)
-    kind: str  # text | int | float | flag | list
+    kind: str  # text | texts (repeatable; a job table gives a list or one text) | int | float | flag | list
     default: Any
     help: str
     choices: tuple[str, ...] | None = None
@@ -38,12 +38,16 @@ OPTIONS: tuple[Option, ...] = (
            "X,Y,WxH | screen | monitor:<number or name> | window:<id or title> | tdw (default: tdw with --scene, else screen)"),
     Option("backend", ("--backend",), "text", "ffmpeg", "what records: " + ", ".join(registry.names()) + " (default ffmpeg)"),
     Option("fps", ("--fps",), "float", None, "framerate (default 30, 60 with audio)"),
-    Option("audio", ("--audio",), "text", "none", "none | default (what the computer plays) | a PulseAudio source"),
+    Option("audio", ("--audio",), "texts", "none",
+           "none | default (what the computer plays) | a PulseAudio source; repeat it for more tracks (e.g. a microphone)"),
     Option("out", ("--out",), "text", _DEFAULTS.output_dir, f"output folder (default {_DEFAULTS.output_dir})"),
     Option("name", ("--name",), "text", _DEFAULTS.name_pattern, "file name pattern, strftime codes allowed"),
     Option("duration", ("--duration",), "float", None, "stop after this many seconds"),
     Option("crf", ("--crf",), "int", 18, "quality, 0-51, lower is better (default 18)"),
-    Option("preset", ("--preset",), "text", "veryfast", "x264 preset (default veryfast)"),
+    Option("preset", ("--preset",), "text", "veryfast", "x264 preset (default veryfast); hardware encoders get its match"),
+    Option("encoder", ("--encoder",), "text", "libx264",
+           "video encoder: auto (a hardware one that works here, else libx264), libx264, h264_nvenc, h264_vaapi, "
+           "h264_qsv, ... (default libx264; `doctor` lists what works)", choices=ENCODERS, metavar="NAME"),
     Option("container", ("--container",), "text", "mkv", "crash-safe recording container", choices=("mkv", "mp4")),
     Option("no_finalise", ("--no-finalise",), "flag", False, "keep the crash-safe file; do not remux to MP4"),
     Option("round_even", ("--round-even",), "flag", False, "shrink odd sizes by a pixel (yuv420p needs even)"),
@@ -94,6 +98,8 @@ def add_record_arguments(parser: argparse.ArgumentParser) -> None:
         extra: dict[str, Any] = {"help": option.help}
         if option.kind == "flag":
             extra["action"] = "store_true"
+        elif option.kind == "texts":  # each --audio adds one; none given: the table's default (settings_from_options)
+            extra.update(action="append", default=None)
         elif option.kind == "list":
             target.add_argument(option.dest, nargs="*", **extra)
             continue
@@ -118,6 +124,12 @@ def convert(option: Option, value: Any) -> Any:
         if not isinstance(value, bool):
             raise ValueError(f"must be true or false, not {value!r}")
         return value
+    if option.kind == "texts":
+        if isinstance(value, str):
+            return value
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            return list(value)
+        raise ValueError(f"must be text or a list of texts, not {value!r}")
     if option.kind == "list":
         if isinstance(value, str):
             import shlex
@@ -147,7 +159,8 @@ def settings_from_options(values: Mapping[str, Any]) -> CaptureSettings:
     """Options (parsed from the command line, or a job table over `defaults()`) -> CaptureSettings."""
     v = values
     mode = "video" if v["mode"] == "video-screen" else v["mode"]
-    audio = v["audio"]
+    given = v["audio"] if isinstance(v["audio"], list) else [v["audio"] if v["audio"] is not None else "none"]
+    audio, more_audio = given[0], [a for a in given[1:] if a not in ("", "none")]
     region = v["region"] or ("tdw" if v["scene"] else "screen")
     if mode == "video" and audio not in ("", "none"):
         mode = "av"  # asking for audio with video means audio + video
@@ -158,7 +171,8 @@ def settings_from_options(values: Mapping[str, Any]) -> CaptureSettings:
         mode=mode, region=region, fps=fps, backend=v["backend"], audio=audio, output_dir=v["out"], name_pattern=v["name"],
         duration=v["duration"], finalise=not v["no_finalise"], round_odd_size=v["round_even"],
         draw_mouse=not v["no_mouse"], ffmpeg_path=v["ffmpeg"],
-        encoding=Encoding(preset=v["preset"], crf=v["crf"], container=v["container"]),
+        encoding=Encoding(video_codec=v["encoder"], preset=v["preset"], crf=v["crf"], container=v["container"]),
+        more_audio=more_audio,
         scene=v["scene"], scene_args=list(v["scene_args"]), build=v["build"], port=v["port"],
         screen_size=v["screen_size"], keep_frames=v["keep_frames"], connect_timeout=v["connect_timeout"],
         obs=ObsSettings(host=v["obs_host"], port=v["obs_port"], password_file=v["obs_password_file"],

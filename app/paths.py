@@ -9,6 +9,7 @@ On Linux (and other XDG desktops) platformdirs follows the XDG base directory sp
 - `log_dir()`: platformdirs' user log folder: ~/.local/state/tdw-recorder/log on Linux (inside the state folder,
   since platformdirs 3), ~/Library/Logs/tdw-recorder on macOS (where Console.app looks), and
   %LOCALAPPDATA%\\tdw-recorder\\Logs on Windows. `$TDW_RECORDER_LOG_DIR` overrides it.
+- `cache_dir()`: ~/.cache/tdw-recorder on Linux ($XDG_CACHE_HOME), ~/Library/Caches/tdw-recorder on macOS.
 - `xdg_data_home()`: the XDG data folder itself (~/.local/share), where desktop entries and icons go.
 
 Versions before this module built ~/.config/tdw-recorder by hand on every OS: `config_file` still finds a file
@@ -37,6 +38,11 @@ def config_dir() -> Path:
 
 def state_dir() -> Path:
     return Path(_dirs().user_state_dir)
+
+
+def cache_dir() -> Path:
+    """~/.cache/tdw-recorder on Linux: what can be found again (the encoder probe's results)."""
+    return Path(_dirs().user_cache_dir)
 
 
 def log_dir() -> Path:

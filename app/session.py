@@ -137,9 +137,10 @@ class Session:
         self.paths = reserve(folder, s.name_pattern, live_ext, final_ext if s.finalise else live_ext)
         self._started_at = self._clock()
         self._held = hold(self.paths.recording)  # "being recorded": `recover` leaves it alone while we live
-        self._publish(state="recording", path=str(self.paths.recording))
+        self._publish(state="recording", path=str(self.paths.recording), encoder=self.plan.encoder_note)
         log.info("recording to %s: %s, backend %s, region %s, %g fps, sound %s", self.paths.recording, s.mode, s.backend,
-                 self.plan.region or s.region or "-", s.fps, self.plan.audio_source or "none")
+                 self.plan.region or s.region or "-", s.fps, ", ".join(filter(None, (self.plan.audio_source, *self.plan.more_audio)))
+                 or "none")
         self._watchdog.start()
         if not s.scene:
             self._choose_audio()

@@ -75,7 +75,7 @@ class FfmpegScreenRecorder:
         return record_command(
             plan.ffmpeg.path, str(output), s.encoding, video=video, audio_source=plan.audio_source,
             platform=s.platform, duration=duration, audio_offset=plan.audio_offset_s,
-            levels_path=str(self.meter.path) if self.meter else None,
+            levels_path=str(self.meter.path) if self.meter else None, more_audio=plan.more_audio,
         )
 
     def start(self, on_progress: Callable[[Progress], None], on_ended: Callable[[str | None], None]) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import ffmpeg
 
+from app.ffmpeg.encoders import setup as encoder_setup
 from app.ffmpeg.levels import meter_filters
 
 from app.model.encoding import Encoding
@@ -63,8 +64,9 @@ def _progress_flags() -> list[str]:
     return ["-hide_banner", "-loglevel", "error", "-nostats", "-progress", "pipe:1", "-stats_period", "0.5"]
 
 
-def _command(binary: str, stream, overwrite: bool = False) -> list[str]:
-    return [binary, *_progress_flags(), "-y" if overwrite else "-n", *(_own_bytes(arg) for arg in stream.get_args())]
+def _command(binary: str, stream, overwrite: bool = False, global_args: tuple[str, ...] = ()) -> list[str]:
+    return [binary, *_progress_flags(), *global_args, "-y" if overwrite else "-n",
+            *(_own_bytes(arg) for arg in stream.get_args())]
 
 
 _STAND_IN = re.compile(r"<tdw-recorder-path:([A-Za-z0-9_=-]*)>")
@@ -158,8 +160,11 @@ def record_command(
     duration: float | None = None,
     audio_offset: float = 0.0,
     levels_path: str | None = None,
+    more_audio: tuple[str, ...] = (),
 ) -> list[str]:
     """A live recording of a screen region and/or an audio source into a crash-safe container.
+
+    `more_audio`: further sources, each its own track after the first (every track then titled by its source).
 
     Audio only is recorded as lossless FLAC in Matroska whatever the container setting: the session
     encodes the chosen audio format once, at the end (app.audio.formats). `audio_offset` (seconds,
@@ -170,10 +175,10 @@ def record_command(
     # With -copyts an output -t would count from the wall-clock epoch, so each live input gets its own -t.
     synced = video is not None and audio_source is not None and video.platform.startswith("linux")
     limit = {"t": f"{duration:g}"} if duration and synced else {}
-    if video is not None:
-        streams.append(screen_input(video, **limit))
-        gop = max(int(round(video.fps)), 1)
-        opts.update(vcodec=enc.video_codec, preset=enc.preset, crf=enc.crf, pix_fmt=enc.pixel_format, g=gop * 2)
+    coder = encoder_setup(enc, 2 * max(int(round(video.fps)), 1)) if video is not None else None
+    if video is not None and coder is not None:
+        streams.append(coder.apply(screen_input(video, **limit)))
+        opts.update(coder.output)
         if not synced:
             # a steady N fps file even when the grab runs late on a busy machine (ffmpeg counts the frames it
             # duplicates or drops for that). Not with -copyts: from wall-clock stamps it would fill from 0.
@@ -190,7 +195,13 @@ def record_command(
         # With the picture, the sound input opens FIRST: opening PulseAudio waits for its first block (up to 2 s
         # from an idle null sink), and x11grab opened before it would then grab that wait's frames in one burst,
         # all with the same time (checked: a 4 s A/V recording kept 63 of 120 frames; 121 with this order).
-        streams.insert(0 if synced else len(streams), audio)
+        tracks = [audio]
+        for source in more_audio:
+            more = audio_input(platform, source, video is not None, **limit, **shift)
+            tracks.append(more.filter("aresample", **WALL_CLOCK_AUDIO) if synced else more)
+        streams[0 if synced else len(streams):0 if synced else len(streams)] = tracks
+        if more_audio:
+            opts.update({f"metadata:s:a:{n}": f"title={source}" for n, source in enumerate((audio_source, *more_audio))})
         codec = enc.audio_codec if video is not None else "flac"
         opts.update(acodec=codec, **({"b:a": enc.audio_bitrate} if codec != "flac" else {}))
         if synced:
@@ -198,7 +209,8 @@ def record_command(
     if duration and not synced:
         opts["t"] = f"{duration:g}"
     # -y: the session has just reserved `out_path` by creating it empty (see app.output.reserve).
-    return _command(binary, ffmpeg.output(*streams, _path(out_path), **opts), overwrite=True)
+    return _command(binary, ffmpeg.output(*streams, _path(out_path), **opts), overwrite=True,
+                    global_args=coder.global_args if coder else ())
 
 
 def frame_pipe_command(binary: str, out_path: str, enc: Encoding, fps: float, image_ext: str) -> list[str]:
@@ -208,9 +220,10 @@ def frame_pipe_command(binary: str, out_path: str, enc: Encoding, fps: float, im
     # small PNGs) before encoding the first, and live status would sit still meanwhile.
     stream = ffmpeg.input("pipe:0", f="image2pipe", framerate=_fps_text(fps), vcodec=decoder, probesize=32,
                           analyzeduration=0)
-    gop = max(int(round(fps)), 1)
-    opts = dict(_container_flags(enc), vcodec=enc.video_codec, preset=enc.preset, crf=enc.crf, pix_fmt=enc.pixel_format, g=gop * 2)
-    return _command(binary, ffmpeg.output(stream, _path(out_path), **opts), overwrite=True)
+    coder = encoder_setup(enc, 2 * max(int(round(fps)), 1))
+    opts = dict(_container_flags(enc), **coder.output)
+    return _command(binary, ffmpeg.output(coder.apply(stream), _path(out_path), **opts), overwrite=True,
+                    global_args=coder.global_args)
 
 
 def timed_frames_command(binary: str, out_path: str, enc: Encoding, fps: float, audio_source: str,
@@ -228,12 +241,12 @@ def timed_frames_command(binary: str, out_path: str, enc: Encoding, fps: float, 
     shift = {"itsoffset": f"{audio_offset:.3f}"} if audio_offset else {}
     audio = audio_input(platform, audio_source, True, **shift)
     audio = audio.filter("aresample", **WALL_CLOCK_AUDIO)
-    gop = max(int(round(fps)), 1)
-    opts = dict(_container_flags(enc), vcodec=enc.video_codec, preset=enc.preset, crf=enc.crf, pix_fmt=enc.pixel_format,
-                g=gop * 2, fps_mode="passthrough", acodec=enc.audio_codec, copyts=None, shortest=None,
-                **WALL_CLOCK_VIDEO, **{"b:a": enc.audio_bitrate})
-    streams = [frames, meter_filters(audio, levels_path) if levels_path else audio]
-    return _command(binary, ffmpeg.output(*streams, _path(out_path), **opts), overwrite=True)
+    coder = encoder_setup(enc, 2 * max(int(round(fps)), 1))
+    opts = dict(_container_flags(enc), **coder.output, fps_mode="passthrough", acodec=enc.audio_codec, copyts=None,
+                shortest=None, **WALL_CLOCK_VIDEO, **{"b:a": enc.audio_bitrate})
+    streams = [coder.apply(frames), meter_filters(audio, levels_path) if levels_path else audio]
+    return _command(binary, ffmpeg.output(*streams, _path(out_path), **opts), overwrite=True,
+                    global_args=coder.global_args)
 
 
 def finalise_command(binary: str, recording: str, final_path: str) -> list[str]:

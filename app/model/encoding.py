@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+AUTO = "auto"  # the plan picks a hardware encoder that works on this machine, else libx264 (app.ffmpeg.encoders)
+SOFTWARE_ENCODERS = ("libx264", "libx265")
+HARDWARE_ENCODERS = ("h264_nvenc", "hevc_nvenc", "h264_vaapi", "hevc_vaapi", "h264_qsv", "hevc_qsv", "h264_videotoolbox",
+                     "hevc_videotoolbox", "h264_amf", "hevc_amf", "h264_mf", "hevc_mf")
+ENCODERS = (AUTO, *SOFTWARE_ENCODERS, *HARDWARE_ENCODERS)  # what --encoder takes
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
 
 
@@ -11,7 +16,7 @@ X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium"
 class Encoding:
     """How the live recording is encoded (the seed's recommendation: libx264, yuv420p, crf 18)."""
 
-    video_codec: str = "libx264"
+    video_codec: str = "libx264"  # one of ENCODERS; "auto" only in settings, the plan holds the one that runs
     preset: str = "veryfast"
     crf: int = 18
     pixel_format: str = "yuv420p"

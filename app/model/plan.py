@@ -20,4 +20,6 @@ class RecordingPlan:
     display: str
     audio_source: str | None
     window_id: int | None = None
+    more_audio: tuple[str, ...] = ()  # further sound sources, resolved: one track each after audio_source's
+    encoder_note: str = ""  # the video encoder that runs, and why ("auto" resolved), for the log and the status
     audio_offset_s: float = 0.0  # added to the sound's timestamps (app.calibration.audio_offset_s: one rule, every route)

@@ -40,6 +40,7 @@ class CaptureSettings:
     fps: float = 30.0
     backend: str = "ffmpeg"  # a name from app.capture.registry
     audio: str = "none"  # none | default (what the computer plays) | a source name
+    more_audio: list[str] = field(default_factory=list)  # further sources, each its own track after `audio`'s
     output_dir: str = "~/Videos/TDW Recorder"
     name_pattern: str = "tdw-%Y%m%d-%H%M%S"
     duration: float | None = None  # seconds; None records until stopped

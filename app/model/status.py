@@ -15,6 +15,7 @@ class RecordingStatus(Progress):
     state: str  # idle, recording, stopping, finalising, done, failed
     elapsed_s: float = 0.0
     audio_source: str = ""  # the sound source recorded, once chosen
+    encoder: str = ""  # the video encoder that runs, and why ("Encoder: libx264 (auto: ...)."), "" without one
     path: str = ""
     error: str | None = None
 

@@ -11,7 +11,7 @@ from typing import Callable, Iterable
 
 from app.audio.formats import audio_format_problem
 from app.errors import Problem, RecorderError
-from app.model.encoding import X264_PRESETS
+from app.model.encoding import AUTO, ENCODERS, SOFTWARE_ENCODERS, X264_PRESETS
 from app.model.region import Region, parse_region
 from app.model.settings import (CONTAINERS, MAX_AUDIO_OFFSET_MS, MAX_CONNECT_TIMEOUT_S, MAX_CRF, MAX_DURATION_S, MAX_FPS,
                                 MAX_SCREEN_SIDE, MIN_CONNECT_TIMEOUT_S, MIN_CRF, MIN_DURATION_S, MIN_FPS, MODES,
@@ -80,6 +80,11 @@ def audio(s: CaptureSettings) -> Iterable[Problem]:
     if s.mode == "video-frames" and s.wants_audio and not s.platform.startswith("linux"):
         yield Problem("audio", "TDW frames with sound are recorded on Linux (PulseAudio) only: "
                                "record audio + video from the screen (--mode av) instead.")
+    if s.more_audio and not (s.mode == "av" and s.backend == "ffmpeg" and s.platform.startswith("linux")):
+        yield Problem("audio", "Several audio sources are recorded as separate tracks with audio + video from the "
+                               "screen by ffmpeg on Linux (--mode av): give one --audio here.")
+    elif len(set([s.audio, *s.more_audio])) != 1 + len(s.more_audio):
+        yield Problem("audio", "The same audio source is given twice: give each --audio once.")
     if s.audio_offset is not None:
         offset = finite(s.audio_offset)
         if offset is None or abs(offset) * 1000 > MAX_AUDIO_OFFSET_MS:
@@ -136,8 +141,14 @@ def encoding(s: CaptureSettings) -> Iterable[Problem]:
     if crf is None or not MIN_CRF <= crf <= MAX_CRF:
         yield Problem("quality", f"Quality (crf) {shown(s.encoding.crf)} must be a whole number between {MIN_CRF} and "
                                  f"{MAX_CRF} (18 looks lossless).")
-    if s.wants_video and s.encoding.video_codec == "libx264" and s.encoding.preset not in X264_PRESETS:
+    if s.wants_video and s.encoding.video_codec in ENCODERS and s.encoding.preset not in X264_PRESETS:
         yield Problem("quality", f"Preset {s.encoding.preset!r} is unknown: use one of {', '.join(X264_PRESETS)} (veryfast is usual).")
+    if s.wants_video and s.encoding.video_codec not in ENCODERS:
+        yield Problem("encoder", f"Encoder {s.encoding.video_codec!r} is unknown: use auto, libx264 or one of "
+                                 f"{', '.join(e for e in ENCODERS if e not in (AUTO, *SOFTWARE_ENCODERS))}.")
+    elif s.wants_video and s.encoding.video_codec not in (AUTO, "libx264") and s.backend != "ffmpeg":
+        yield Problem("encoder", f"The {s.backend} backend encodes with its own settings: choose the encoder libx264 "
+                                 "(or auto), or the ffmpeg backend for a hardware encoder.")
 
 
 def output(s: CaptureSettings) -> Iterable[Problem]:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from app.audio.formats import LIVE_CODEC as AUDIO_LIVE_CODEC
 from app.audio.formats import finalise_encoder
 from app.calibration import audio_offset_s
 from app.capture import registry
 from app.errors import Problem, RecorderError, ValidationError
+from app.ffmpeg import encoders
+from app.model.encoding import AUTO
 from app.machine import Machine
 from app.model.backend import BackendInfo
 from app.model.plan import RecordingPlan
@@ -56,7 +59,7 @@ def needed_features(settings: CaptureSettings) -> list[tuple[str, str]]:
         need("x11grab", "screen capture (x11grab)")
     if "sound" in roles and settings.wants_audio and linux:
         need("pulse", "PulseAudio input")
-    if "video_encoder" in roles and settings.wants_video:
+    if "video_encoder" in roles and settings.wants_video and settings.encoding.video_codec != AUTO:
         need(settings.encoding.video_codec, f"the {settings.encoding.video_codec} encoder")
     if settings.wants_audio and settings.mode == "audio":  # live FLAC (app.audio.formats), then the chosen format
         if "live_audio_encoder" in roles:
@@ -91,20 +94,45 @@ def _build_plan(settings: CaptureSettings, machine: Machine) -> RecordingPlan:
     if settings.scene:
         problems.extend(scene_problems(settings))
 
-    audio_source = None
+    audio_source, more_audio = None, []
     if settings.wants_audio and settings.platform.startswith("linux"):
         try:
             audio_source = machine.pulse.resolve(settings.audio if settings.audio not in ("", "none") else "default")
+            more_audio = [machine.pulse.resolve(source) for source in settings.more_audio]
         except RecorderError as exc:
             problems.append(Problem("audio", exc.message))
     elif settings.wants_audio:
         audio_source = settings.audio
 
+    note = ""
+    if binary is not None and caps is not None and not problems and _encodes_here(settings):
+        choice = _encoder(settings, binary.path, caps.encoders, problems)
+        settings, note = replace(settings, encoding=choice.encoding), choice.note
+        log.info("%s", note)
     if problems:
         raise ValidationError(problems)
     assert binary is not None and caps is not None
     return RecordingPlan(settings, binary, caps, region, machine.display.display, audio_source, window_id,
-                         audio_offset_s=audio_offset_s(settings))
+                         audio_offset_s=audio_offset_s(settings), more_audio=tuple(more_audio), encoder_note=note)
+
+
+def _encodes_here(settings: CaptureSettings) -> bool:
+    """Our ffmpeg encodes the picture (the other backends encode with their own settings)."""
+    backend = registry.BACKENDS.get(settings.backend)
+    return settings.wants_video and backend is not None and "video_encoder" in backend.ffmpeg_roles
+
+
+def _encoder(settings: CaptureSettings, binary: str, listed: frozenset[str], problems: list[Problem]) -> encoders.Choice:
+    """`auto` resolved by a (cached) test encode; a hardware encoder asked for by name is tested the same way, so
+    one this machine cannot run is refused in words before anything starts."""
+    enc = settings.encoding
+    if enc.video_codec in encoders.SOFTWARE_ENCODERS + (AUTO,):
+        return encoders.choose(binary, listed, enc, settings.platform)
+    result = encoders.probe(binary, [enc.video_codec])[enc.video_codec]
+    if not result.works:
+        problems.append(Problem("encoder", f"The {enc.video_codec} encoder does not work on this machine ({result.detail}): "
+                                           "choose auto or libx264 (`tdw-recorder doctor` lists the encoders that work)."))
+    return encoders.Choice(enc, f"Encoder: {enc.video_codec}.")
 
 
 def _resolve_region(settings: CaptureSettings, machine: Machine,
