@@ -24,6 +24,7 @@ def private_config(tmp_path_factory):
     """The user's own settings (e.g. a saved A/V calibration) never change what the tests record."""
     os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("xdg-config"))
     os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("xdg-state"))  # the runs' log files (app.logs)
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))  # the encoder probe's results
     yield
 
 

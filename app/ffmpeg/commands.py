@@ -64,9 +64,11 @@ def _progress_flags() -> list[str]:
     return ["-hide_banner", "-loglevel", "error", "-nostats", "-progress", "pipe:1", "-stats_period", "0.5"]
 
 
-def _command(binary: str, stream, overwrite: bool = False, global_args: tuple[str, ...] = ()) -> list[str]:
-    return [binary, *_progress_flags(), *global_args, "-y" if overwrite else "-n",
-            *(_own_bytes(arg) for arg in stream.get_args())]
+def _command(binary: str, stream, overwrite: bool = False, global_args: tuple[str, ...] = (),
+             last: tuple[str, ...] = ()) -> list[str]:
+    """`last`: output options ffmpeg-python cannot hold (one option given twice), put before the output's name."""
+    *args, out = [_own_bytes(arg) for arg in stream.get_args()]
+    return [binary, *_progress_flags(), *global_args, "-y" if overwrite else "-n", *args, *last, out]
 
 
 _STAND_IN = re.compile(r"<tdw-recorder-path:([A-Za-z0-9_=-]*)>")
@@ -171,6 +173,7 @@ def record_command(
     from `tdw-recorder sync-check`) shifts the audio input with -itsoffset when video is recorded too:
     negative moves the sound earlier, correcting audio measured late against the picture.
     """
+    titles: tuple[str, ...] = ()
     streams, opts = [], dict(_container_flags(enc) if video is not None else {"f": "matroska", **CRASH_SAFE_MKV})
     # With -copyts an output -t would count from the wall-clock epoch, so each live input gets its own -t.
     synced = video is not None and audio_source is not None and video.platform.startswith("linux")
@@ -200,8 +203,9 @@ def record_command(
             more = audio_input(platform, source, video is not None, **limit, **shift)
             tracks.append(more.filter("aresample", **WALL_CLOCK_AUDIO) if synced else more)
         streams[0 if synced else len(streams):0 if synced else len(streams)] = tracks
-        if more_audio:
-            opts.update({f"metadata:s:a:{n}": f"title={source}" for n, source in enumerate((audio_source, *more_audio))})
+        if more_audio:  # the title in Matroska; MP4 names a track by its handler, which the remux carries over
+            titles = tuple(arg for n, source in enumerate((audio_source, *more_audio))
+                           for arg in (f"-metadata:s:a:{n}", f"title={source}", f"-metadata:s:a:{n}", f"handler_name={source}"))
         codec = enc.audio_codec if video is not None else "flac"
         opts.update(acodec=codec, **({"b:a": enc.audio_bitrate} if codec != "flac" else {}))
         if synced:
@@ -210,7 +214,7 @@ def record_command(
         opts["t"] = f"{duration:g}"
     # -y: the session has just reserved `out_path` by creating it empty (see app.output.reserve).
     return _command(binary, ffmpeg.output(*streams, _path(out_path), **opts), overwrite=True,
-                    global_args=coder.global_args if coder else ())
+                    global_args=coder.global_args if coder else (), last=titles)
 
 
 def frame_pipe_command(binary: str, out_path: str, enc: Encoding, fps: float, image_ext: str) -> list[str]:

@@ -1,0 +1,64 @@
+"""Several --audio sources: two real PulseAudio null sinks playing different tones land in two tracks, in the order
+given, each titled by its source and holding its own tone."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy
+import pytest
+
+from app.processes import spawn, stop_tree
+from tests.support.media import probe
+
+ROOT = Path(__file__).parent.parent.parent
+TONES = {"tdwrec_tone_a": 440, "tdwrec_tone_b": 1500}
+
+
+@pytest.fixture
+def two_tones(pulse):
+    """Two more null sinks, each playing its own tone; yields their monitors' names."""
+    env = pulse.env()
+    modules = [subprocess.run(["pactl", "load-module", "module-null-sink", f"sink_name={sink}"], env=env,
+                              capture_output=True, text=True, check=True).stdout.strip() for sink in TONES]
+    players = [spawn(["ffmpeg", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i", f"sine=frequency={hz}:duration=30",
+                      "-f", "pulse", "-device", sink, "tone"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+               for sink, hz in TONES.items()]
+    yield [f"{sink}.monitor" for sink in TONES]
+    for proc in players:
+        stop_tree(proc.pid, timeout=3)
+    for module in modules:
+        subprocess.run(["pactl", "unload-module", module], env=env, capture_output=True)
+
+
+def loudest_hz(path: Path, track: int) -> float:
+    rate = 8000
+    pcm = subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(path), "-map", f"0:a:{track}", "-ac", "1",
+                          "-ar", str(rate), "-f", "s16le", "-"], capture_output=True, check=True).stdout
+    samples = numpy.frombuffer(pcm, dtype=numpy.int16).astype(float)
+    spectrum = numpy.abs(numpy.fft.rfft(samples))
+    return float(numpy.fft.rfftfreq(len(samples), 1 / rate)[int(spectrum[1:].argmax()) + 1])
+
+
+def test_two_sources_two_titled_tracks_each_with_its_own_tone(env, two_tones, tmp_path):
+    first, second = two_tones
+    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "record", "--region", "0,0,320x240", "--duration", "2",
+                           "--audio", second, "--audio", first, "--out", str(tmp_path)],  # the order given, not the names'
+                          env=env, capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert f"+ 1 more sound track(s) ({first})" in done.stderr
+    saved = Path(done.stdout.split("Saved ", 1)[1].split("\n", 1)[0])
+    audio = [s for s in probe(saved)["streams"] if s["codec_type"] == "audio"]
+    assert [s["tags"].get("title") or s["tags"].get("handler_name") for s in audio] == [second, first]
+    assert float(audio[1]["duration"]) > 1.5
+    assert abs(loudest_hz(saved, 0) - TONES["tdwrec_tone_b"]) < 20
+    assert abs(loudest_hz(saved, 1) - TONES["tdwrec_tone_a"]) < 20
+
+
+def test_several_sources_outside_audio_and_video_are_refused_in_one_line(env, pulse, tmp_path):
+    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "record", "--mode", "audio", "--audio", "default",
+                           "--audio", f"{pulse.sink}.monitor", "--out", str(tmp_path)], env=env, capture_output=True, text=True, timeout=60,
+                          cwd=ROOT)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == ("tdw-recorder: Several audio sources are recorded as separate tracks with audio + video "
+                                   "from the screen by ffmpeg on Linux (--mode av): give one --audio here.")
