@@ -26,6 +26,7 @@ from app.model.obs import DEFAULT_PORT, OBS_BACKENDS, ObsSettings
 from app.model.settings import MAX_FPS, MODES, CaptureSettings
 from app.ui.background import Background
 from app.ui.display_choices import as_tooltip, display_reason
+from app.ui.encoder_keys import EncoderKeysGroup
 from app.ui.region_panel import RegionPanel
 from app.ui.scene_panel import ScenePanel
 from app.ui.settings_store import WindowChoices
@@ -69,7 +70,7 @@ class CaptureForm(QWidget):
         self._backend_reasons: dict[str, str | None] = {}
         self.problems: dict[str, ProblemLabel] = {
             name: ProblemLabel()
-            for name in ("mode", "backend", "ffmpeg", "audio", "output_dir", "name", "container", "fps", "duration", "quality",
+            for name in ("mode", "backend", "ffmpeg", "audio", "encoder", "output_dir", "name", "container", "fps", "duration", "quality",
                          "obs_host", "obs_port", "obs_password_file")
         }
         self.obs_problem = ProblemLabel()  # any other OBS problem (a field starting with "obs")
@@ -84,10 +85,12 @@ class CaptureForm(QWidget):
         layout.addWidget(self.region)
         layout.addWidget(self._output_group())
         layout.addWidget(self._timing_group())
+        self.extras = EncoderKeysGroup(self.problems["encoder"])
+        layout.addWidget(self.extras)
         layout.addStretch(1)
         self.mode.currentIndexChanged.connect(self._mode_changed)  # before _edited: the audio choice follows the mode
         self.audio.currentIndexChanged.connect(self._audio_picked)
-        for signal in (self.mode.currentIndexChanged, self.backend.currentIndexChanged, self.audio.currentIndexChanged,
+        for signal in (self.audio2.currentIndexChanged, self.extras.encoder.currentIndexChanged,self.mode.currentIndexChanged, self.backend.currentIndexChanged, self.audio.currentIndexChanged,
                        self.scene.changed, self.region.changed, self.folder.textChanged, self.name.textChanged, self.container.currentIndexChanged,
                        self.fps.valueChanged, self.duration.valueChanged, self.countdown.currentIndexChanged,
                        self.crf.valueChanged, self.preset.currentIndexChanged, self.draw_mouse.toggled, self.finalise.toggled,
@@ -126,10 +129,15 @@ class CaptureForm(QWidget):
         self.audio.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         self.audio_refresh = QPushButton("Refresh", toolTip="List the sound server's sources again")
         self.audio_refresh.clicked.connect(self.refresh_sources)
+        self.audio2 = QComboBox(minimumContentsLength=20, toolTip="Audio + video: a second source (e.g. a microphone), "
+                                                                  "recorded as a track of its own")
+        self.audio2.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self._second = NO_AUDIO
         self._fill_sources([])
         form.addRow("Mode", field_row(self.mode, problems=(self.problems["mode"],)))
         form.addRow("Backend", field_row(self.backend, problems=(self.problems["backend"], self.problems["ffmpeg"])))
         form.addRow("Audio source", field_row(self.audio, self.audio_refresh, problems=(self.problems["audio"],)))
+        form.addRow("Second source", field_row(self.audio2))
         return group
 
     def _obs_group(self) -> QGroupBox:
@@ -217,13 +225,16 @@ class CaptureForm(QWidget):
         return replace(
             self._base, mode=mode, backend=self.backend.currentData() or "ffmpeg", region=self.region.region_text(),
             fps=float(self.fps.value()), **self.scene.values(),
-            audio=self._audio_value(mode),
+            audio=self._audio_value(mode), more_audio=[self.audio2.currentData()] if self._two_tracks(mode) else [],
             output_dir=self.folder.text().strip(), name_pattern=self.name.text().strip(),
             duration=self.duration.value() or None, finalise=self.finalise.isChecked(), draw_mouse=self.draw_mouse.isChecked(),
-            encoding=replace(self._base.encoding, crf=self.crf.value(), preset=self.preset.currentData(),
+            encoding=replace(self._base.encoding, video_codec=self.extras.encoder_value(), crf=self.crf.value(), preset=self.preset.currentData(),
                              container=self.container.currentData()),
             obs=self.obs_settings(),
         )
+
+    def _two_tracks(self, mode: str) -> bool:
+        return mode == "av" and self.audio2.currentData() not in (None, NO_AUDIO)
 
     def _audio_value(self, mode: str) -> str:
         slot = audio_slot(mode)
@@ -244,6 +255,8 @@ class CaptureForm(QWidget):
         slot = audio_slot(self._last_mode)  # the settings hold the audio of their own mode: it wins
         if slot == "frames" or (slot and settings.audio not in ("", NO_AUDIO)):
             self._audio_choice[slot] = settings.audio or NO_AUDIO
+        self._second = settings.more_audio[0] if settings.more_audio else NO_AUDIO
+        self.audio2.clear()  # refilled below with the loaded choice
         self._fill_sources(self._sources)
         self.scene.load(settings.scene, list(settings.scene_args), settings.build, settings.screen_size, settings.keep_frames)
         self.region.load(settings.region, scene=bool(settings.scene))
@@ -255,6 +268,7 @@ class CaptureForm(QWidget):
         select_data(self.countdown, choices.countdown)
         self.crf.setValue(int(settings.encoding.crf))
         select_data(self.preset, settings.encoding.preset)
+        self.extras.load_encoder(settings.encoding.video_codec)
         self.draw_mouse.setChecked(settings.draw_mouse)
         self.finalise.setChecked(settings.finalise)
         obs = settings.obs
@@ -334,6 +348,16 @@ class CaptureForm(QWidget):
             add_item(self.audio, f"{wanted}  (not found)", wanted)
             select_data(self.audio, wanted)
         self.audio.blockSignals(False)
+        second = self.audio2.currentData() if self.audio2.count() else self._second
+        self.audio2.blockSignals(True)
+        self.audio2.clear()
+        add_item(self.audio2, "none", NO_AUDIO)
+        for source in sources:
+            add_item(self.audio2, source.describe(), source.name)
+        if not select_data(self.audio2, second):
+            add_item(self.audio2, f"{second}  (not found)", second)
+            select_data(self.audio2, second)
+        self.audio2.blockSignals(False)
 
     def _audio_picked(self) -> None:
         slot = audio_slot(self.mode_value())
@@ -353,6 +377,7 @@ class CaptureForm(QWidget):
         mode = self.mode_value()
         self.obs_group.setVisible(self.backend.currentData() in OBS_BACKENDS)
         self.audio.setEnabled(audio_slot(mode) is not None)
+        self.audio2.setEnabled(mode == "av")
         self.region.setEnabled(mode in ("video", "av"))
         self.region.set_backend(self.backend.currentData() or "ffmpeg", mode)  # before set_scene: may TDW's window be the default
         self.region.set_scene(bool(self.scene.scene()))

@@ -33,7 +33,9 @@ from app.ui.machine_banner import MachineBanner
 from app.ui.recordings import RecordingsPanel
 from app.ui.scene_log import SceneLog
 from app.ui.session_bridge import SessionBridge
+from app.ui.encoder_keys import GlobalKeys
 from app.ui.settings_store import SettingsStore
+from app.screen.hotkeys import DEFAULTS as SHORTCUTS
 from app.ui.status_panel import StatusPanel, size_text
 from app.ui.style import STYLE
 from app.ui.tray import make_tray
@@ -83,6 +85,7 @@ class MainWindow(QMainWindow):
         self.scene_log = SceneLog()
         self.preview = LivePreview(self.worker.preview)
         self.batch = BatchPanel(self.background)
+        self.global_keys = GlobalKeys(self.machine.env, self)  # Ctrl+Alt+R / Ctrl+Alt+P from any window
         self._countdown_left = 0
         self._countdown = QTimer(self, interval=1000)
         self._countdown.timeout.connect(self._tick)
@@ -158,6 +161,8 @@ class MainWindow(QMainWindow):
         self.bridge.started.connect(lambda _path: self.preview.set_recording(True))
         self.preview.toggled.connect(self.store.save_live_preview)
         self.banner.again.clicked.connect(self.check_machine)
+        self.global_keys.pressed.connect(self.global_shortcut)
+        self.form.extras.shortcuts_changed.connect(self.apply_shortcuts)
         self.unfinished.finished.connect(lambda done: self.recordings.refresh(select=done[0] if done else None))
 
     def _load(self) -> None:
@@ -166,6 +171,8 @@ class MainWindow(QMainWindow):
         geometry = self.store.geometry()
         if geometry is not None:
             self.restoreGeometry(geometry)
+        self.form.extras.load_shortcuts(self.store.shortcuts(SHORTCUTS))
+        self.apply_shortcuts()
         self.check_machine()
         self.live.run_now()
         self._look_for_unfinished()
@@ -222,6 +229,23 @@ class MainWindow(QMainWindow):
         self.stop_action.setEnabled(self.busy)
         self.stop_button.setEnabled(self.busy)
         self.form.setEnabled(not self.busy)
+
+    def apply_shortcuts(self) -> None:
+        """Save the global shortcuts and grab them; one that cannot be grabbed says why under its field."""
+        shortcuts = self.form.extras.shortcuts()
+        self.store.save_shortcuts(shortcuts)
+        self.form.extras.show_key_problems(self.global_keys.apply(shortcuts))
+
+    def global_shortcut(self, action: str) -> None:
+        """A global shortcut, pressed in any window: record/stop, or pause/resume where the window can pause."""
+        if action == "record":
+            self.stop() if self.busy else self.record()
+            return
+        pause = getattr(self, "pause_action", None)
+        if pause is not None and pause.isEnabled():
+            pause.trigger()
+        elif pause is None:
+            self.statusBar().showMessage("Pause / resume is not available in this version.", 5000)
 
     # -- recording ----------------------------------------------------------------------------------
     def record(self) -> None:
@@ -314,6 +338,7 @@ class MainWindow(QMainWindow):
         if self.form.region.picker is not None:
             self.form.region.picker.close()
         self.background.close()
+        self.global_keys.close()
         self.batch.shutdown()
         self.worker.shutdown()
         if self.tray is not None:

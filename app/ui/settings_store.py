@@ -70,6 +70,14 @@ class SettingsStore:
     def save_live_preview(self, on: bool) -> None:
         self.qsettings.setValue("ui/live_preview", "true" if on else "false")
 
+    def shortcuts(self, defaults: dict[str, str]) -> dict[str, str]:
+        """The global shortcuts (action -> "Ctrl+Alt+R"; "" for none), the defaults where none is saved."""
+        return {action: str(self.qsettings.value(f"shortcuts/{action}", text)) for action, text in defaults.items()}
+
+    def save_shortcuts(self, shortcuts: dict[str, str]) -> None:
+        for action, text in shortcuts.items():
+            self.qsettings.setValue(f"shortcuts/{action}", text)
+
     def geometry(self) -> QByteArray | None:
         value = self.qsettings.value("ui/geometry")
         return value if isinstance(value, QByteArray) else None
