@@ -6,7 +6,7 @@ Wayland session) are greyed, with preflight's reason as their tooltip; a chosen 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup, QComboBox, QGridLayout, QGroupBox, QLabel, QLineEdit, QPushButton, QRadioButton, QWidget,
@@ -24,6 +24,7 @@ from app.ui.widgets import ProblemLabel, select_data
 
 THUMB = (160, 100)
 MIN_WINDOW = 16  # smaller windows are helpers (selection owners, tooltips), not something to record
+WINDOW_LIST_MS = 2000  # the window list is listed again this often while the form can be edited (not while recording)
 TDW_TIP = "The window of the build the scene launches; choose a scene first"
 
 
@@ -68,7 +69,7 @@ class RegionPanel(QGroupBox):
         self.monitor_combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         self.window_combo = QComboBox(minimumContentsLength=18, toolTip="Open windows: title, size and position")
         self.window_combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-        self.window_combo.setPlaceholderText("no windows listed: press Refresh")
+        self.window_combo.setPlaceholderText("listing the open windows…")
         self.refresh_button = QPushButton("Refresh", toolTip="List the open windows again")
         self.rect_edit = QLineEdit(placeholderText="X,Y,WxH  e.g. 100,80,1280x720")
         self.draw_button = QPushButton("Draw…", toolTip="Drag a rectangle on a screenshot of the screen")
@@ -95,6 +96,10 @@ class RegionPanel(QGroupBox):
         grid.addWidget(self.round_button, 5, 3, Qt.AlignRight | Qt.AlignTop)
         grid.setColumnStretch(1, 1)
 
+        self._listing = False  # a window listing is under way off the GUI thread
+        self._list_timer = QTimer(self, interval=WINDOW_LIST_MS)  # keeps the list fresh: stopped while disabled
+        self._list_timer.timeout.connect(self._list_windows_again)
+        self._list_timer.start()
         self._thumb_timer = QTimer(self, singleShot=True, interval=300)
         self._thumb_timer.timeout.connect(self.update_thumbnail)
         self._kinds.buttonToggled.connect(self._kind_toggled)
@@ -245,14 +250,33 @@ class RegionPanel(QGroupBox):
         self._background.call(lambda: monitors(machine.display), self._fill_monitors, self._monitors_failed)
         self._background.call(lambda: region_reasons(machine.display.kind, machine.platform), self._reasons_found)
 
+    def changeEvent(self, event: QEvent) -> None:
+        """The form is disabled while recording: no listing then, so the window costs no CPU for it."""
+        if event.type() == QEvent.EnabledChange:
+            self._list_timer.start() if self.isEnabled() else self._list_timer.stop()
+        super().changeEvent(event)
+
+    def _list_windows_again(self) -> None:
+        """List the windows again, unless hidden, busy listing, or the list is open under the user's pointer."""
+        if self._listing or not self.isVisible() or self.window_combo.view().isVisible():
+            return
+        self._listing = True
+        self._background.call(self._machine.display.windows, lambda found: self._fill_windows(found, quiet=True),
+                              self._windows_failed)
+
     def _windows_failed(self, exc: BaseException) -> None:
+        self._listing = False
         self.refresh_button.setEnabled(True)
         self.window_combo.setToolTip(str(exc))
 
-    def _fill_windows(self, windows: list[WindowInfo]) -> None:
+    def _fill_windows(self, windows: list[WindowInfo], quiet: bool = False) -> None:
+        self._listing = False
         self.refresh_button.setEnabled(True)
         own = self.window().windowTitle()
         windows = [w for w in windows if w.title != own and min(w.region.width, w.region.height) >= MIN_WINDOW]
+        if quiet and windows == list(self._windows.values()):
+            return  # nothing changed: no new check, no flicker
+        self.window_combo.setPlaceholderText("no other window is open" if not windows else "pick a window")
         wanted = self.window_combo.currentData() or self._wanted_window
         self.window_combo.blockSignals(True)
         self.window_combo.clear()
