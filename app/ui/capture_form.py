@@ -90,7 +90,8 @@ class CaptureForm(QWidget):
         layout.addStretch(1)
         self.mode.currentIndexChanged.connect(self._mode_changed)  # before _edited: the audio choice follows the mode
         self.audio.currentIndexChanged.connect(self._audio_picked)
-        for signal in (self.audio2.currentIndexChanged, self.extras.encoder.currentIndexChanged,self.mode.currentIndexChanged, self.backend.currentIndexChanged, self.audio.currentIndexChanged,
+        for signal in (self.audio2.currentIndexChanged, self.extras.encoder.currentIndexChanged,
+                       self.mode.currentIndexChanged, self.backend.currentIndexChanged, self.audio.currentIndexChanged,
                        self.scene.changed, self.region.changed, self.folder.textChanged, self.name.textChanged, self.container.currentIndexChanged,
                        self.fps.valueChanged, self.duration.valueChanged, self.countdown.currentIndexChanged,
                        self.crf.valueChanged, self.preset.currentIndexChanged, self.draw_mouse.toggled, self.finalise.toggled,
