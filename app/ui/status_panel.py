@@ -151,8 +151,8 @@ class StatusPanel(QFrame):
 
     def _show_words(self, status: RecordingStatus) -> None:
         """The file and the capture's note show at once (they change seldom and matter when they do)."""
-        if status.path and status.path != self.path.toolTip():
-            self.path.setText(home_shortened(status.path))
+        if status.path and status.path != self.path.toolTip():  # with the encoder that runs (what auto chose)
+            self.path.setText(home_shortened(status.path) + (f"\n{status.encoder}" if status.encoder else ""))
             self.path.setToolTip(status.path)
         if status.note and status.note != self.note.text():
             self.note.setText(status.note)

@@ -7,6 +7,7 @@ from Xlib import X, XK
 from Xlib.display import Display
 
 from app.screen.hotkeys import WAYLAND_ADVICE, GlobalShortcuts, parse
+from app.ui.widgets import select_data
 from tests.ui.test_recording import ready_window
 
 
@@ -14,8 +15,12 @@ def focus(env, window_id: int) -> None:
     subprocess.run(["xdotool", "windowactivate", "--sync", str(window_id)], env=env, check=True, timeout=10)
 
 
-def test_ctrl_alt_r_starts_and_stops_while_another_window_has_the_focus(no_orphans, make_window, anim_window, qtbot, env):
+def test_ctrl_alt_r_starts_and_stops_while_another_window_has_the_focus(no_orphans, make_window, anim_window, qtbot, env,
+                                                                        store):
     window = ready_window(make_window, anim_window, qtbot, "Shortcut Source")
+    select_data(window.form.extras.encoder, "auto")  # the window's encoder choice, saved with the settings
+    assert store.load().encoding.video_codec == "auto"
+    qtbot.waitUntil(lambda: window.record_button.isEnabled() and window.live.problems == [], timeout=10000)
     assert window.form.extras.shortcuts() == {"record": "Ctrl+Alt+R", "pause": "Ctrl+Alt+P"}
     assert not any(label.isVisible() for label in window.form.extras.key_problems.values())
     other = anim_window("Focus Thief", 200, 150, 20, 20)
@@ -28,6 +33,8 @@ def test_ctrl_alt_r_starts_and_stops_while_another_window_has_the_focus(no_orpha
     statuses = []
     window.bridge.status.connect(statuses.append)
     qtbot.waitUntil(lambda: any(s.frames > 0 for s in statuses), timeout=20000)
+    assert window.status_panel.path.text().endswith("\nEncoder: libx264 (auto: none of h264_nvenc, h264_vaapi, h264_qsv "
+                                                    "works here).")  # the status says what auto chose
     focus(env, other.window_id)
     subprocess.run(["xdotool", "key", "ctrl+alt+r"], env=env, check=True, timeout=10)
     qtbot.waitUntil(lambda: not window.worker.busy and window.message.isVisible(), timeout=30000)
