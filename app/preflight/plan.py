@@ -99,6 +99,9 @@ def _build_plan(settings: CaptureSettings, machine: Machine) -> RecordingPlan:
         try:
             audio_source = machine.pulse.resolve(settings.audio if settings.audio not in ("", "none") else "default")
             more_audio = [machine.pulse.resolve(source) for source in settings.more_audio]
+            if len({audio_source, *more_audio}) <= len(more_audio) and not any(p.field == "audio" for p in problems):
+                problems.append(Problem("audio", f"Two of the audio sources are the same one ({audio_source}, "
+                                                 f"{', '.join(more_audio)}): give each source once."))
         except RecorderError as exc:
             problems.append(Problem("audio", exc.message))
     elif settings.wants_audio:

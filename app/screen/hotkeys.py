@@ -90,10 +90,16 @@ class GlobalShortcuts:
             self._locks = self._lock_masks(self._display)
             self._thread = threading.Thread(target=self._run, name="global-shortcuts", daemon=True)
             self._thread.start()
+        lost = {action: "Global shortcuts are off: the connection to the X display was lost." for action in shortcuts}
+        if not self._thread.is_alive():
+            return lost
         done: Future = Future()
         self._orders.put((dict(shortcuts), done))
         os.write(self._wake_w, b"x")
-        return done.result(timeout)
+        try:
+            return done.result(timeout)
+        except TimeoutError:
+            return lost
 
     def close(self) -> None:
         """Ungrab everything and close the connection; safe to call twice."""

@@ -3,6 +3,7 @@ given, each titled by its source and holding its own tone."""
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy
@@ -24,6 +25,11 @@ def two_tones(pulse):
     players = [spawn(["ffmpeg", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i", f"sine=frequency={hz}:duration=30",
                       "-f", "pulse", "-device", sink, "tone"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                for sink, hz in TONES.items()]
+    deadline = time.monotonic() + 10  # both players are playing before the recording starts
+    while time.monotonic() < deadline and len(subprocess.run(["pactl", "list", "short", "sink-inputs"], env=env,
+                                                             capture_output=True, text=True).stdout.split("\n")) < 3:
+        time.sleep(0.1)
+    time.sleep(0.5)
     yield [f"{sink}.monitor" for sink in TONES]
     for proc in players:
         stop_tree(proc.pid, timeout=3)
