@@ -99,3 +99,12 @@ def test_cli_auto_says_what_it_chose_and_a_hardware_encoder_that_cannot_run_is_r
     assert refused.stderr.startswith("tdw-recorder: The h264_vaapi encoder does not work on this machine (")
     assert "choose auto or libx264" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "no").exists()
+
+
+def test_doctor_lists_the_hardware_encoders_it_tested(machine, tmp_path):
+    from app.doctor import run_checks
+
+    check = next(c for c in run_checks(machine, str(tmp_path)) if c.name == "hardware encoders")
+    assert check.optional and not check.ok  # informational: libx264 records anyway
+    assert check.detail.startswith("tested h264_nvenc, h264_vaapi, h264_qsv, hevc_nvenc, hevc_vaapi, hevc_qsv: none works")
+    assert check.detail.endswith("libx264 encodes (--encoder auto picks libx264)")
