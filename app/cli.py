@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--save", action="store_true", help="store the offset; later recordings correct it")
     sync.add_argument("--headless", action="store_true", help="on a private Xvfb + PulseAudio")
     sync.add_argument("--keep", default="", help="also keep the test recording in this folder")
+    sync.add_argument("--audio", action="append", default=[], metavar="SOURCE",
+                      help="also record this source (e.g. a microphone that hears the beeps) as a track, and measure it")
     sync.add_argument("--ffmpeg", default="", help="path of the ffmpeg to use")
     sync.add_argument("--shift-audio", type=float, default=0.0, metavar="MS", help=argparse.SUPPRESS)  # self-test
     obs_setup.add_parser(sub)
@@ -281,12 +283,14 @@ def cmd_sync_check(args: argparse.Namespace) -> int:
     restore = _abort_on_signals("Still stopping the sync check (a second or two); nothing is saved.").install()
     try:
         report = run_sync_check(args.seconds, args.fps, args.shift_audio, args.headless, args.ffmpeg,
-                                Path(args.keep).expanduser() if args.keep else None)
+                                Path(args.keep).expanduser() if args.keep else None, more_audio=tuple(args.audio))
     finally:
         restore()
     print("Offsets (ms, + = sound late): " + " ".join(f"{o:+.0f}" for o in report.offsets_ms))
-    print(report.summary())
-    if args.save:
+    print(report.summary() if not report.tracks else f"Track 1 (what the computer plays): {report.summary()}")
+    for number, (source, track) in enumerate(report.tracks, 2):
+        print(f"Track {number} ({source}): {track if isinstance(track, str) else track.summary()}")
+    if args.save:  # the first track's: what recordings of what the computer plays are shifted by
         path = save_offset_ms(report.mean_ms, {"spread_ms": round(report.spread_ms, 1), "events": len(report.offsets_ms)})
         print(f"Saved to {path}: audio + video recordings now shift the sound by {-report.mean_ms:+.0f} ms.")
     return 0

@@ -192,7 +192,11 @@ def record_command(
         platform = video.platform
     if audio_source is not None:
         shift = {"itsoffset": f"{audio_offset:.3f}"} if audio_offset and video is not None else {}
-        audio = audio_input(platform, audio_source, video is not None, **limit, **shift)
+        # Several sound inputs open one after another, and opening one waits until its source delivers (up to 2 s for
+        # a sink that plays nothing yet), while the ones opened before it are read already: their own -t would end
+        # them that much before the picture. Then only the picture is limited, and its end ends the file (-shortest).
+        sound_limit = {} if more_audio else limit
+        audio = audio_input(platform, audio_source, video is not None, **sound_limit, **shift)
         audio = audio.filter("aresample", **WALL_CLOCK_AUDIO) if synced else audio
         audio = meter_filters(audio, levels_path) if levels_path else audio  # live level for a meter
         # With the picture, the sound input opens FIRST: opening PulseAudio waits for its first block (up to 2 s
@@ -200,9 +204,11 @@ def record_command(
         # all with the same time (checked: a 4 s A/V recording kept 63 of 120 frames; 121 with this order).
         tracks = [audio]
         for source in more_audio:
-            more = audio_input(platform, source, video is not None, **limit, **shift)
+            more = audio_input(platform, source, video is not None, **sound_limit, **shift)
             tracks.append(more.filter("aresample", **WALL_CLOCK_AUDIO) if synced else more)
         streams[0 if synced else len(streams):0 if synced else len(streams)] = tracks
+        if more_audio and limit and video is not None:
+            opts["shortest"] = None
         if more_audio:  # the title in Matroska; MP4 names a track by its handler, which the remux carries over
             titles = tuple(arg for n, source in enumerate((audio_source, *more_audio))
                            for arg in (f"-metadata:s:a:{n}", f"title={source}", f"-metadata:s:a:{n}", f"handler_name={source}"))

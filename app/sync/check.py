@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterator, Mapping
 
@@ -68,13 +69,22 @@ def flash_beep_source(env: Mapping[str, str], shift_ms: float = 0.0,
                 pipe.close()
 
 
+def _measured(binary: str, path: Path, track: int) -> SyncReport | str:
+    try:
+        return measure(binary, path, track=track)
+    except RecorderError as exc:  # a microphone that did not hear the beeps: said for its track, the others stand
+        return exc.message
+
+
 def run_sync_check(seconds: float = 8.0, fps: float = 60.0, shift_ms: float = 0.0, headless: bool = False,
                    ffmpeg_path: str = "", keep: Path | None = None,
-                   env: Mapping[str, str] | None = None, audio_offset: float = 0.0) -> SyncReport:
+                   env: Mapping[str, str] | None = None, audio_offset: float = 0.0,
+                   more_audio: tuple[str, ...] = ()) -> SyncReport:
     """Record `seconds` of the source as audio + video, measure each event, and return the figures.
 
     `audio_offset` (seconds) is applied as a recording would apply it: 0 measures the raw offset, the
-    saved correction shows what recordings now get.
+    saved correction shows what recordings now get. `more_audio`: further sources (e.g. a microphone that hears
+    the beeps), each recorded as its own track and measured against the same flashes (`report.tracks`).
     """
     folder = Path(tempfile.mkdtemp(prefix="tdw-sync-check-"))
     try:
@@ -83,7 +93,7 @@ def run_sync_check(seconds: float = 8.0, fps: float = 60.0, shift_ms: float = 0.
             settings = CaptureSettings(
                 mode="av", region=f"window:{window}", fps=fps, audio="default", output_dir=str(folder),
                 name_pattern="sync-check-%Y%m%d-%H%M%S", duration=seconds + WARM_UP_S, draw_mouse=False,
-                ffmpeg_path=ffmpeg_path, audio_offset=audio_offset, min_free_mb=50,
+                ffmpeg_path=ffmpeg_path, audio_offset=audio_offset, min_free_mb=50, more_audio=list(more_audio),
             )
             machine = Machine(env=run_env, platform=settings.platform)
             session = Session(make_plan(settings, machine), env=run_env)
@@ -97,7 +107,11 @@ def run_sync_check(seconds: float = 8.0, fps: float = 60.0, shift_ms: float = 0.
         if len(events) < 2:
             raise RecorderError(f"The test source flashed only {len(events)} time(s): its sound stream never ran "
                                 "steadily (a busy machine or sound server); try again, or with --seconds 15.")
-        report = measure(machine.ffmpeg(ffmpeg_path)[0].path, result.path)
+        binary = machine.ffmpeg(ffmpeg_path)[0].path
+        report = measure(binary, result.path)
+        if more_audio:
+            report = replace(report, tracks=tuple((source, _measured(binary, result.path, n))
+                                                  for n, source in enumerate(more_audio, 1)))
         if keep is not None:
             keep.mkdir(parents=True, exist_ok=True)
             shutil.copy2(result.path, keep / result.path.name)

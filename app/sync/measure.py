@@ -31,6 +31,8 @@ class SyncReport:
     flashes: int
     beeps: int
     times_s: tuple[float, ...] = ()  # when each paired flash happened in the recording
+    # further audio tracks (sync-check --audio): (source, its report against the same flashes, or why none)
+    tracks: tuple[tuple[str, "SyncReport | str"], ...] = ()
 
     @property
     def drift_ms_per_min(self) -> float:
@@ -69,7 +71,7 @@ def _series(binary: str, path: Path, stream: str, chain: str) -> list[tuple[floa
     """(pts_time, value) per frame of one stream, from ffmpeg's metadata printer."""
     with tempfile.TemporaryDirectory(prefix="tdw-sync-") as tmp:
         out = Path(tmp) / "values.txt"
-        flag = "-vf" if stream == "v" else "-af"
+        flag = "-vf" if stream == "v" else "-af"  # stream: "v", or "a:N" for the Nth audio track
         done = subprocess.run(
             [binary, "-hide_banner", "-loglevel", "error", "-nostdin", "-i", str(path), "-map", f"0:{stream}",
              flag, f"{chain}:file={out.as_posix()}", "-f", "null", "-"],
@@ -91,10 +93,10 @@ def luma_series(binary: str, path: Path, crop: str = "") -> list[tuple[float, fl
     return _series(binary, path, "v", f"{first}scale=32:32,signalstats,metadata=mode=print:key=lavfi.signalstats.YAVG")
 
 
-def loudness_series(binary: str, path: Path) -> list[tuple[float, float]]:
+def loudness_series(binary: str, path: Path, track: int = 0) -> list[tuple[float, float]]:
     chain = (f"aresample=48000,pan=mono|c0=c0,asetnsamples=n={AUDIO_WINDOW}:p=0,astats=metadata=1:reset=1,"
              "ametadata=mode=print:key=lavfi.astats.Overall.RMS_level")
-    return _series(binary, path, "a", chain)
+    return _series(binary, path, f"a:{track}", chain)
 
 
 def onsets(series: list[tuple[float, float]], threshold: float, min_gap: float = 0.5) -> list[float]:
@@ -135,10 +137,11 @@ def pair(flashes: list[float], beeps: list[float]) -> list[tuple[float, float]]:
     return pairs
 
 
-def measure(binary: str, path: Path, crop: str = "") -> SyncReport:
-    """The per-event offsets in a recording of the flash + beep source; one-line errors when it cannot."""
+def measure(binary: str, path: Path, crop: str = "", track: int = 0) -> SyncReport:
+    """The per-event offsets in a recording of the flash + beep source (its `track`th sound track); one-line
+    errors when it cannot."""
     flashes = flash_onsets(luma_series(binary, path, crop))
-    beeps = beep_onsets(loudness_series(binary, path))
+    beeps = beep_onsets(loudness_series(binary, path, track))
     if not flashes:
         raise RecorderError("No flashes were seen in the sync recording: the test window was not recorded.")
     if not beeps:

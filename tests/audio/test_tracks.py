@@ -23,7 +23,8 @@ def two_tones(pulse):
     modules = [subprocess.run(["pactl", "load-module", "module-null-sink", f"sink_name={sink}"], env=env,
                               capture_output=True, text=True, check=True).stdout.strip() for sink in TONES]
     players = [spawn(["ffmpeg", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i", f"sine=frequency={hz}:duration=30",
-                      "-f", "pulse", "-device", sink, "tone"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                      "-f", "pulse", "-buffer_duration", "50", "-device", sink, "tone"],
+                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                for sink, hz in TONES.items()]
     deadline = time.monotonic() + 10  # both players are playing before the recording starts
     while time.monotonic() < deadline and len(subprocess.run(["pactl", "list", "short", "sink-inputs"], env=env,
@@ -68,3 +69,24 @@ def test_several_sources_outside_audio_and_video_are_refused_in_one_line(env, pu
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert done.stderr.strip() == ("tdw-recorder: Several audio sources are recorded as separate tracks with audio + video "
                                    "from the screen by ffmpeg on Linux (--mode av): give one --audio here.")
+
+
+def test_sync_check_measures_each_track(no_orphans, env, pulse):
+    """A second source that hears the beeps later (a loopback, as a microphone in the room would) is its own track,
+    measured against the same flashes: later than the first (PulseAudio's loopback gives ~75 ms of its 150)."""
+    from app.sync.check import run_sync_check
+
+    penv = pulse.env()
+    load = lambda *args: subprocess.run(["pactl", "load-module", *args], env=penv, capture_output=True, text=True,
+                                        check=True).stdout.strip()
+    modules = [load("module-null-sink", "sink_name=tdwrec_mic"),
+               load("module-loopback", f"source={pulse.sink}.monitor", "sink=tdwrec_mic", "latency_msec=150")]
+    try:
+        report = run_sync_check(seconds=5, env=env, more_audio=("tdwrec_mic.monitor",))
+    finally:
+        for module in reversed(modules):
+            subprocess.run(["pactl", "unload-module", module], env=penv, capture_output=True)
+    (source, mic), = report.tracks
+    assert source == "tdwrec_mic.monitor" and not isinstance(mic, str), mic
+    assert len(mic.offsets_ms) >= 2 and len(report.offsets_ms) >= 2
+    assert 30 < mic.mean_ms - report.mean_ms < 600, (report.summary(), mic.summary())  # measured: +75 ms
