@@ -90,3 +90,25 @@ def test_sync_check_measures_each_track(no_orphans, env, pulse):
     assert source == "tdwrec_mic.monitor" and not isinstance(mic, str), mic
     assert len(mic.offsets_ms) >= 2 and len(report.offsets_ms) >= 2
     assert 30 < mic.mean_ms - report.mean_ms < 600, (report.summary(), mic.summary())  # measured: +75 ms
+
+
+def test_the_command_line_of_two_tracks_with_a_duration():
+    """Only the picture gets -t (a sound input opened first is read while the next one opens) and ends the file."""
+    from app.ffmpeg.commands import ScreenInput, record_command
+    from app.model.encoding import Encoding
+    from app.model.region import Region
+
+    cmd = record_command("ff", "o.mkv", Encoding(), ScreenInput("linux", Region(0, 0, 320, 240), 30, ":1"),
+                         audio_source="a.monitor", more_audio=("mic",), duration=5)
+    pulse = ["-f", "pulse", "-fragment_size", "1920", "-thread_queue_size", "1024", "-use_wallclock_as_timestamps", "1"]
+    assert cmd[9:] == [
+        "-y", *pulse, "-i", "a.monitor", *pulse, "-i", "mic",
+        "-f", "x11grab", "-video_size", "320x240", "-draw_mouse", "1", "-fpsprobesize", "0", "-framerate", "30", "-t", "5",
+        "-thread_queue_size", "1024", "-i", ":1+0,0",
+        "-filter_complex", "[0]aresample=async=100[s0];[1]aresample=async=100[s1]",
+        "-map", "[s0]", "-map", "[s1]", "-map", "2", "-f", "matroska", "-acodec", "aac", "-b:a", "192k",
+        "-cluster_size_limit", "1000000", "-cluster_time_limit", "500", "-copyts", "-crf", "18", "-enc_time_base:v",
+        "1:1000", "-flush_packets", "1", "-g", "60", "-pix_fmt", "yuv420p", "-preset", "veryfast", "-shortest",
+        "-vcodec", "libx264",
+        "-metadata:s:a:0", "title=a.monitor", "-metadata:s:a:0", "handler_name=a.monitor",
+        "-metadata:s:a:1", "title=mic", "-metadata:s:a:1", "handler_name=mic", "o.mkv"]
