@@ -135,7 +135,7 @@ class GlobalShortcuts:
                         done.set_exception(exc)
                 while display.pending_events():
                     self._event(display.next_event())
-                ready, _, _ = select.select([display.fileno(), self._wake_r], [], [], 1.0)
+                ready, _, _ = select.select([display.fileno(), self._wake_r], [], [], 30.0)  # idle: no wake-ups
                 if self._wake_r in ready:
                     os.read(self._wake_r, 64)
         except (xerror.ConnectionClosedError, OSError) as exc:
