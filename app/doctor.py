@@ -9,6 +9,7 @@ from app import logs
 from app.capture import registry
 from app.errors import RecorderError
 from app.ffmpeg import encoders
+from app.model.encoding import AUTO, Encoding
 from app.machine import Machine
 from app.model.backend import BackendInfo
 from app.output import MIN_FREE_BYTES, expand_folder, folder_problem, free_bytes
@@ -76,7 +77,7 @@ def _encoder_check(binary: str, listed: frozenset[str], platform: str) -> Check:
     tried = encoders.candidates(listed, platform, every=True)
     results = encoders.probe(binary, tried, fresh=True) if tried else {}
     works = [name for name in tried if results[name].works]
-    auto = encoders.choose(binary, listed, encoders.Encoding(video_codec=encoders.AUTO), platform).encoding.video_codec
+    auto = encoders.choose(binary, listed, Encoding(video_codec=AUTO), platform).encoding.video_codec
     if works:
         return Check("hardware encoders", True, f"{', '.join(works)} work (--encoder auto picks {auto})", optional=True)
     tested = f"tested {', '.join(tried)}: none works on this machine" if tried else "this ffmpeg lists none"

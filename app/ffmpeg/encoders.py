@@ -149,7 +149,7 @@ def probe(binary: str, names: tuple[str, ...] | list[str], fresh: bool = False) 
         data[key] = known
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")  # two recorders probing at once each replace it whole
             tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
             tmp.replace(path)
         except OSError as exc:  # a read-only home: probe again next time, record anyway
