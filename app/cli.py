@@ -13,7 +13,7 @@ from app import __version__, desktop, logs
 from app.batch import command as batch_command
 from app.tools import command as tools_command
 from app.doctor import run_checks
-from app.errors import RecorderError, ValidationError
+from app.errors import Problem, RecorderError, ValidationError
 from app.headless import headless_for
 from app.machine import Machine
 from app.preflight import plan as make_plan
@@ -276,9 +276,12 @@ def _abort_on_signals(still: str) -> EndingSignals:
 
 
 def cmd_sync_check(args: argparse.Namespace) -> int:
-    from app.sync.check import run_sync_check
+    from app.sync.check import number_problems, run_sync_check
     from app.calibration import save_offset_ms
 
+    problems = number_problems(args.seconds, args.fps)
+    if problems:  # before "Recording..." is said
+        raise ValidationError([Problem("seconds", message) for message in problems])
     print(f"Recording a flashing, beeping window for {args.seconds:g} s at {args.fps:g} fps...", file=sys.stderr)
     restore = _abort_on_signals("Still stopping the sync check (a second or two); nothing is saved.").install()
     try:

@@ -127,3 +127,15 @@ def test_cli_sync_check_saves_the_offset(tmp_path):
     assert "A/V offset" in done.stdout and "Saved to" in done.stdout
     saved = json.loads((tmp_path / "tdw-recorder" / "sync.json").read_text())
     assert abs(saved["offset_ms"]) < 300 and saved["events"] >= 3
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--fps", "0"], "Framerate 0 is out of range: use a number from 1 to 240"),
+    (["--seconds", "1e9"], "--seconds 1e+09 is out of range: use 0.1 to 86398"),
+], ids=["fps-zero", "seconds-huge"])
+def test_cli_sync_check_refuses_bad_numbers_before_it_says_it_records(tmp_path, args, words, no_orphans):
+    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "sync-check", "--headless", *args],
+                          env=dict(bare_env(), TMPDIR=str(tmp_path)), cwd=ROOT, capture_output=True, text=True, timeout=60)
+    lines = done.stderr.splitlines()
+    assert done.returncode == 2 and len(lines) == 1 and lines[0].startswith(f"tdw-recorder: {words}"), done.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing was started: no temporary folder

@@ -24,10 +24,21 @@ from app.machine import Machine
 from app.preflight import plan as make_plan
 from app.processes import spawn, stop_tree
 from app.session import Session
-from app.model.settings import CaptureSettings
+from app.model.settings import MAX_DURATION_S, MIN_DURATION_S, CaptureSettings
+from app.preflight.fields import finite, fps as fps_check, shown
 from app.sync.measure import SyncReport, measure
 
 WARM_UP_S = 2.0  # the source skips events until its audio stream runs steadily
+
+
+def number_problems(seconds: object, fps: object) -> list[str]:
+    """What is wrong with the check's numbers, one line each: told before anything is started or said."""
+    found = [p.message for p in fps_check(CaptureSettings(fps=fps))]  # type: ignore[arg-type]
+    value = finite(seconds)
+    if value is None or not MIN_DURATION_S <= value <= MAX_DURATION_S - WARM_UP_S:
+        found.append(f"--seconds {shown(seconds)} is out of range: use {MIN_DURATION_S:g} to "
+                     f"{MAX_DURATION_S - WARM_UP_S:g} (8 is usual; 60 or more also measures drift).")
+    return found
 
 
 @contextlib.contextmanager
