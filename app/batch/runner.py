@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 from app.batch.jobs import Job
+from app.batch.lock import FolderLock
 from app.batch.manifest import Manifest
 from app.batch.progress import Progress, Running, Snapshot, eta_s, live_line
 from app.batch.state import JobFiles, move_aside, read_json
+from app.errors import RecorderError
 
 
 class Pool(Protocol):
@@ -69,6 +71,19 @@ class BatchRunner:
         self._stop.set()
 
     def run(self) -> Summary:
+        """Run the batch, holding the output folder against a second runner (refused: RecorderError)."""
+        lock = FolderLock(self.out)
+        try:
+            lock.__enter__()
+        except RecorderError:
+            self.pool.close()
+            raise
+        try:
+            return self._run()
+        finally:
+            lock.__exit__()
+
+    def _run(self) -> Summary:
         summary = Summary(len(self.jobs))
         if self._recorded is None:
             self.manifest.harvest(self.jobs)

@@ -163,3 +163,24 @@ def test_a_job_whose_name_is_taken_records_beside_it_and_leaves_the_users_files(
     assert not (out / "partial").exists()
     assert sorted(p.name for p in out.iterdir()) == sorted(["clip-1-1.mp4", "clip-2.mp4", *users, ".batch",
                                                             "manifest.json", "manifest.csv"])
+
+
+def test_a_second_batch_on_the_same_folder_is_refused_in_one_line_while_the_first_runs(tmp_path):
+    jobs, out = jobs_toml(tmp_path, frames=[100000]), tmp_path / "out"
+    first = subprocess.Popen(batch_cmd(jobs, out), env=bare_env(), cwd=ROOT, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not list(out.glob("clip-1.recording.*")):
+            assert time.monotonic() < deadline and first.poll() is None, "the first batch never recorded"
+            time.sleep(0.1)
+        second, _ = run_batch(jobs, out, timeout=60)
+        lines = second.stderr.strip().splitlines()
+        assert second.returncode == 2 and len(lines) == 1, second.stderr
+        assert lines[0].startswith(f"tdw-recorder: Another batch (process {first.pid}) is recording into {out}"), lines
+        assert first.poll() is None and entries(out)["clip-1"]["status"] == "running"  # the first is untouched
+        assert not list(out.glob("clip-1-*"))  # one job, one name: the second took none
+    finally:
+        first.send_signal(signal.SIGINT)
+        _, said = first.communicate(timeout=60)
+    assert first.returncode == 130 and entries(out)["clip-1"]["status"] == "interrupted", said
