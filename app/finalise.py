@@ -7,7 +7,7 @@ made for it. A finished file never takes an existing name. A failed remux keeps 
 from __future__ import annotations
 
 import logging
-import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Callable
@@ -18,7 +18,7 @@ from app.ffmpeg.inspect import contents, media_duration, media_info
 from app.model.progress import Progress
 from app.model.settings import CaptureSettings
 from app.model.status import RecordingResult
-from app.output import OutputPaths, unmark, unused
+from app.output import OutputPaths, base_name, private_folder, publish, unmark
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +45,11 @@ def finish(settings: CaptureSettings, binary: str, paths: OutputPaths, live: Pat
     finalised = False
     if settings.finalise:
         on_finalising()
-        path, finalised, failure = _finalise(settings, live, unused(paths.final), binary)
+        path, finalised, failure = _finalise(settings, live, paths.final, binary)
         if failure:
             error = f"{error} {failure}" if error else failure
     else:  # keep the crash-safe file, under its final name (a backend may write another format: keep its suffix)
-        path = unused(paths.final.with_suffix(live.suffix))
-        os.replace(live, path)
+        path = publish(live, paths.final.with_suffix(live.suffix))
     if error:
         error += f" What was recorded is kept in {path.name}."
     duration, frames = _figures(binary, path, last)
@@ -72,16 +71,23 @@ def _figures(binary: str, path: Path, last: Progress) -> tuple[float, int]:
     return found.duration_s, found.video_frames
 
 
-def _finalise(settings: CaptureSettings, live: Path, target: Path, binary: str) -> tuple[Path, bool, str | None]:
-    """Remux (or, for sound, convert) `live` into `target`; on failure keep `live` and say how to finish it later."""
-    command = (audio_finalise_command(binary, str(live), str(target), settings.audio_format) if settings.mode == "audio"
-               else finalise_command(binary, str(live), str(target)))
-    # its own session: a Ctrl+C or SIGHUP sent to our terminal's process group never cuts the file short
-    done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600, start_new_session=True,
-                          errors="replace")  # its errors quote file names, whose bytes may not be UTF-8
-    if done.returncode == 0 and decodable(target, binary):
-        live.unlink()
-        return target, True, None
-    log.warning("finalising %s failed: %s", live, done.stderr.strip()[-500:])
-    target.unlink(missing_ok=True)
-    return live, False, f"The {target.suffix[1:].upper()} could not be written (`tdw-recorder recover` can finish it later)."
+def _finalise(settings: CaptureSettings, live: Path, wanted: Path, binary: str) -> tuple[Path, bool, str | None]:
+    """Remux (or, for sound, convert) `live` into a private folder, then name it `wanted` (or `wanted-N`) without
+    replacing anything (a link planted at that name meanwhile is never written through); on failure keep `live` and
+    say how to finish it later."""
+    work = private_folder(wanted.parent, base_name(live), "finishing")
+    try:
+        target = work / wanted.name
+        command = (audio_finalise_command(binary, str(live), str(target), settings.audio_format) if settings.mode == "audio"
+                   else finalise_command(binary, str(live), str(target)))
+        # its own session: a Ctrl+C or SIGHUP sent to our terminal's process group never cuts the file short
+        done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600,
+                              start_new_session=True, errors="replace")  # its errors quote names that may not be UTF-8
+        if done.returncode == 0 and decodable(target, binary):
+            final = publish(target, wanted)
+            live.unlink()
+            return final, True, None
+        log.warning("finalising %s failed: %s", live, done.stderr.strip()[-500:])
+        return live, False, f"The {wanted.suffix[1:].upper()} could not be written (`tdw-recorder recover` can finish it later)."
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

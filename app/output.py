@@ -141,6 +141,33 @@ def claim(path: Path) -> Path:
     raise RuntimeError(f"no free file name beside {path}")
 
 
+def publish(finished: Path, wanted: Path) -> Path:
+    """Give `finished` (a file of ours, in the same folder or a private one beside it) the name `wanted`, or the first
+    free `wanted-N`, without replacing anything: a hard link fails if anything (a file, a link) has the name. Where
+    there are no hard links, the name is claimed (created exclusively) and `finished` renamed over that empty file."""
+    for n in range(0, 10_000):
+        candidate = wanted if n == 0 else wanted.with_name(f"{wanted.stem}-{n}{wanted.suffix}")
+        try:
+            os.link(finished, candidate, follow_symlinks=False)
+        except FileExistsError:
+            continue
+        except OSError:  # no hard links on this file system (FAT, some network shares)
+            candidate = claim(candidate)
+            os.replace(finished, candidate)
+            return candidate
+        os.unlink(finished)
+        return candidate
+    raise RuntimeError(f"no free file name beside {wanted}")
+
+
+def private_folder(beside: Path, base: str, what: str) -> Path:
+    """A fresh folder (mode 0700, made exclusively) in `beside`, where a file is written before `publish` names it:
+    nothing at the final name is opened, so a link planted there is never written through."""
+    import tempfile
+
+    return Path(tempfile.mkdtemp(prefix=f".{base}.{what}-", dir=beside))
+
+
 def unused(path: Path) -> Path:
     """`path`, or the first `name-N.ext` beside it where nothing is, not even a link (a dangling one included)."""
     if not os.path.lexists(path):

@@ -12,13 +12,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.ffmpeg.commands import finalise_command
 from app.ffmpeg.inspect import media_info
-from app.output import NOFOLLOW, RECORDING_INFIX, base_name, claim, made_by_us, unmark
+from app.output import NOFOLLOW, RECORDING_INFIX, base_name, made_by_us, private_folder, publish, unmark
 
 try:
     import fcntl
@@ -174,15 +173,14 @@ def _remux(binary: str, path: Path, final_ext: str) -> Recovered:
     base = base_name(path)
     if not path.stat().st_size or not media_info(binary, str(path)).streams:
         return Recovered(path, None, f"{path.name} holds nothing playable; it was left as is.")
-    work = Path(tempfile.mkdtemp(prefix=f".{base}.recovering-", dir=path.parent))
+    work = private_folder(path.parent, base, "recovering")
     try:
         temporary = work / f"{base}.{final_ext}"
         done = subprocess.run(finalise_command(binary, str(path), str(temporary)), capture_output=True, text=True,
                               stdin=subprocess.DEVNULL, timeout=600)
         if done.returncode != 0 or not media_info(binary, str(temporary)).streams:
             return Recovered(path, None, f"{path.name} could not be remuxed; it was left as is (it still plays in VLC/mpv).")
-        target = claim(path.with_name(f"{base}.{final_ext}"))
-        os.replace(temporary, target)
+        target = publish(temporary, path.with_name(f"{base}.{final_ext}"))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     path.unlink()

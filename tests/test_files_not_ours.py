@@ -98,6 +98,32 @@ def test_links_at_every_name_a_recording_reserves_are_not_followed(env, tmp_path
                                                      "clip-4.mp4", "clip.mp4"]
 
 
+# An ffmpeg that, when it is asked to remux the crash-safe file (the only run given +faststart), first plants a link
+# at $PLANT_AT pointing to $PLANT_TO: a link made at the final name after the recorder checked that name was free.
+PLANTING_FFMPEG = """#!{python}
+import os, sys
+if "+faststart" in sys.argv:
+    os.symlink(os.environ["PLANT_TO"], os.environ["PLANT_AT"])
+os.execv({ffmpeg!r}, [{ffmpeg!r}, *sys.argv[1:]])
+"""
+
+
+def test_a_link_planted_at_the_final_name_while_finishing_is_not_written_through(env, tmp_path):
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    planting = tmp_path / "planting-ffmpeg"
+    planting.write_text(PLANTING_FFMPEG.format(python=sys.executable, ffmpeg=shutil.which("ffmpeg")))
+    planting.chmod(0o755)
+    planted = elsewhere / "planted.mp4"  # where the link points: nothing is there, and nothing may be made there
+    done = main_py({**env, "PLANT_AT": str(out / "clip.mp4"), "PLANT_TO": str(planted)}, "record", "--region",
+                   "0,0,64x48", "--duration", "1", "--name", "clip", "--ffmpeg", str(planting), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert not planted.exists() and os.readlink(out / "clip.mp4") == str(planted)  # the link is as it was planted
+    assert decoded_frames(out / "clip-1.mp4") > 0 and "clip-1.mp4" in done.stdout
+    assert sorted(p.name for p in out.iterdir()) == ["clip-1.mp4", "clip.mp4"]  # no temporary folder, no marker
+
+
 def test_install_desktop_entry_never_writes_through_a_link(tmp_path):
     data = tmp_path / "data"
     hicolor = data / "icons" / "hicolor"
