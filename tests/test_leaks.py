@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import psutil
+import pytest
 
 from app.model.obs import PASSWORD_ENV
 from app.processes import spawn
@@ -137,3 +138,31 @@ def test_spawn_leaves_secrets_out_unless_asked(no_orphans):
     asked = spawn(show, env=env, secrets=True, stdout=subprocess.PIPE, text=True)
     assert plain.communicate(timeout=30)[0].strip() == "-"
     assert asked.communicate(timeout=30)[0].strip() == SECRET
+
+
+def commands(procs) -> list[str]:
+    found = []
+    for proc in procs:
+        try:
+            found.append(" ".join(proc.cmdline()))
+        except psutil.Error:
+            pass
+    return found
+
+
+@pytest.mark.parametrize("how", ["fork", "daemon"])
+def test_kill_9_of_the_cli_while_a_scene_records_leaves_no_process(tmp_path, how):
+    """Nothing can clean up after a `kill -9`: the guard the recorder starts (app.reaper) ends the scene's session,
+    its forks and daemons, the build and ffmpeg when the recorder is gone, and the crash-safe file is kept."""
+    job, out, pidfile = scene_recording(tmp_path, 100000, how)
+    child = int(pidfile.read_text())
+    job.wait_until(lambda: list(out.glob("*.recording.*")) and next(out.glob("*.recording.*")).stat().st_size > 20_000,
+                   30, "frames recorded")
+    names = " ".join(commands(job.descendants.seen.values()))
+    assert all(part in names for part in ("ffmpeg", "standin_build.py", "app.scene.child")), names
+    os.kill(job.proc.pid, signal.SIGKILL)  # the CLI alone, as `kill -9 PID` does
+    job.finish()
+    assert job.descendants.alive() == [], "processes outlived the killed recorder"
+    assert not running(child), f"the scene's child ({how}) outlived the killed recorder"
+    [live] = list(out.glob("*.recording.*"))
+    assert decoded_frames(live) > 0  # the crash-safe file plays, for `recover`

@@ -5,7 +5,8 @@ Events arrive on a reader thread and are handed to callbacks; nothing here block
 wait forever), or the build dies, the scene is stopped and the reason reported in one line.
 Every process the script starts ends with the scene: the scene runs in a session of its own with a marker in
 its environment (SCENE_MARKER_ENV), and `app.processes.stop_session` ends its session, its tree and whatever
-carries the marker (a daemon that left the session), also when the script ends by itself.
+carries the marker (a daemon that left the session), also when the script ends by itself; and if the recorder is
+killed (`kill -9`), the guard in app.reaper does the same.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from app import reaper
 from app.errors import RecorderError
 from app.model.settings import MAX_CONNECT_TIMEOUT_S, MIN_CONNECT_TIMEOUT_S
 from app.processes import spawn, stop_leader, stop_session
@@ -152,6 +154,7 @@ class SceneRunner:
             pass_fds=tuple(fd for fd in (write_fd, go_read) if fd is not None),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=str(self.script.parent),
         )
+        reaper.watch_session(self.scene.pid, (SCENE_MARKER_ENV, self.marker))  # ended by the guard if we are killed
         os.close(write_fd)
         if go_read is not None:
             os.close(go_read)
@@ -274,6 +277,7 @@ class SceneRunner:
         """The script's process and every process it started (forks, daemons), wherever they are now."""
         assert self.scene is not None
         stop_session(self.scene.pid, (SCENE_MARKER_ENV, self.marker), timeout=5)
+        reaper.forget(self.scene.pid)
         self.scene.poll()
 
     def stop(self) -> None:
