@@ -23,7 +23,7 @@ from app.obs import setup as obs_setup
 from app.options import add_record_arguments, number_arg, settings_from_options
 from app.model.settings import CaptureSettings
 from app.processes import keep_secrets_from_children
-from app.signals import EndingSignals, Interrupted, cut_finishing, describe, detach_from_terminal, say_on
+from app.signals import AGAIN_S, EndingSignals, Interrupted, cut_finishing, describe, detach_from_terminal, say_on
 
 log = logging.getLogger("tdw-recorder")
 
@@ -238,10 +238,48 @@ def cmd_recover(args: argparse.Namespace) -> int:
             print(f"  {path}")
         return 0
     binary = find_ffmpeg(args.ffmpeg or None).path
-    results = [recover(binary, path) for path in found]
-    for done in results:
-        print(f"  {done.message}")
-    return 0 if all(r.result or r.by_another for r in results) else 1  # by_another: another recover finished it
+    ending = _RecoverEnding()
+    restore = ending.policy.install()
+    try:
+        for path in found:
+            if ending.stopping:
+                break
+            ending.current = path.name
+            done = recover(binary, path)
+            stopped = done.result is None and not done.by_another and ending.policy.now_requested
+            _write(sys.stdout, f"  {f'{path.name} stays unfinished (stopped)' if stopped else done.message}")
+            ending.results.append(done.result is not None or done.by_another)
+    finally:
+        restore()
+    if ending.stopping:
+        left = len(found) - sum(ending.results)
+        _write(sys.stderr, f"tdw-recorder: stopped ({describe(ending.stopping)}); {left} recording(s) stay unfinished: "
+                           f"`tdw-recorder recover --out {args.out}` finishes them.")
+        return 130
+    return 0 if all(ending.results) else 1  # by_another: another recover finished it
+
+
+class _RecoverEnding:
+    """The signal policy for `recover`: the first SIGINT, SIGTERM or SIGHUP lets the file being finished finish (a
+    file is finished whole or not at all: never twice) and stops before the next; one more within 2 s of the note
+    cuts that remux short, and the file stays unfinished, as it was, for a later `recover`."""
+
+    def __init__(self) -> None:
+        self.current = ""
+        self.stopping = 0  # the first ending signal, once one came
+        self.results: list[bool] = []
+        self.policy = EndingSignals(self._stop, say_on(), lambda: cut_finishing(),
+                                    stopping_now="Stopping now: the file being finished stays unfinished, as it was, "
+                                                 "for a later `tdw-recorder recover`.")
+        self.policy.still = (f"Still finishing one file (a few seconds); press Ctrl+C again within {AGAIN_S:g} s to stop "
+                             "now and leave it for a later `tdw-recorder recover`.")
+
+    def _stop(self, signum: int) -> None:
+        if signum == signal.SIGHUP:
+            detach_from_terminal()
+        self.stopping = signum
+        say_on()(f"{describe(signum)}: finishing {self.current}, then stopping; the others stay for a later "
+                 "`tdw-recorder recover`.")
 
 
 def _mention_unfinished(folder_text: str) -> None:

@@ -9,6 +9,7 @@ Only files the recorder made (`app.output.made_by_us`: a file, not a link, with 
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import subprocess
@@ -173,11 +174,15 @@ def _remux(binary: str, path: Path, final_ext: str) -> Recovered:
     base = base_name(path)
     if not path.stat().st_size or not media_info(binary, str(path)).streams:
         return Recovered(path, None, f"{path.name} holds nothing playable; it was left as is.")
+    for stale in (*path.parent.glob(f".{glob.escape(base)}.recovering-*"), *path.parent.glob(f".{glob.escape(base)}.finishing-*")):
+        if stale.is_dir() and not stale.is_symlink():  # what a killed finish or recover of this file left: ours, locked
+            shutil.rmtree(stale, ignore_errors=True)
     work = private_folder(path.parent, base, "recovering")
     try:
         temporary = work / f"{base}.{final_ext}"
+        # its own session: a Ctrl+C to the terminal reaches us (the signal policy), not the remux (cut only when asked)
         done = subprocess.run(finalise_command(binary, str(path), str(temporary)), capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL, timeout=600)
+                              stdin=subprocess.DEVNULL, timeout=600, start_new_session=True, errors="replace")
         if done.returncode != 0 or not media_info(binary, str(temporary)).streams:
             return Recovered(path, None, f"{path.name} could not be remuxed; it was left as is (it still plays in VLC/mpv).")
         target = publish(temporary, path.with_name(f"{base}.{final_ext}"))

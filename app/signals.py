@@ -134,14 +134,20 @@ def detach_from_terminal() -> None:
 
 
 def finishes_a_recording(cmdline: Sequence[str]) -> bool:
-    """An ffmpeg that reads a crash-safe `NAME.recording.EXT` (`-i`) and writes another file beside it: the remux
-    (or conversion) that makes the final file. `ffmpeg -i FILE` alone (a probe) does not count."""
+    """An ffmpeg that reads a crash-safe `NAME.recording.EXT` (`-i`) and writes another file beside it, or in a private
+    folder beside it (app.output.private_folder): the remux (or conversion) that makes the final file.
+    `ffmpeg -i FILE` alone (a probe) does not count."""
     args = list(cmdline)
     for i, arg in enumerate(args[:-1]):
         source = Path(args[i + 1])
         if arg == "-i" and f"{RECORDING_INFIX}." in source.name:
-            return any(a != args[i + 1] and not a.startswith("-") and Path(a).parent == source.parent for a in args[i + 2:])
+            return any(a != args[i + 1] and not a.startswith("-") and _beside(Path(a), source.parent) for a in args[i + 2:])
     return False
+
+
+def _beside(path: Path, folder: Path) -> bool:
+    """`path` is in `folder`, or in a private (dot-named) folder of it."""
+    return path.parent == folder or (path.parent.parent == folder and path.parent.name.startswith("."))
 
 
 def cut_finishing(pid: int | None = None, watch_s: float = CUT_WATCH_S, poll_s: float = 0.05) -> threading.Event:

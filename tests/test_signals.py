@@ -22,6 +22,7 @@ import pytest
 from app.model.encoding import Encoding
 from app.model.obs import PASSWORD_ENV
 from app.model.settings import CaptureSettings
+from app.output import reserve
 from app.recovery import unfinished
 from app.signals import AGAIN_S, STILL_FINISHING, STOPPING_NOW, EndingSignals, cut_finishing, finishes_a_recording
 from tests.support.gui_process import GuiProcess, preset_settings, survivors
@@ -110,6 +111,44 @@ def test_a_third_ctrl_c_stops_now_and_recover_finishes_the_file_once(tmp_path, n
     assert done.returncode == 0, done.stdout + done.stderr
     finished_once(out)
     nothing_left(job)
+
+
+def two_leftovers(out: Path) -> list[Path]:
+    """What two recorders killed mid-recording left in `out`: marked crash-safe files that play."""
+    out.mkdir()
+    clip = out.parent / "clip.mkv"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=30:duration=0.5", "-c:v",
+                    "libx264", "-preset", "ultrafast", str(clip)], check=True)
+    lives = [reserve(out, name, "mkv", "mp4").recording for name in ("first", "second")]
+    for live in lives:
+        live.write_bytes(clip.read_bytes())
+        os.utime(live, (1, 1) if live.name.startswith("first") else None)  # `recover` takes the oldest first
+    return lives
+
+
+@pytest.mark.parametrize("signals", [[signal.SIGTERM], [signal.SIGINT] * 3], ids=["sigterm", "ctrl-c-thrice"])
+def test_a_signal_during_recover_says_what_it_does_and_a_later_recover_finishes_each_file_once(tmp_path, no_orphans, signals):
+    out = tmp_path / "out"
+    two_leftovers(out)
+    extra, env = slow_env(tmp_path, 3.0)  # each remux takes a while: the signals surely come during the first
+    job = TerminalJob(["recover", "--out", str(out), *extra], tmp_path / "tmp", env)
+    job.wait_until(lambda: list(out.glob(".first.recovering-*")), 30, "the first remux")
+    job.send(signals[0])
+    job.wait_said("finishing first.recording.mkv, then stopping; the others stay for a later `tdw-recorder recover`")
+    if len(signals) > 1:  # one more says what goes on; another within 2 s cuts the remux short
+        job.send(signals[1])
+        job.wait_said("Still finishing one file")
+        job.send(signals[2])
+    assert job.finish() == 130, job.said
+    assert f"{len(signals) // 2 + 1} recording(s) stay unfinished" in job.said, job.said
+    assert [p.name for p in unfinished(out)] == (["second.recording.mkv"] if len(signals) == 1
+                                                  else ["first.recording.mkv", "second.recording.mkv"])
+    assert not [p for p in out.iterdir() if ".recovering-" in p.name], "a half-finished remux was left"
+    nothing_left(job)
+    again = cli("recover", "--out", str(out))
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert listing(out) == ["first.mp4", "second.mp4"]  # each finished once: no first-1.mp4
+    assert all(decoded_frames(out / name) >= 10 for name in listing(out))
 
 
 def test_sigterm_before_the_recording_starts_unwinds(tmp_path, no_orphans):
