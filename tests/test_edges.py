@@ -103,6 +103,16 @@ def test_titles_in_latin1_and_compound_text_are_listed_and_recorded_by_title(env
     assert decoded_frames(saved) >= 25
 
 
+def test_a_title_typed_in_latin1_bytes_finds_a_latin1_window(env, titled_window, tmp_path):
+    titled_window("STRING", b"Fen\xeatre Latin-1 \xff", 40)
+    time.sleep(0.5)  # the window manager maps it
+    typed = os.fsdecode(b"window:fen\xeatre latin")  # typed in a Latin-1 terminal: argv's bytes are not UTF-8
+    done = cli(env, "record", "--region", typed, "--duration", "0.5", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    [saved] = tmp_path.glob("*.mp4")
+    assert decoded_frames(saved) >= 10
+
+
 def test_a_jobs_file_that_is_not_utf8_or_holds_numbers_no_recording_takes(env, tmp_path):
     out = tmp_path / "out"
     (tmp_path / "jobs.toml").write_bytes(b'[defaults]\nmode = "video"\n\n[[job]]\nname = "caf\xe9"\n')

@@ -187,13 +187,13 @@ class X11Display:
         query = query.strip()
         if re.fullmatch(r"0x[0-9a-fA-F]+|\d+", query):
             return self.window(int(query, 0))
-        needle = query.lower()
-        matches = [w for w in self.windows() if needle in w.title.lower()]
+        needles = {text.lower() for text in typed_texts(query)}
+        matches = [w for w in self.windows() if any(needle in w.title.lower() for needle in needles)]
         if not matches:
             raise RecorderError(
                 f"No window titled like {query!r} is open: run `tdw-recorder sources` to list windows."
             )
-        exact = [w for w in matches if w.title.lower() == needle]
+        exact = [w for w in matches if w.title.lower() in needles]
         return self.window((exact or matches)[0].window_id)
 
     def windows_of_process(self, pids: set[int]) -> list[WindowInfo]:
@@ -273,6 +273,16 @@ def _tree(parent: Any) -> Iterator[Any]:
     for child in _children(parent):
         yield child
         yield from _tree(child)
+
+
+def typed_texts(query: str) -> list[str]:
+    """What a typed title may mean: as typed, and, when its bytes are not UTF-8 (a Latin-1 terminal: argv reaches
+    Python with os.fsdecode's surrogates), the same bytes as Latin-1, the fallback titles are decoded with."""
+    try:
+        query.encode("utf-8")
+        return [query]
+    except UnicodeEncodeError:
+        return [query, os.fsencode(query).decode("latin-1")]
 
 
 def _title(conn: Display, window: Any) -> str | None:
