@@ -19,33 +19,49 @@ import time
 from pathlib import Path
 
 from app.batch.local import collect, worker_command, worker_env
-from app.batch.state import JobFiles, failed_result
+from app.batch.state import JobFiles, failed_result, read_json, write_json
 from app.errors import RecorderError
+from app.processes import secrets_for_child
 
 RESOURCE = "display"
 
 
-def run_on_node(spec: dict) -> dict:
-    """The Ray task: one attempt in a worker process on this node; its result, read back from the shared folder."""
+def run_on_node(spec: dict, secrets: dict | None = None) -> dict:
+    """The Ray task: one attempt in a worker process on this node; its result, read back from the shared folder.
+
+    `secrets` (the OBS password the batch was started with) go to the worker alone, as on this machine; they travel
+    as the task's argument, never in the spec, the job's files or the manifest. Signals the runner passes on (a
+    second Ctrl+C while jobs stop) arrive through the shared folder (`JobFiles.signals`) and are sent on to the
+    worker, whose own policy (app.signals) says what each does; ray.cancel() (the batch stops) sends it SIGTERM."""
     from app.processes import spawn
 
     files = JobFiles(Path(spec["out"]), spec["name"])
     files.state.mkdir(parents=True, exist_ok=True)
     files.result.unlink(missing_ok=True)
+    files.signals.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="tdw-recorder-job-") as folder:
         spec_path = Path(folder) / "job.json"
         spec_path.write_text(json.dumps(spec))
         with open(files.log, "ab") as log:
             log.write(f"--- attempt {spec['attempt']} on {os.uname().nodename} (Ray) ---\n".encode())
             log.flush()
-            proc = spawn(worker_command(spec_path), env=worker_env(os.environ), stdin=subprocess.DEVNULL,
-                         stdout=log, stderr=subprocess.STDOUT, cwd=folder)
+            proc = spawn(worker_command(spec_path), env={**worker_env(os.environ), **(secrets or {})}, secrets=True,
+                         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=folder)
+        _wait_passing_signals(proc, files)
+        return collect(spec, proc.returncode)
+
+
+def _wait_passing_signals(proc: subprocess.Popen, files: JobFiles, poll_s: float = 0.2) -> None:
+    passed = 0
+    while proc.poll() is None:
         try:
-            proc.wait()
+            wanted = int((read_json(files.signals) or {}).get("count", 0))
+            for _ in range(passed, wanted):
+                proc.send_signal(signal.SIGTERM)
+            passed = max(passed, wanted)
+            time.sleep(poll_s)
         except KeyboardInterrupt:  # ray.cancel(): stop the recording cleanly, keep what it has
             proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=60)
-        return collect(spec, proc.returncode)
 
 
 def _check_reachable(address: str, timeout: float = 5.0) -> None:
@@ -93,7 +109,15 @@ class RayPool:
         return f"the Ray cluster at {self.address}, {self.capacity} {RESOURCE} slot(s)"
 
     def submit(self, spec: dict) -> None:
-        self._refs[self._task.remote(spec)] = spec
+        self._refs[self._task.remote(spec, secrets_for_child())] = spec
+
+    def forward(self, sig: int) -> None:
+        """Pass one more signal on to every running job (the batch got one more while its jobs stop), through the
+        shared folder: the task on the node sends its worker SIGTERM for each. Safe from a signal handler."""
+        for spec in self._refs.values():
+            files = JobFiles(Path(spec["out"]), spec["name"])
+            count = int((read_json(files.signals) or {}).get("count", 0))
+            write_json(files.signals, {"count": count + 1, "signal": int(sig)})
 
     def running(self) -> list[dict]:
         return list(self._refs.values())

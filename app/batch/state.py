@@ -46,6 +46,11 @@ class JobFiles:
         return self.state / f"{self.name}.result.json"
 
     @property
+    def signals(self) -> Path:
+        """How many signals the runner passed on to this job (a Ray node's task reads it and signals its worker)."""
+        return self.state / f"{self.name}.signals.json"
+
+    @property
     def log(self) -> Path:
         return self.state / f"{self.name}.log"
 
