@@ -200,6 +200,8 @@ def stop_tree(pid: int, timeout: float = 5.0, first: int = signal.SIGTERM) -> No
     """Signal a process and all its descendants, wait, then kill whatever is left."""
     procs = _tree(pid)
     _signal(procs, first)
+    if hasattr(signal, "SIGCONT"):
+        _signal(procs, signal.SIGCONT)  # a stopped (frozen) one acts on it now, not at the end of the wait
     _kill_left(_wait_gone(procs, timeout), timeout)
 
 

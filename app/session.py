@@ -215,11 +215,26 @@ class Session:
 
     def _stalled(self, source: Source) -> None:
         if not self._error:
-            self._error = source.message
+            self._error = self._sound_stalled(source) or source.message
         mark = getattr(self.recorder, "mark_stalled", None)
         if mark is not None and source.name == "capture":
             mark()  # its stop need not wait for a frozen process to finish its file
         self._end()
+
+    def _sound_stalled(self, source: Source) -> str | None:
+        """When an ffmpeg that records picture and sound stalls because the sound server stopped answering, say so:
+        its muxer holds the picture back while it waits for the sound, so the picture stops too."""
+        s = self.plan.settings
+        if source.name != "capture" or s.backend != "ffmpeg" or not s.wants_audio or not s.platform.startswith("linux"):
+            return None
+        from app.audio.pulse import server_answers
+
+        if server_answers(self._env if self._env is not None else os.environ):
+            return None
+        name = self.audio.source if self.audio else self.plan.audio_source
+        return (f"The sound from {name} stopped: the sound server (PulseAudio) does not answer. ffmpeg writes the sound "
+                "and the picture into one file and holds the picture back while the sound is missing, so the recording "
+                "was stopped.")
 
     def _release_scene(self) -> None:
         if self.scene is not None:

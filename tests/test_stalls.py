@@ -123,3 +123,28 @@ def test_stop_with_a_frozen_ffmpeg_leaves_no_process(no_orphans, machine, anim_w
     result = session.stop()  # Stop: never waits for a frozen child for long (benchmarks/stalls.py times it)
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     assert result.path is not None and decoded_frames(result.path) >= 15
+
+
+def test_a_stalled_sound_server_is_named_as_the_cause_of_an_av_recording_stall(tmp_path):
+    """ffmpeg holds the picture back while the sound is missing, so the picture cannot go on in the same file: the
+    recording stops, and the line names the sound and its source (not ffmpeg), and the file is kept."""
+    from tests.support.terminal import TerminalJob
+
+    out = tmp_path / "out"
+    job = TerminalJob(["record", "--headless", "--mode", "av", "--region", "0,0,160x120", "--audio", "default",
+                       "--out", str(out)], tmp_path / "tmp")
+    job.wait_until(lambda: [p for p in out.glob("*.recording.*") if p.stat().st_size > 8_000], 30, "sound and picture")
+    [server] = [p for p in job.descendants.seen.values() if p.is_running() and "pulseaudio" in " ".join(p.cmdline())]
+    server.send_signal(signal.SIGSTOP)  # alive, silent: the sound stops coming
+    try:
+        code = job.finish(60)  # ends by itself
+    finally:
+        if server.is_running():
+            server.send_signal(signal.SIGCONT)
+    said = "".join(job.stdout) + job.said
+    assert code == 1, said
+    assert "The sound from tdw_recorder.monitor stopped: the sound server (PulseAudio) does not answer" in said, said
+    assert "What was recorded is kept" in said and "Traceback" not in said
+    [saved] = list(out.glob("*.mp4"))
+    assert decoded_frames(saved) >= 10
+    assert job.descendants.alive() == []

@@ -61,6 +61,16 @@ def connection(env: Mapping[str, str], timeout: float = CONNECT_TIMEOUT_S) -> It
         pulse.close()
 
 
+def server_answers(env: Mapping[str, str], timeout: float = 1.0) -> bool:
+    """Whether the sound server answers a query within `timeout` (a stopped or stuck one does not)."""
+    try:
+        with connection(env, timeout) as pulse:
+            pulse.server_info()
+        return True
+    except RecorderError:
+        return False
+
+
 @lru_cache(maxsize=1)
 def _client_class() -> type:
     import pulsectl
