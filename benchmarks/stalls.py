@@ -8,7 +8,9 @@ On its own Xvfb + openbox and PulseAudio, per round:
   build silent     the stand-in build connected, then never answers from frame 40 (frame route and window
                    route): from its last answered frame to the session's error;
   Stop, frozen     Stop pressed on a recording whose ffmpeg is frozen: from request_stop() to stop() returning
-                   with the process gone.
+                   with the process gone;
+  sound frozen     an audio + video recording whose sound server gets SIGSTOP: from the freeze to the session's
+                   error (which names the sound), and to stop() returning with ffmpeg gone.
 Goals (issue 19): told within 5 s; Stop -> process gone within 10 s.
 """
 
@@ -70,6 +72,23 @@ def frozen_ffmpeg(env: dict[str, str], out: Path, stop: bool) -> float:
     return told
 
 
+def frozen_sound(env: dict[str, str], out: Path, server: int) -> tuple[float, float]:
+    settings = CaptureSettings(mode="av", region="window:Stall Bench", audio="default", output_dir=str(out))
+    session = Session(plan(settings, Machine(env=env)), env=env)
+    session.start()
+    wait_until(lambda: session.status.frames > 15, 20)
+    os.kill(server, signal.SIGSTOP)
+    began = time.monotonic()
+    try:
+        told = wait_until(lambda: session.ended.is_set(), 30)
+        result = session.stop()
+        gone = time.monotonic() - began
+    finally:
+        os.kill(server, signal.SIGCONT)
+    assert result.error and result.error.startswith("The sound from"), result.error
+    return told, gone
+
+
 def silent_build(env: dict[str, str], out: Path, mode: str) -> float:
     scene_env = {**env, "STANDIN_BUILD_PYTHON": sys.executable, "STANDIN_BUILD_HANG_AT_FRAME": "40"}
     extra = {"region": "tdw", "screen_size": "320x240"} if mode == "video" else {}
@@ -101,7 +120,8 @@ def main() -> int:
     window.stdout.readline()  # type: ignore[union-attr]
     time.sleep(0.5)
     rows: dict[str, list[float]] = {"ffmpeg frozen -> told": [], "build silent (frames) -> told": [],
-                                    "build silent (window) -> told": [], "Stop, ffmpeg frozen -> gone": []}
+                                    "build silent (window) -> told": [], "Stop, ffmpeg frozen -> gone": [],
+                                    "sound frozen -> told": [], "sound frozen -> ffmpeg gone": []}
     try:
         with tempfile.TemporaryDirectory(prefix="stall-bench-") as work:
             for n in range(args.rounds):
@@ -109,6 +129,9 @@ def main() -> int:
                 rows["Stop, ffmpeg frozen -> gone"].append(frozen_ffmpeg(env, Path(work) / f"s{n}", stop=True))
                 rows["build silent (frames) -> told"].append(silent_build(env, Path(work) / f"b{n}", "video-frames"))
                 rows["build silent (window) -> told"].append(silent_build(env, Path(work) / f"w{n}", "video"))
+                told, gone = frozen_sound(env, Path(work) / f"a{n}", pulse.proc.pid)
+                rows["sound frozen -> told"].append(told)
+                rows["sound frozen -> ffmpeg gone"].append(gone)
                 print(f"round {n + 1} done", flush=True)
     finally:
         window.kill()
