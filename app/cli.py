@@ -108,7 +108,9 @@ class _StatusPrinter:
             if status.note and status.note != self.note:
                 self.note = status.note
                 print(("\n" if self.live else "") + f"tdw-recorder: {status.note}", file=sys.stderr, flush=True)
-            if self.live:
+            if self.live and status.state == "finalising" and status.finishing_pct is not None:
+                print(f"\r  finishing the file: {status.finishing_pct:3d} %" + " " * 40, end="", file=sys.stderr, flush=True)
+            elif self.live:
                 print(_status_line(status), end="", file=sys.stderr, flush=True)
         except (OSError, ValueError):  # the terminal went away (SIGHUP): the recording goes on and finishes
             self.live = False
@@ -133,12 +135,12 @@ class _Ending:
         self.session.request_stop()  # wakes wait(); stop() in _record ends the capture gracefully
 
 
-def _write(stream, text: str) -> None:
+def _write(stream, text: str, newline: bool = True) -> None:
     """print() that a closed terminal (SIGHUP) cannot turn into an error: the recording is finished by then."""
     try:
-        print(text, file=stream, flush=True)
+        print(text, file=stream, flush=True, end="\n" if newline else "")
     except UnicodeEncodeError:  # a stray byte the stream cannot encode: shown as \xNN, never a vanished line
-        _write(stream, text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"))
+        _write(stream, text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"), newline)
     except (OSError, ValueError):
         pass
 
@@ -245,7 +247,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
             if ending.stopping:
                 break
             ending.current = path.name
-            done = recover(binary, path)
+            done = recover(binary, path, on_percent=_recover_progress(path.name))
             stopped = done.result is None and not done.by_another and ending.policy.now_requested
             _write(sys.stdout, f"  {f'{path.name} stays unfinished (stopped)' if stopped else done.message}")
             ending.results.append(done.result is not None or done.by_another)
@@ -257,6 +259,17 @@ def cmd_recover(args: argparse.Namespace) -> int:
                            f"`tdw-recorder recover --out {args.out}` finishes them.")
         return 130
     return 0 if all(ending.results) else 1  # by_another: another recover finished it
+
+
+def _recover_progress(name: str):
+    """A live `NAME: 45 %` on a terminal (cleared before the file's own line); nothing when stderr is not one."""
+    live = sys.stderr.isatty()
+
+    def show(percent: int) -> None:
+        if live:
+            end = "\r" + " " * (len(name) + 12) + "\r" if percent >= 100 else ""
+            _write(sys.stderr, f"\r  {name}: {percent:3d} %{end}", newline=False)
+    return show
 
 
 class _RecoverEnding:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Callable
 
 from app.audio.formats import audio_finalise_command
 from app.ffmpeg.commands import finalise_command
+from app.ffmpeg.finishing import run_finishing
 from app.ffmpeg.inspect import contents, media_duration, media_info
 from app.model.progress import Progress
 from app.model.settings import CaptureSettings
@@ -29,8 +29,9 @@ def decodable(path: Path, binary: str) -> bool:
 
 def finish(settings: CaptureSettings, binary: str, paths: OutputPaths, live: Path, last: Progress,
            error: str | None, made_folders: list[Path], audio_note: str = "",
-           on_finalising: Callable[[], None] = lambda: None) -> RecordingResult:
-    """Turn what the capture left at `live` into the recording's result."""
+           on_finalising: Callable[[int], None] = lambda _percent: None) -> RecordingResult:
+    """Turn what the capture left at `live` into the recording's result; `on_finalising` hears how far the
+    remux has got (0..100)."""
     if not decodable(live, binary):
         live.unlink(missing_ok=True)  # no partial garbage: nothing playable was recorded
         if paths.recording.exists() and not paths.recording.stat().st_size:
@@ -44,8 +45,7 @@ def finish(settings: CaptureSettings, binary: str, paths: OutputPaths, live: Pat
         return RecordingResult(None, 0.0, 0, 0, 0, 0, False, error or "Nothing was recorded.")
     finalised = False
     if settings.finalise:
-        on_finalising()
-        path, finalised, failure = _finalise(settings, live, paths.final, binary)
+        path, finalised, failure = _finalise(settings, live, paths.final, binary, last, on_finalising)
         if failure:
             error = f"{error} {failure}" if error else failure
     else:  # keep the crash-safe file, under its final name (a backend may write another format: keep its suffix)
@@ -71,7 +71,8 @@ def _figures(binary: str, path: Path, last: Progress) -> tuple[float, int]:
     return found.duration_s, found.video_frames
 
 
-def _finalise(settings: CaptureSettings, live: Path, wanted: Path, binary: str) -> tuple[Path, bool, str | None]:
+def _finalise(settings: CaptureSettings, live: Path, wanted: Path, binary: str, last: Progress,
+              on_percent: Callable[[int], None]) -> tuple[Path, bool, str | None]:
     """Remux (or, for sound, convert) `live` into a private folder, then name it `wanted` (or `wanted-N`) without
     replacing anything (a link planted at that name meanwhile is never written through); on failure keep `live` and
     say how to finish it later."""
@@ -80,14 +81,17 @@ def _finalise(settings: CaptureSettings, live: Path, wanted: Path, binary: str) 
         target = work / wanted.name
         command = (audio_finalise_command(binary, str(live), str(target), settings.audio_format) if settings.mode == "audio"
                    else finalise_command(binary, str(live), str(target)))
+        length = media_duration(binary, str(live)) or last.out_time_s or None
         # its own session: a Ctrl+C or SIGHUP sent to our terminal's process group never cuts the file short
-        done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600,
-                              start_new_session=True, errors="replace")  # its errors quote names that may not be UTF-8
+        done = run_finishing(command, length, live.stat().st_size, on_percent, what=live.name)
         if done.returncode == 0 and decodable(target, binary):
             final = publish(target, wanted)
             live.unlink()
             return final, True, None
         log.warning("finalising %s failed: %s", live, done.stderr.strip()[-500:])
-        return live, False, f"The {wanted.suffix[1:].upper()} could not be written (`tdw-recorder recover` can finish it later)."
+        later = "(`tdw-recorder recover` can finish it later)."
+        if done.problem:
+            return live, False, f"{done.problem} The {wanted.suffix[1:].upper()} was not written {later}"
+        return live, False, f"The {wanted.suffix[1:].upper()} could not be written {later}"
     finally:
         shutil.rmtree(work, ignore_errors=True)

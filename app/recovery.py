@@ -12,12 +12,13 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from app.ffmpeg.commands import finalise_command
-from app.ffmpeg.inspect import media_info
+from app.ffmpeg.finishing import run_finishing
+from app.ffmpeg.inspect import media_duration, media_info
 from app.output import NOFOLLOW, RECORDING_INFIX, base_name, made_by_us, private_folder, publish, unmark
 
 try:
@@ -144,7 +145,7 @@ class Recovered:
     by_another: bool = False  # another process finished it, or is finishing it: nothing failed
 
 
-def recover(binary: str, path: Path, final_ext: str = "mp4") -> Recovered:
+def recover(binary: str, path: Path, final_ext: str = "mp4", on_percent: Callable[[int], None] = lambda _p: None) -> Recovered:
     """Remux an unfinished recording into a finished file beside it; never overwrites anything, and works on
     the file only while it holds its lock (another process finishing it at the same time is left to it)."""
     try:
@@ -164,12 +165,12 @@ def recover(binary: str, path: Path, final_ext: str = "mp4") -> Recovered:
             return Recovered(path, None, f"{path.name} was finished meanwhile by another process.", by_another=True)
         if not made_by_us(path):
             return Recovered(path, None, f"{path.name} is not a file TDW Recorder made; it was left as is.")
-        return _remux(binary, path, final_ext)
+        return _remux(binary, path, final_ext, on_percent)
     finally:
         os.close(fd)  # after the source is gone: a process waiting for it then finds nothing to do
 
 
-def _remux(binary: str, path: Path, final_ext: str) -> Recovered:
+def _remux(binary: str, path: Path, final_ext: str, on_percent: Callable[[int], None]) -> Recovered:
     """Remux (holding the lock) in a private folder, then move the result to a name claimed exclusively."""
     base = base_name(path)
     if not path.stat().st_size or not media_info(binary, str(path)).streams:
@@ -181,8 +182,10 @@ def _remux(binary: str, path: Path, final_ext: str) -> Recovered:
     try:
         temporary = work / f"{base}.{final_ext}"
         # its own session: a Ctrl+C to the terminal reaches us (the signal policy), not the remux (cut only when asked)
-        done = subprocess.run(finalise_command(binary, str(path), str(temporary)), capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL, timeout=600, start_new_session=True, errors="replace")
+        done = run_finishing(finalise_command(binary, str(path), str(temporary)), media_duration(binary, str(path)),
+                             path.stat().st_size, on_percent, what=path.name)
+        if done.problem:
+            return Recovered(path, None, f"{done.problem} {path.name} was left as is (run recover again to retry).")
         if done.returncode != 0 or not media_info(binary, str(temporary)).streams:
             return Recovered(path, None, f"{path.name} could not be remuxed; it was left as is (it still plays in VLC/mpv).")
         target = publish(temporary, path.with_name(f"{base}.{final_ext}"))

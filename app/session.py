@@ -357,4 +357,5 @@ class Session:
         if isinstance(self.recorder, FrameSink) and self.recorder.frames_in == 0 and not self._error:
             self._error = "The scene sent no images: give it a camera (avatar), or record the screen (video mode) instead."
         return finish(self.plan.settings, self.plan.ffmpeg.path, self.paths, live, last, self._error, self._made_folders,
-                      self.audio.note if self.audio else "", on_finalising=lambda: self._publish(state="finalising"))
+                      self.audio.note if self.audio else "",
+                      on_finalising=lambda percent: self._publish(state="finalising", finishing_pct=percent))

@@ -18,6 +18,7 @@ class RecordingStatus(Progress):
     encoder: str = ""  # the video encoder that runs, and why ("Encoder: libx264 (auto: ...)."), "" without one
     path: str = ""
     error: str | None = None
+    finishing_pct: int | None = None  # finalising: how far the remux to the final file has got (0..100)
 
 
 @dataclass(frozen=True)

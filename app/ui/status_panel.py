@@ -132,6 +132,9 @@ class StatusPanel(QFrame):
             self.meter.setValue(max(int(round(status.audio_peak_db)), METER_FLOOR_DB))
             self.meter.show()
         self._show_words(status)
+        if status.state == "finalising" and status.finishing_pct is not None:
+            self.show_state("finalising", f"Finishing the file… {status.finishing_pct} %")
+            return
         if status.state == "recording" and self._tick.isActive():
             self._pending = status  # drawn on the next second
             return
