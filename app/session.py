@@ -20,14 +20,17 @@ from app.audio.build_source import AudioChoice, build_source, chosen, follows_bu
 from app.audio.formats import LIVE_EXTENSION as AUDIO_LIVE_EXTENSION
 from app.audio.formats import final_extension
 from app.capture.base import CaptureContext, FrameSink, Recorder
+from app.capture.dataset import DatasetRecorder
 from app.capture.duration import FrameLimit
 from app.capture.preview import PreviewTap
 from app.capture.registry import create as create_recorder
 from app.capture.registry import label as registry_label
 from app.finalise import finish
+from app.finalise_dataset import finish_dataset
 from app.model.plan import RecordingPlan
 from app.model.progress import Progress
 from app.model.region import Region
+from app.model.dataset import scene_cameras
 from app.model.settings import screen_size_of
 from app.model.status import RecordingResult, RecordingStatus
 from app.output import OutputPaths, expand_folder, reserve
@@ -71,6 +74,7 @@ class Session:
         self._held: int | None = None
         self._made_folders: list[Path] = []
         self._frame_limit: FrameLimit | None = None  # --duration of a frame route (ffmpeg's -t cannot end it)
+        self._limit_frame: int | None = None  # a dataset: the TDW frame --duration counted last
         self._build_timer: threading.Timer | None = None  # --duration of the build's own recording
         self._watchdog = Watchdog([], self._stalled)
         self.preview = PreviewTap()  # what the window's live preview may look at
@@ -104,10 +108,24 @@ class Session:
         assert isinstance(self.recorder, FrameSink)
         self.preview.image(head, data)
         limit = self._frame_limit
+        if "passes" in head:  # a dataset: one camera's passes; --duration counts TDW frames, whatever the cameras
+            self._dataset_frame(head, data)
+            return
         if limit is None or limit.take(self.recorder.fps, head.get("t") if self.recorder.stamped else None):
             self.recorder.add_image(head["ext"], data, head.get("t"))
         if limit is not None and limit.full:
             self._end()
+
+    def _dataset_frame(self, head: dict, data: bytes) -> None:
+        recorder, limit = self.recorder, self._frame_limit
+        assert isinstance(recorder, DatasetRecorder)
+        frame = int(head["frame"])
+        if limit is not None and frame != self._limit_frame:
+            if not limit.take(recorder.fps, None):
+                self._end()
+                return
+            self._limit_frame = frame
+        recorder.add_frame(head, data)
 
     def _time_build_capture(self) -> None:
         """--duration of the build's own ffmpeg, counted from the first bytes of its file (as -t counts)."""
@@ -160,7 +178,7 @@ class Session:
         self.scene = SceneRunner(
             SceneConfig(
                 s.scene, list(s.scene_args), s.build or None, s.port or None, s.target_framerate,
-                screen_size_of(s), frames=frames, keep_frames=s.keep_frames or None, connect_timeout=s.connect_timeout,
+                screen_size_of(s), frames=frames, **scene_cameras(s.cameras, s.passes), keep_frames=s.keep_frames or None, connect_timeout=s.connect_timeout,
                 build_capture=self._build_capture() if by_build else None,
                 # with sound, the frame route holds the frame after its first image until ffmpeg (started by that
                 # image) records: no sound is lost while ffmpeg starts; the build's own ffmpeg likewise holds the
@@ -353,6 +371,9 @@ class Session:
 
     def _finish(self, last: Progress) -> RecordingResult:
         assert self.paths is not None
+        if isinstance(self.recorder, DatasetRecorder):
+            return finish_dataset(self.plan.ffmpeg.path, self.paths, self.recorder.files(), last, self._error,
+                                  self._made_folders)
         live = self.recorder.output if self.recorder is not None else self.paths.recording
         if isinstance(self.recorder, FrameSink) and self.recorder.frames_in == 0 and not self._error:
             self._error = "The scene sent no images: give it a camera (avatar), or record the screen (video mode) instead."

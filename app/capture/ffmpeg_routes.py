@@ -2,12 +2,14 @@
 
 - the screen (a rectangle, a window, the TDW window) and/or a sound source: app.capture.ffmpeg_screen;
 - TDW's own frames piped in: app.capture.frame_pipe;
-- TDW's own frames + live sound on one wall clock: app.capture.timed_frames.
+- TDW's own frames + live sound on one wall clock: app.capture.timed_frames;
+- a dataset (several cameras, passes) from TDW's own frames: app.capture.dataset.
 """
 
 from __future__ import annotations
 
 from app.capture.base import CaptureContext, Recorder
+from app.model.dataset import is_dataset
 
 
 def create(context: CaptureContext) -> Recorder:
@@ -17,6 +19,10 @@ def create(context: CaptureContext) -> Recorder:
 
         return FfmpegScreenRecorder(plan, context.output, env=context.env, region=context.region,
                                     window_id=context.window_id)
+    if is_dataset(s.cameras, s.passes):
+        from app.capture.dataset import DatasetRecorder
+
+        return DatasetRecorder(plan.ffmpeg.path, context.output, s.encoding, float(s.fps), env=context.env)
     if plan.audio_source:
         from app.capture.timed_frames import TimedFramePipeRecorder
 

@@ -44,17 +44,47 @@ def _codec(ext: str, width: int, height: int) -> bytes:
     return _element(b"\x86", b"V_MS/VFW/FOURCC") + _element(b"\x63\xa2", bitmap)
 
 
-def stream_header(ext: str, width: int, height: int) -> bytes:
-    """EBML header, live Segment, Info (millisecond timestamps) and the one video track."""
+def _ebml_and_info() -> bytes:
+    """EBML header, the live Segment (unknown size) and Info (millisecond timestamps)."""
     ebml = _element(b"\x1a\x45\xdf\xa3", _uint(b"\x42\x86", 1) + _uint(b"\x42\xf7", 1) + _uint(b"\x42\xf2", 4)
                     + _uint(b"\x42\xf3", 8) + _element(b"\x42\x82", b"matroska") + _uint(b"\x42\x87", 4)
                     + _uint(b"\x42\x85", 2))
     info = _element(b"\x15\x49\xa9\x66", _uint(b"\x2a\xd7\xb1", 1_000_000) + _element(b"\x4d\x80", b"tdw-recorder")
                     + _element(b"\x57\x41", b"tdw-recorder"))
+    return ebml + _SEGMENT + _UNKNOWN_SIZE + info
+
+
+def stream_header(ext: str, width: int, height: int) -> bytes:
+    """EBML header, live Segment, Info (millisecond timestamps) and the one video track."""
     video = _element(b"\xe0", _uint(b"\xb0", width) + _uint(b"\xba", height)) if width and height else b""
     track = _element(b"\xae", _uint(b"\xd7", 1) + _uint(b"\x73\xc5", 1) + _uint(b"\x83", 1) + _uint(b"\x9c", 0)
                      + _codec(ext, width, height) + video)
-    return ebml + _SEGMENT + _UNKNOWN_SIZE + info + _element(b"\x16\x54\xae\x6b", track)
+    return _ebml_and_info() + _element(b"\x16\x54\xae\x6b", track)
+
+
+def tracks_header(tracks: list[tuple[str, str, int, int]]) -> bytes:
+    """EBML header, live Segment, Info and one video track per (title, ext, width, height), numbered from 1.
+
+    `ext` "png"/"jpg" is a whole image file per frame; "rgb" is TDW's raw depth bytes: 3 bytes a pixel (R, G, B),
+    rows bottom-up as the build sends them (V_UNCOMPRESSED, colour space "RGB" + byte 24: ffmpeg's rgb24).
+    """
+    entries = b""
+    for number, (title, ext, width, height) in enumerate(tracks, start=1):
+        video = _uint(b"\xb0", width) + _uint(b"\xba", height)
+        if ext == "rgb":
+            codec = _element(b"\x86", b"V_UNCOMPRESSED")
+            video += _element(b"\x2e\xb5\x24", b"RGB\x18")
+        else:
+            codec = _codec(ext, width, height)
+        entries += _element(b"\xae", _uint(b"\xd7", number) + _uint(b"\x73\xc5", number) + _uint(b"\x83", 1)
+                            + _uint(b"\x9c", 0) + _element(b"\x53\x6e", title.encode()) + codec + _element(b"\xe0", video))
+    return _ebml_and_info() + _element(b"\x16\x54\xae\x6b", entries)
+
+
+def frames_cluster(timestamp_ms: int, blocks: list[tuple[int, bytes]]) -> bytes:
+    """One moment of several tracks at `timestamp_ms`: (track number, bytes of its frame), one key frame each."""
+    body = b"".join(_element(b"\xa3", _size(number) + b"\x00\x00\x80" + data) for number, data in blocks)
+    return _element(b"\x1f\x43\xb6\x75", _uint(b"\xe7", timestamp_ms) + body)
 
 
 def frame_cluster(timestamp_ms: int, data: bytes) -> bytes:

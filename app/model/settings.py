@@ -58,6 +58,10 @@ class CaptureSettings:
     connect_timeout: float = 60.0  # seconds to wait for the build to connect
     screen_size: str = ""  # WxH sent to the build with set_screen_size; empty = the build's default
     keep_frames: str = ""  # video-frames: also save each frame here, named as TDWUtils.save_images does
+    # video-frames datasets (app.model.dataset): "" = the first avatar that renders, "all", or "a,b"; pass masks
+    cameras: str = ""
+    passes: str = "_img"
+    frame_data: str = ""  # not recorded yet (see docs/frames.md): checked and refused by preflight
     audio_format: str = "flac"  # audio mode: flac | wav | m4a | opus (app.audio.formats)
     audio_offset: float | None = None  # seconds added to the audio (A/V); None = the sync-check calibration
     headless: bool = False  # run on a private Xvfb + PulseAudio (app.headless), for machines with neither

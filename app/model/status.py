@@ -32,6 +32,7 @@ class RecordingResult:
     finalised: bool
     error: str | None = None
     audio: str = ""  # where the sound came from, in one line ("" without sound)
+    more: tuple[Path, ...] = ()  # a dataset's other files (cameras, NAME.frames.jsonl); the size counts them all
 
     def summary(self) -> str:
         if self.path is None:
@@ -41,5 +42,6 @@ class RecordingResult:
             f"Saved {self.path}\n  duration {self.duration_s:.2f} s, {self.frames} frames, "
             f"{self.dropped} dropped, {self.duplicated} duplicated, {mb:.1f} MB"
         )
+        text = "\n".join([text, *(f"Saved {path}" for path in self.more)])
         text = f"{text}\n  {self.audio}" if self.audio else text
         return text if not self.error else f"{text}\n  {self.error}"

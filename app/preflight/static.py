@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from app.errors import Problem
 from app.model.settings import CaptureSettings
-from app.preflight import backends, fields
+from app.preflight import backends, dataset, fields
 
 CHECKS: tuple[fields.Check, ...] = (
     fields.mode, fields.fps, fields.region, fields.audio, backends.backend, fields.scene, fields.duration,
-    fields.scene_fields, fields.audio_format, fields.encoding, fields.output,
+    fields.scene_fields, dataset.dataset, fields.audio_format, fields.encoding, fields.output,
 )
 
 

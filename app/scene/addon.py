@@ -2,7 +2,8 @@
 
 It merges what recording needs with what the script asks for instead of fighting it: the script's own
 `set_target_framerate` wins; `send_images` is one setting per build, so the user's request is widened to all
-avatars (ImageCapture keeps filtering by its own ids) and `_img` is added to every pass mask.
+avatars (ImageCapture keeps filtering by its own ids) and the recorded passes (`_img`, or a dataset's `--passes`) are
+added to the pass masks of every recorded avatar, next to the script's own.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from tdw.controller import Controller
 from tdw.output_data import Images, OutputData
 
 from app.scene.build_capture import STOP
-from app.scene.protocol import write_event, write_image
+from app.scene.protocol import write_event, write_frame, write_image
+
+DEPTH_PASSES = ("_depth", "_depth_simple")  # raw RGB bytes, not image files (TDWUtils.get_shaped_depth_pass)
 
 def _wait_for_bytes(path: str, timeout: float = 3.0) -> None:
     """Until the build's ffmpeg has written its new part (it is recording the window again), or `timeout`."""
@@ -47,6 +50,8 @@ class RecorderAddOn(AddOn):
         after_resize: Callable[[int, int], None] | None = None,
         build_restart: Callable[[int, int, bool], dict | None] | None = None,
         build_aimed: Callable[[], tuple[int, int] | None] = lambda: None,
+        cameras: list[str] | None = None,
+        passes: tuple[str, ...] = ("_img",),
     ) -> None:
         super().__init__()
         self._events = events
@@ -55,6 +60,9 @@ class RecorderAddOn(AddOn):
         self._want_frames = want_frames
         self._avatar = avatar
         self._keep_frames = keep_frames
+        # a dataset (app.model.dataset): the avatars recorded ([] = all) and their passes; None: one avatar's _img
+        self._cameras = cameras
+        self._passes = tuple(passes)
         self._build_capture = build_capture  # returns the build's start_video_capture_* command (or None)
         self._capturing = False
         # e.g. wait until the screen recording has started; with the build's own capture, after the frame that
@@ -159,16 +167,22 @@ class RecorderAddOn(AddOn):
             self._capturing = False
             self._restart_at = (width, height, True)
 
+    def _recorded(self, avatar: object) -> bool:
+        return self._cameras is None or not self._cameras or avatar in self._cameras
+
     def _merge_image_requests(self, commands: list[dict]) -> None:
+        """The recorded passes join each recorded avatar's pass masks (the script's own stay); images every frame."""
         extra: list[dict] = []
         asked = False
+        ours = list(self._passes)
         for command in commands:
             kind = command.get("$type")
-            if kind == "set_pass_masks" and "_img" not in command.get("pass_masks", []):
-                command["pass_masks"] = ["_img", *command.get("pass_masks", [])]
-            elif kind == "create_avatar":
+            if kind == "set_pass_masks" and self._recorded(command.get("avatar_id", "a")):
+                theirs = list(command.get("pass_masks", []))
+                command["pass_masks"] = [*[p for p in ours if p not in theirs], *theirs]
+            elif kind == "create_avatar" and self._recorded(command.get("id", "a")):
                 if not any(c.get("$type") == "set_pass_masks" and c.get("avatar_id") == command.get("id") for c in commands):
-                    extra.append({"$type": "set_pass_masks", "avatar_id": command.get("id", "a"), "pass_masks": ["_img"]})
+                    extra.append({"$type": "set_pass_masks", "avatar_id": command.get("id", "a"), "pass_masks": ours})
             elif kind == "send_images":
                 asked = True
         if asked or self._first:
@@ -187,6 +201,9 @@ class RecorderAddOn(AddOn):
 
     def _send_images(self, images: Images, frame_number: int, arrived: float) -> None:
         avatar = images.get_avatar_id()
+        if self._cameras is not None:
+            self._send_passes(images, avatar, frame_number, arrived)
+            return
         if not self._avatar:
             self._avatar = avatar  # the first avatar that renders is the one recorded
         if avatar != self._avatar:
@@ -198,3 +215,20 @@ class RecorderAddOn(AddOn):
                 ext = images.get_extension(i)
                 write_image(self._events, frame_number, avatar, ext, bytes(images.get_image(i)), arrived)
                 self.images_sent += 1
+
+    def _send_passes(self, images: Images, avatar: str, frame_number: int, arrived: float) -> None:
+        """A dataset: every recorded pass of a recorded avatar, as the build sent it, in one message."""
+        if not self._recorded(avatar):
+            return
+        found = {images.get_pass_mask(i): i for i in range(images.get_num_passes())}
+        passes, blocks = [], []
+        for mask in self._passes:
+            if mask in found:
+                data = bytes(images.get_image(found[mask]))
+                ext = "rgb" if mask in DEPTH_PASSES else images.get_extension(found[mask])
+                passes.append([mask, ext, len(data)])
+                blocks.append(data)
+        if blocks:
+            write_frame(self._events, {"frame": frame_number, "avatar": avatar, "t": arrived, "w": images.get_width(),
+                                       "h": images.get_height(), "passes": passes}, blocks)
+            self.images_sent += 1

@@ -213,6 +213,8 @@ def main(config_text: str) -> int:
         screen_size=tuple(config["screen_size"]) if config.get("screen_size") else None,
         want_frames=bool(config.get("frames")),
         avatar=config.get("avatar", ""),
+        cameras=config.get("cameras"),
+        passes=tuple(config.get("passes") or ("_img",)),
         keep_frames=keep if keep_dir else None,
         build_capture=(lambda: _build_capture_command(config, events)) if config.get("build_capture") else None,
         build_restart=(lambda w, h, part: _build_restart(config, events, w, h, part))

@@ -2,7 +2,8 @@
 
 Frame: 1 byte kind (b"J" event, b"I" image) + 4 bytes big-endian length + payload. An image payload is a
 JSON header line ({"frame", "avatar", "ext"} and "t",
-the wall-clock time the frame reached the controller) then the PNG/JPG bytes exactly as TDW sent them.
+the wall-clock time the frame reached the controller) then the PNG/JPG bytes exactly as TDW sent them; a dataset's
+image payload lists several passes in its header ("passes": [[mask, ext, size], ...]) and carries them one after another.
 """
 
 from __future__ import annotations
@@ -28,6 +29,15 @@ def write_image(out: BinaryIO, frame: int, avatar: str, ext: str, data: bytes, a
     header = json.dumps(fields).encode() + b"\n"
     out.write(_HEAD.pack(b"I", len(header) + len(data)) + header)
     out.write(data)
+    out.flush()
+
+
+def write_frame(out: BinaryIO, header: dict, blocks: list[bytes]) -> None:
+    """A dataset's frame of one camera: the header lists its passes ([mask, ext, size], ...) in the order of `blocks`."""
+    head = json.dumps(header).encode() + b"\n"
+    out.write(_HEAD.pack(b"I", len(head) + sum(len(b) for b in blocks)) + head)
+    for block in blocks:
+        out.write(block)
     out.flush()
 
 

@@ -93,20 +93,25 @@ def square_rect(frame: int, width: int, height: int, top: int) -> Rect:
     return x, y, x + size, y + size, SQUARE_COLORS[(frame // 30) % len(SQUARE_COLORS)]
 
 
-def layout(frame: int, width: int, height: int, flash: bool = False) -> List[Rect]:
+# The background of each camera's `_img`, by the order the avatars were created: a mixed-up camera shows.
+CAMERA_BACKGROUNDS: Tuple[Color, ...] = (BACKGROUND, (120, 40, 40), (40, 110, 50), (110, 90, 20))
+
+
+def layout(frame: int, width: int, height: int, flash: bool = False, camera: int = 0) -> List[Rect]:
     """Every rectangle of one frame's picture, back to front (the first covers everything)."""
     digits, digits_bottom = digit_rects(frame, width, height)
-    rects: List[Rect] = [(0, 0, width, height, WHITE if flash else BACKGROUND)]
+    background = CAMERA_BACKGROUNDS[camera % len(CAMERA_BACKGROUNDS)]
+    rects: List[Rect] = [(0, 0, width, height, WHITE if flash else background)]
     rects.append(square_rect(frame, width, height, digits_bottom))
     rects.extend(digits)
     rects.extend(strip_rects(frame, width, height))
     return rects
 
 
-def render(frame: int, width: int, height: int, flash: bool = False) -> np.ndarray:
-    """The picture as an HxWx3 uint8 array (what the `_img` pass encodes)."""
+def render(frame: int, width: int, height: int, flash: bool = False, camera: int = 0) -> np.ndarray:
+    """The picture as an HxWx3 uint8 array (what the `_img` pass encodes); `camera`: the avatar's creation index."""
     rgb = np.empty((height, width, 3), dtype=np.uint8)
-    for x0, y0, x1, y1, color in layout(frame, width, height, flash):
+    for x0, y0, x1, y1, color in layout(frame, width, height, flash, camera):
         x0, y0, x1, y1 = max(0, x0), max(0, y0), min(width, x1), min(height, y1)
         if x1 > x0 and y1 > y0:
             rgb[y0, x0:x1] = color  # paint one row, then copy it down: ~20x faster than

@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # sibling modules, whe
 import build_outputs as out  # noqa: E402
 from build_capture import VideoCapture  # noqa: E402
 import frame_picture  # noqa: E402
+import pass_picture  # noqa: E402
 from build_tone import TonePlayer, start_tone  # noqa: E402
 from build_window import BuildWindow, open_window  # noqa: E402
 
@@ -104,6 +105,7 @@ class BuildState:
     target_framerate: int = -1
     png: bool = True
     avatars: Dict[str, List[str]] = field(default_factory=dict)  # avatar id -> pass masks
+    camera_index: Dict[str, int] = field(default_factory=dict)  # avatar id -> its creation order (its picture)
     image_frequency: str = "never"
     image_ids: List[str] = field(default_factory=list)
     send_version: bool = False
@@ -119,6 +121,7 @@ def apply_commands(state: BuildState, commands: List[dict], log: PlayerLog) -> N
         kind = command.get("$type", "")
         if kind == "create_avatar":
             state.avatars[command.get("id", "a")] = ["_img"]
+            state.camera_index.setdefault(command.get("id", "a"), len(state.camera_index))
         elif kind == "destroy_avatar":
             state.avatars.pop(command.get("avatar_id", "a"), None)
         elif kind == "set_pass_masks":
@@ -312,24 +315,30 @@ class StandInBuild:
         if not ids:
             return []
         width, height = state.width, state.height
-        rgb = frame_picture.render(self.frame, width, height, flash)
-        img = (out.encode_png(rgb), out.EXT_PNG) if state.png else (out.encode_jpg(rgb), out.EXT_JPG)
         outputs = []
-        for avatar in ids:
-            passes = [(m, *(img if m == "_img" else self._flat_pass(m, width, height)))
-                      for m in state.avatars[avatar]]
+        for avatar in ids:  # each camera its own picture: a recorder that mixes cameras up is caught
+            camera = state.camera_index.get(avatar, 0)
+            passes = [(m, *self._pass(m, avatar, camera, flash, width, height)) for m in state.avatars[avatar]]
             outputs.append(out.images_output(avatar, width, height, passes))
         return outputs
 
+    def _pass(self, mask: str, avatar: str, camera: int, flash: bool, width: int, height: int) -> tuple:
+        """(file bytes, extension) of one pass of one camera in this frame."""
+        if mask == "_img":
+            rgb = frame_picture.render(self.frame, width, height, flash, camera)
+            return (out.encode_png(rgb), out.EXT_PNG) if self.state.png else (out.encode_jpg(rgb), out.EXT_JPG)
+        if mask in pass_picture.LABEL_PASSES:
+            return out.encode_png(pass_picture.label_picture(mask, self.frame, width, height, avatar)), out.EXT_PNG
+        if mask in pass_picture.DEPTH_PASSES:
+            return pass_picture.depth_bytes(mask, self.frame, width, height, avatar), out.EXT_PNG
+        return self._flat_pass(mask, width, height)
+
     def _flat_pass(self, mask: str, width: int, height: int) -> tuple:
-        """Other passes: a cached flat picture (raw RGB for the depth passes, as TDW sends them)."""
+        """Other passes (_normals, _flow, _albedo): a cached flat picture."""
         key = (mask, width, height)
         if key not in self._flat_passes:
-            if mask in ("_depth", "_depth_simple"):
-                self._flat_passes[key] = bytes(width * height * 3)
-            else:
-                shade = (out.PASS_MASKS[mask] * 37) % 256
-                self._flat_passes[key] = out.encode_png(np.full((height, width, 3), shade, dtype=np.uint8))
+            shade = (out.PASS_MASKS[mask] * 37) % 256
+            self._flat_passes[key] = out.encode_png(np.full((height, width, 3), shade, dtype=np.uint8))
         return self._flat_passes[key], out.EXT_PNG
 
     def close(self) -> None:

@@ -1,0 +1,34 @@
+"""The ffmpeg command of one camera of a dataset: a multi-track Matroska on stdin -> NAME.<camera>.mkv.
+
+stdin carries every pass of the camera as a track, all on the same timestamps (app.ffmpeg.matroska.tracks_header).
+`_img` is encoded as the frame route always does (libx264, yuv420p; no B-frames, so no track starts before 0 and
+every frame keeps the time written in NAME.frames.jsonl). Every other image pass (`_id`, `_category`, `_mask`, ...)
+is copied: the build's PNG bytes, untouched, are the track's frames, so every decoded pixel is the build's. The
+depth passes, raw RGB bottom-up, become FFV1 (lossless RGB), turned upright as ImageCapture saves them.
+"""
+
+from __future__ import annotations
+
+from app.ffmpeg.commands import CRASH_SAFE_MKV, _progress_flags
+from app.model.encoding import Encoding
+
+
+def camera_command(binary: str, out_path: str, enc: Encoding, tracks: list[tuple[str, str]], fps: float) -> list[str]:
+    """`tracks`: (pass mask, ext) in stdin's track order; ext "rgb" is a depth pass."""
+    command = [binary, *_progress_flags(), "-y", "-f", "matroska", "-probesize", "32", "-analyzeduration", "0",
+               "-i", "pipe:0"]
+    gop = str(max(int(round(fps)), 1) * 2)
+    for index, (mask, ext) in enumerate(tracks):
+        command += ["-map", f"0:{index}"]
+        if mask == "_img":
+            command += [f"-c:{index}", enc.video_codec, f"-preset:{index}", enc.preset, f"-crf:{index}", str(enc.crf),
+                        f"-pix_fmt:{index}", enc.pixel_format, f"-g:{index}", gop, f"-bf:{index}", "0"]
+        elif ext == "rgb":
+            command += [f"-c:{index}", "ffv1", f"-filter:{index}", "vflip"]
+        else:
+            command += [f"-c:{index}", "copy"]
+        command += [f"-metadata:s:{index}", f"title={mask}"]
+    command += ["-fps_mode", "passthrough", "-copyts", "-f", "matroska"]
+    for key, value in CRASH_SAFE_MKV.items():
+        command += [f"-{key}", str(value)]
+    return [*command, out_path]
