@@ -358,6 +358,7 @@ COMMANDS["batch"] = batch_command.run
 COMMANDS["install-desktop-entry"] = desktop.run
 COMMANDS["stitch"] = tools_command.run_stitch
 COMMANDS["convert"] = tools_command.run_convert
+COMMANDS["frame"] = tools_command.run_frame
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,8 +1,10 @@
-"""`tdw-recorder stitch DIR [--fps 30] [--out DIR]` and `tdw-recorder convert FILE.nut [--out DIR]`."""
+"""`tdw-recorder stitch DIR [--fps 30] [--out DIR]`, `tdw-recorder convert FILE.nut [--out DIR]` and
+`tdw-recorder frame FILE --at SECONDS | --frame N [--camera C] [--png DIR]`."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 from pathlib import Path
 
@@ -24,6 +26,16 @@ def add_parsers(sub) -> None:
                              description="As the TDW docs' re-encode step: libx264, yuv420p, crf 18, sound as AAC.")
     convert.add_argument("file", help="the .nut (or any video ffmpeg reads) to convert")
     convert.add_argument("--out", default="", help="where the MP4 goes (default: beside the file)")
+    frame = sub.add_parser("frame", help="print one frame's row of a dataset recording; --png writes its passes",
+                           description="One frame of a recording made with --cameras/--passes: its row of "
+                                       "NAME.frames.jsonl, and with --png each pass as a PNG (label passes are the "
+                                       "build's own PNG bytes).")
+    frame.add_argument("file", help="NAME.frames.jsonl, or NAME.<camera>.mkv beside it")
+    when = frame.add_mutually_exclusive_group(required=True)
+    when.add_argument("--at", type=float, help="the frame showing at this time of the video, in seconds")
+    when.add_argument("--frame", type=int, help="TDW's frame number")
+    frame.add_argument("--camera", default="", help="this camera only (default: every camera, or the file's)")
+    frame.add_argument("--png", default="", help="write the frame's passes as PNG into this folder")
 
 
 def run_stitch(args: argparse.Namespace) -> int:
@@ -44,4 +56,20 @@ def run_convert(args: argparse.Namespace) -> int:
     out = convert(Path(args.file).expanduser(), expand_folder(args.out) if args.out else None,
                   find_ffmpeg(None).path, percent_printer())
     print(f"Saved {out}")
+    return 0
+
+
+def run_frame(args: argparse.Namespace) -> int:
+    from app.tools.frame import pick, rows_of, write_pngs
+
+    if args.at is not None and (not math.isfinite(args.at) or args.at < 0):
+        raise RecorderError("--at must be a time in the video, 0 or more seconds.")
+    rows_path, rows, camera = rows_of(Path(args.file).expanduser())
+    chosen = pick(rows, args.at, args.frame, args.camera or camera)
+    binary = find_ffmpeg(None).path if args.png else ""
+    for row in chosen:
+        print(json.dumps(row))
+        if args.png:
+            for path in write_pngs(rows_path, rows, row, expand_folder(args.png), binary):
+                print(f"Saved {path}")
     return 0
