@@ -97,6 +97,13 @@ CASES: list[tuple[str, list[str], str]] = [
     ("keep-frames-is-a-file", [*SCENE, "--keep-frames", "{afile}"], "it is a file, not a folder. Choose a folder for them"),
     ("screen-size-odd", [*SCENE, "--screen-size", "13x7"], "is not WIDTHxHEIGHT with even numbers"),
     ("screen-size-huge", [*SCENE, "--screen-size", "100000x100000"], "with even numbers up to 16384"),  # libx264's limit
+    # datasets (issue 17)
+    ("pass-unknown", [*SCENE, "--passes", "_img,_segmentation"], "'_segmentation' is not a TDW pass: use some of _img,_id"),
+    ("passes-empty", [*SCENE, "--passes", ","], "No pass is chosen: give at least one, e.g. --passes _img,_id."),
+    ("passes-with-screen-mode", ["--passes", "_img,_id"], "use them with --mode video-frames"),
+    ("cameras-all-and-names", [*SCENE, "--cameras", "all,a"], "either all or a list of avatar ids, not both"),
+    ("dataset-with-audio", [*SCENE, "--cameras", "all", "--audio", "default"], "recorded without sound: leave out --audio"),
+    ("frame-data-unknown", [*SCENE, "--frame-data", "camera,weather"], "'weather' is not frame data the recorder can ask for"),
     # other numbers and words
     ("duration-negative", ["--duration", "-1"], "Duration -1 s is out of range: use 0.1 to 86400 seconds (24 hours)"),
     ("duration-huge", ["--duration", "1e12"], "Duration 1e+12 s is out of range: use 0.1 to 86400 seconds"),  # ffmpeg: 1e+12

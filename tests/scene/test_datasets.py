@@ -1,0 +1,142 @@
+"""Datasets (issue 17) end to end through the CLI: an unmodified two-camera script (whose own ImageCapture saves
+camera b's files) recorded with --cameras all --passes _img,_id,_depth against the stand-in build, which gives each
+camera its own picture and real label and depth passes (tests/support/standin_build/pass_picture.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from tdw.tdw_utils import TDWUtils
+
+from tests.support.standin_build import BUILD_PATH, decode_frame_number
+from tests.support.standin_build.build_outputs import encode_png
+from tests.support.standin_build.frame_picture import CAMERA_BACKGROUNDS
+from tests.support.standin_build.pass_picture import depth_bytes, label_picture
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENE = ROOT / "tests" / "support" / "scenes" / "two_cameras.py"
+W, H, FRAMES = 96, 64, 12
+PASSES = ["_img", "_id", "_depth"]
+
+
+def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def quiet_env() -> dict[str, str]:
+    """No display: the build runs windowless (TDW's frames need none), so the recording is quick."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    return dict(env, STANDIN_BUILD_PYTHON=sys.executable, PYTHONPATH=str(ROOT))
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory, quiet_env):
+    folder = tmp_path_factory.mktemp("dataset")
+    done = cli("record", "--scene", str(SCENE), "--mode", "video-frames", "--cameras", "all", "--passes", ",".join(PASSES),
+               "--build", str(BUILD_PATH), "--screen-size", f"{W}x{H}", "--out", str(folder / "out"), "--name", "ds",
+               "--", str(FRAMES), str(folder / "user"), env=quiet_env)
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in (folder / "out" / "ds.frames.jsonl").read_text().splitlines()]
+    return folder, done.stdout, rows
+
+
+def streams(path: Path) -> list[dict]:
+    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_name:stream_tags=title", "-of", "json",
+                          str(path)], capture_output=True, text=True, check=True).stdout
+    return json.loads(out)["streams"]
+
+
+def decoded(path: Path, track: int) -> np.ndarray:
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-map", f"0:{track}", "-f", "rawvideo", "-pix_fmt",
+                          "rgb24", "-"], capture_output=True, check=True).stdout
+    return np.frombuffer(raw, np.uint8).reshape(-1, H, W, 3)
+
+
+def test_one_matroska_per_camera_a_track_per_pass_and_the_scripts_own_capture_still_writes(recorded):
+    folder, stdout, rows = recorded
+    out = folder / "out"
+    assert sorted(p.name for p in out.iterdir()) == ["ds.a.mkv", "ds.b.mkv", "ds.frames.jsonl"]  # nothing else left
+    for camera in ("a", "b"):
+        found = streams(out / f"ds.{camera}.mkv")
+        assert [s["tags"]["title"] for s in found] == PASSES
+        assert [s["codec_name"] for s in found] == ["h264", "png", "ffv1"]
+        assert f"Saved {out / f'ds.{camera}.mkv'}" in stdout
+    # ImageCapture (camera b only) still saved its frames, with the passes merged into its avatar's masks
+    user = sorted(p.name for p in (folder / "user" / "b").iterdir())
+    assert len([n for n in user if n.startswith("img_")]) == len([r for r in rows if r["camera"] == "b"])
+    assert not (folder / "user" / "a").exists()
+
+
+def test_every_label_and_depth_pixel_is_the_builds_and_each_camera_is_its_own(recorded):
+    folder, _, rows = recorded
+    for camera, background in (("a", CAMERA_BACKGROUNDS[0]), ("b", CAMERA_BACKGROUNDS[1])):
+        video = folder / "out" / f"ds.{camera}.mkv"
+        numbers = [r["frame"] for r in rows if r["camera"] == camera]
+        assert len(numbers) >= FRAMES
+        ids, depths, imgs = decoded(video, 1), decoded(video, 2), decoded(video, 0)
+        assert len(ids) == len(depths) == len(imgs) == len(numbers)
+        for n, id_frame, depth_frame, img in zip(numbers, ids, depths, imgs):
+            assert np.array_equal(id_frame, label_picture("_id", n, W, H, camera)), f"camera {camera} frame {n}"
+            sent = np.frombuffer(depth_bytes("_depth", n, W, H, camera), np.uint8)
+            # the track is upright (as ImageCapture saves depth); flipped back, TDW's own decoding gives the same metres
+            assert np.array_equal(TDWUtils.get_depth_values(np.flip(depth_frame, 0), "_depth", W, H),
+                                  TDWUtils.get_depth_values(sent, "_depth", W, H))
+            assert decode_frame_number(img) == n
+            assert np.abs(np.median(img[-1], axis=0) - background).max() < 12  # this camera's picture, not the other's
+
+
+def test_frames_jsonl_maps_every_video_frame_to_its_tdw_frame(recorded):
+    folder, _, rows = recorded
+    assert all(r["v"] == 1 and r["passes"] == PASSES for r in rows)
+    for camera in ("a", "b"):
+        own = [r for r in rows if r["camera"] == camera]
+        out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:1", "-show_entries", "frame=pts_time", "-of",
+                              "csv=p=0", str(folder / "out" / f"ds.{camera}.mkv")], capture_output=True, text=True,
+                             check=True).stdout
+        assert [float(t) for t in out.split()] == [r["time"] for r in own]
+        assert [r["frame"] for r in own] == list(range(own[0]["frame"], own[0]["frame"] + len(own)))
+        assert all(a["wall"] <= b["wall"] for a, b in zip(own, own[1:]))
+    assert [r["time"] for r in rows if r["camera"] == "a"] == [r["time"] for r in rows if r["camera"] == "b"]
+
+
+def test_frame_prints_the_row_and_writes_the_builds_pngs(recorded, quiet_env):
+    folder, _, rows = recorded
+    row = [r for r in rows if r["camera"] == "b"][5]
+    pngs = folder / "pngs"
+    done = cli("frame", str(folder / "out" / "ds.b.mkv"), "--at", str(row["time"]), "--png", str(pngs), env=quiet_env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[0]) == row
+    n = row["frame"]
+    assert (pngs / "b" / f"id_{n:04d}.png").read_bytes() == encode_png(label_picture("_id", n, W, H, "b"))  # byte for byte
+    from PIL import Image
+
+    depth = np.array(Image.open(pngs / "b" / f"depth_{n:04d}.png"))
+    assert np.array_equal(TDWUtils.get_depth_values(np.flip(depth, 0), "_depth", W, H),
+                          TDWUtils.get_depth_values(np.frombuffer(depth_bytes("_depth", n, W, H, "b"), np.uint8), "_depth", W, H))
+    assert decode_frame_number(np.array(Image.open(pngs / "b" / f"img_{n:04d}.png"))) == n
+    by_frame = cli("frame", str(folder / "out" / "ds.frames.jsonl"), "--frame", str(n), env=quiet_env)
+    assert [json.loads(line)["camera"] for line in by_frame.stdout.splitlines()] == ["a", "b"]
+    again = cli("frame", str(folder / "out" / "ds.b.mkv"), "--frame", str(n), "--png", str(pngs), env=quiet_env)
+    assert again.returncode == 2 and "already exists: choose another --png folder" in again.stderr
+
+
+@pytest.mark.parametrize("args, words", [
+    (["{out}/ds.a.mkv", "--frame", "100000"], "No recorded frame at frame 100000: this recording has frames"),
+    (["{out}/ds.frames.jsonl", "--at", "0", "--camera", "z"], "There is no camera 'z' in this recording: use one of a, b."),
+    (["{out}/ds.c.mkv", "--at", "0"], "There is no camera 'c'"),
+    (["{scene}", "--at", "0"], "is not a dataset recording: give NAME.frames.jsonl or NAME.<camera>.mkv."),
+    (["{out}/ds.a.mkv", "--at", "-1"], "--at must be a time in the video, 0 or more seconds."),
+])
+def test_frame_bad_input_is_one_line(recorded, quiet_env, args, words):
+    folder, _, _ = recorded
+    done = cli("frame", *[a.format(out=folder / "out", scene=SCENE) for a in args], env=quiet_env)
+    assert done.returncode == 2
+    assert words in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
