@@ -178,7 +178,8 @@ class Session:
         self.scene = SceneRunner(
             SceneConfig(
                 s.scene, list(s.scene_args), s.build or None, s.port or None, s.target_framerate,
-                screen_size_of(s), frames=frames, **scene_cameras(s.cameras, s.passes), keep_frames=s.keep_frames or None, connect_timeout=s.connect_timeout,
+                screen_size_of(s), frames=frames, keep_frames=s.keep_frames or None, connect_timeout=s.connect_timeout,
+                **scene_cameras(s.cameras, s.passes),
                 build_capture=self._build_capture() if by_build else None,
                 # with sound, the frame route holds the frame after its first image until ffmpeg (started by that
                 # image) records: no sound is lost while ffmpeg starts; the build's own ffmpeg likewise holds the

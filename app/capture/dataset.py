@@ -10,6 +10,7 @@ leaves them playable. Nothing is remuxed at the end: the files are final as they
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
@@ -25,6 +26,10 @@ from app.model.dataset import FORMAT_VERSION
 from app.model.encoding import Encoding
 from app.model.progress import Progress
 from app.output import NOFOLLOW, base_name, claim
+
+
+def _ignore(_progress: Progress) -> None:
+    """The other cameras' progress: the first camera's is the recording's."""
 
 
 class CameraPipe(FramePipeRecorder):
@@ -112,8 +117,7 @@ class DatasetRecorder:
         tracks = [(mask, ext) for mask, ext, _size in head["passes"]]
         pipe = CameraPipe(self._binary, path, self._encoding, self._fps, tracks, (int(head["w"]), int(head["h"])),
                           env=self._env)
-        pipe.start(self._progress if not self.cameras else (lambda _p: None),
-                   lambda error, name=camera: self._camera_ended(name, error))
+        pipe.start(self._progress if not self.cameras else _ignore, functools.partial(self._camera_ended, camera))
         self.cameras[camera] = pipe
         return pipe
 
