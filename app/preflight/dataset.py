@@ -29,10 +29,13 @@ def dataset(s: CaptureSettings) -> Iterable[Problem]:
         if "/" in name or "\\" in name or name.startswith(".") or any(ord(c) < 32 for c in name):
             yield Problem("cameras", f"Camera {name!r} cannot name a file (NAME.<camera>.mkv): use the avatar's id, "
                                      "made of letters, digits, - and _.")
-    for item in split(s.frame_data):
-        if item not in FRAME_DATA:
-            yield Problem("frame_data", f"{item!r} is not frame data the recorder can ask for: use some of "
-                                        f"{','.join(FRAME_DATA)}.")
+    unknown = [item for item in split(s.frame_data) if item not in FRAME_DATA]
+    for item in unknown:
+        yield Problem("frame_data", f"{item!r} is not frame data the recorder can ask for: use some of "
+                                    f"{','.join(FRAME_DATA)}.")
+    if split(s.frame_data) and not unknown:
+        yield Problem("frame_data", "--frame-data is not recorded yet (NAME.frames.jsonl version 1 holds frame, camera, "
+                                    "time and wall): leave it out.")
     if s.mode != "video-frames" or not is_dataset(s.cameras, s.passes):
         return
     if s.wants_audio:
