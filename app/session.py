@@ -179,7 +179,7 @@ class Session:
             SceneConfig(
                 s.scene, list(s.scene_args), s.build or None, s.port or None, s.target_framerate,
                 screen_size_of(s), frames=frames, keep_frames=s.keep_frames or None, connect_timeout=s.connect_timeout,
-                **scene_cameras(s.cameras, s.passes),
+                **scene_cameras(s.cameras, s.passes, s.frame_data),
                 build_capture=self._build_capture() if by_build else None,
                 # with sound, the frame route holds the frame after its first image until ffmpeg (started by that
                 # image) records: no sound is lost while ffmpeg starts; the build's own ffmpeg likewise holds the

@@ -107,10 +107,10 @@ def run_recording(work: Path, script: Path, frames: int) -> dict:
             total = me.memory_info().rss
             for pid in list(session.recorder.pids() if session.recorder else []):
                 try:
-                    proc = psutil.Process(pid)
-                    times = proc.cpu_times()
-                    ffmpeg_cpu[pid] = times.user + times.system
-                    total += proc.memory_info().rss
+                    for proc in [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]:
+                        times = proc.cpu_times()
+                        ffmpeg_cpu[proc.pid] = times.user + times.system
+                        total += proc.memory_info().rss
                 except psutil.Error:
                     pass
             rss.append(total)

@@ -108,7 +108,7 @@ class DatasetRecorder:
                 if mask in given:
                     blocks.append((number, given[mask]))
             row = {"v": FORMAT_VERSION, "frame": frame, "camera": camera, "time": ms / 1000, "wall": head.get("t"),
-                   "passes": [mask for mask, _ext in pipe.tracks if mask in given]}
+                   "passes": [mask for mask, _ext in pipe.tracks if mask in given], **head.get("data", {})}
             self._write_row(row)
         pipe.add_image("mkv", frames_cluster(ms, blocks), head.get("t"))
 

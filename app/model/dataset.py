@@ -9,7 +9,8 @@ from __future__ import annotations
 
 PASSES = ("_img", "_id", "_category", "_mask", "_depth", "_depth_simple", "_normals", "_flow", "_albedo")
 DEPTH_PASSES = ("_depth", "_depth_simple")  # raw RGB bytes from the build, rows bottom-up: not image files
-FRAME_DATA = ("camera", "avatars", "objects", "collisions")
+FRAME_DATA = ("camera", "objects")  # what --frame-data adds to each row (docs/frames.md)
+FRAME_DATA_LATER = ("avatars", "collisions")  # named in issue 17, not recorded yet
 FORMAT_VERSION = 1  # of NAME.frames.jsonl
 
 
@@ -33,9 +34,9 @@ def is_dataset(cameras: str, passes: str) -> bool:
     return split(cameras) == ["all"] or len(split(cameras)) > 1 or split(passes) not in ([], ["_img"])
 
 
-def scene_cameras(cameras: str, passes: str) -> dict:
+def scene_cameras(cameras: str, passes: str, frame_data: str = "") -> dict:
     """What the scene's add-on is told (app.scene.runner.SceneConfig fields): a dataset's avatars ([] = all) and
     passes; one named camera's `_img` is the usual route aimed at that avatar."""
     if is_dataset(cameras, passes):
-        return {"cameras": camera_list(cameras), "passes": tuple(split(passes))}
+        return {"cameras": camera_list(cameras), "passes": tuple(split(passes)), "frame_data": tuple(split(frame_data))}
     return {"avatar": split(cameras)[0]} if split(cameras) else {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from app.errors import Problem
-from app.model.dataset import FRAME_DATA, PASSES, is_dataset, split
+from app.model.dataset import FRAME_DATA, FRAME_DATA_LATER, PASSES, is_dataset, split
 from app.model.settings import CaptureSettings
 
 
@@ -29,13 +29,15 @@ def dataset(s: CaptureSettings) -> Iterable[Problem]:
         if "/" in name or "\\" in name or name.startswith(".") or any(ord(c) < 32 for c in name):
             yield Problem("cameras", f"Camera {name!r} cannot name a file (NAME.<camera>.mkv): use the avatar's id, "
                                      "made of letters, digits, - and _.")
-    unknown = [item for item in split(s.frame_data) if item not in FRAME_DATA]
-    for item in unknown:
-        yield Problem("frame_data", f"{item!r} is not frame data the recorder can ask for: use some of "
-                                    f"{','.join(FRAME_DATA)}.")
-    if split(s.frame_data) and not unknown:
-        yield Problem("frame_data", "--frame-data is not recorded yet (NAME.frames.jsonl version 1 holds frame, camera, "
-                                    "time and wall): leave it out.")
+    for item in split(s.frame_data):
+        if item in FRAME_DATA_LATER:
+            yield Problem("frame_data", f"--frame-data {item} is not recorded yet: use {' and/or '.join(FRAME_DATA)}.")
+        elif item not in FRAME_DATA:
+            yield Problem("frame_data", f"{item!r} is not frame data the recorder can ask for: use some of "
+                                        f"{','.join(FRAME_DATA)}.")
+    if split(s.frame_data) and not is_dataset(s.cameras, s.passes):
+        yield Problem("frame_data", "--frame-data goes into a dataset's NAME.frames.jsonl: choose --cameras or "
+                                    "--passes too (e.g. --cameras all).")
     if s.mode != "video-frames" or not is_dataset(s.cameras, s.passes):
         return
     if s.wants_audio:

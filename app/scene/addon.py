@@ -52,6 +52,7 @@ class RecorderAddOn(AddOn):
         build_aimed: Callable[[], tuple[int, int] | None] = lambda: None,
         cameras: list[str] | None = None,
         passes: tuple[str, ...] = ("_img",),
+        frame_data: tuple[str, ...] = (),
     ) -> None:
         super().__init__()
         self._events = events
@@ -63,6 +64,8 @@ class RecorderAddOn(AddOn):
         # a dataset (app.model.dataset): the avatars recorded ([] = all) and their passes; None: one avatar's _img
         self._cameras = cameras
         self._passes = tuple(passes)
+        self._frame_data = tuple(frame_data)  # --frame-data (app.scene.frame_data)
+        self._data: tuple[dict, dict[str, dict]] = ({}, {})  # this reply's frame data: shared, per camera
         self._build_capture = build_capture  # returns the build's start_video_capture_* command (or None)
         self._capturing = False
         # e.g. wait until the screen recording has started; with the build's own capture, after the frame that
@@ -126,6 +129,10 @@ class RecorderAddOn(AddOn):
                 write_event(self._events, "framerate", fps=command["framerate"])
         if self._want_frames:
             self._merge_image_requests(commands)
+            if self._frame_data:
+                from app.scene.frame_data import merge_requests
+
+                merge_requests(self._frame_data, commands, self._first)
         if self._capturing and "terminate" in types:
             commands.insert(types.index("terminate"), dict(STOP))  # the build closes its file before quitting
             self._capturing = False
@@ -194,6 +201,10 @@ class RecorderAddOn(AddOn):
         frame_number = Controller.get_frame(resp[-1])  # the last element of every reply is the frame number
         self.frames_rendered += 1
         if self._want_frames:
+            if self._frame_data:
+                from app.scene.frame_data import read
+
+                self._data = read(self._frame_data, resp)
             for item in resp[:-1]:
                 if OutputData.get_data_type_id(item) == "imag":
                     self._send_images(Images(item), frame_number, arrived)
@@ -229,6 +240,9 @@ class RecorderAddOn(AddOn):
                 passes.append([mask, ext, len(data)])
                 blocks.append(data)
         if blocks:
-            write_frame(self._events, {"frame": frame_number, "avatar": avatar, "t": arrived, "w": images.get_width(),
-                                       "h": images.get_height(), "passes": passes}, blocks)
+            header = {"frame": frame_number, "avatar": avatar, "t": arrived, "w": images.get_width(),
+                      "h": images.get_height(), "passes": passes}
+            if self._frame_data:
+                header["data"] = {**self._data[0], **self._data[1].get(avatar, {})}
+            write_frame(self._events, header, blocks)
             self.images_sent += 1

@@ -215,6 +215,7 @@ def main(config_text: str) -> int:
         avatar=config.get("avatar", ""),
         cameras=config.get("cameras"),
         passes=tuple(config.get("passes") or ("_img",)),
+        frame_data=tuple(config.get("frame_data") or ()),
         keep_frames=keep if keep_dir else None,
         build_capture=(lambda: _build_capture_command(config, events)) if config.get("build_capture") else None,
         build_restart=(lambda w, h, part: _build_restart(config, events, w, h, part))

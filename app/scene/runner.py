@@ -50,6 +50,7 @@ class SceneConfig:
     avatar: str = ""
     cameras: list[str] | None = None  # a dataset: the avatars recorded ([] = all; None: the first that renders)
     passes: tuple[str, ...] = ("_img",)
+    frame_data: tuple[str, ...] = ()  # a dataset: TDW data added to each row (app.scene.frame_data)
     keep_frames: str | None = None
     connect_timeout: float = 60.0
     hold_until_recording: bool = False  # the script's first frame waits for release() (the capture is running)
@@ -144,7 +145,8 @@ class SceneRunner:
             "script": str(self.script), "args": list(self.config.args), "port": self.port, "events_fd": write_fd,
             "target_framerate": self.config.target_framerate, "screen_size": self.config.screen_size,
             "frames": self.config.frames, "avatar": self.config.avatar,
-            "cameras": self.config.cameras, "passes": list(self.config.passes), "keep_frames": self.config.keep_frames,
+            "cameras": self.config.cameras, "passes": list(self.config.passes),
+            "frame_data": list(self.config.frame_data), "keep_frames": self.config.keep_frames,
             "build_capture": self.config.build_capture, "build_pid": self.build.pid, "go_fd": go_read,
             "go_timeout": self.config.connect_timeout, "hold_after_image": self.config.hold_after_image,
             "hold_after_frame": self.config.hold_after_frame, "hold_on_resize": self.config.hold_on_resize,

@@ -17,7 +17,7 @@ from tdw.tdw_utils import TDWUtils
 from tests.support.standin_build import BUILD_PATH, decode_frame_number
 from tests.support.standin_build.build_outputs import encode_png
 from tests.support.standin_build.frame_picture import CAMERA_BACKGROUNDS
-from tests.support.standin_build.pass_picture import depth_bytes, label_picture
+from tests.support.standin_build.pass_picture import PROJECTION, camera_matrix, depth_bytes, label_picture, object_position
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENE = ROOT / "tests" / "support" / "scenes" / "two_cameras.py"
@@ -41,6 +41,7 @@ def quiet_env() -> dict[str, str]:
 def recorded(tmp_path_factory, quiet_env):
     folder = tmp_path_factory.mktemp("dataset")
     done = cli("record", "--scene", str(SCENE), "--mode", "video-frames", "--cameras", "all", "--passes", ",".join(PASSES),
+               "--frame-data", "camera,objects",
                "--build", str(BUILD_PATH), "--screen-size", f"{W}x{H}", "--out", str(folder / "out"), "--name", "ds",
                "--", str(FRAMES), str(folder / "user"), env=quiet_env)
     assert done.returncode == 0, done.stderr
@@ -67,7 +68,7 @@ def test_one_matroska_per_camera_a_track_per_pass_and_the_scripts_own_capture_st
     for camera in ("a", "b"):
         found = streams(out / f"ds.{camera}.mkv")
         assert [s["tags"]["title"] for s in found] == PASSES
-        assert [s["codec_name"] for s in found] == ["h264", "png", "ffv1"]
+        assert [s["codec_name"] for s in found] == ["h264", "png", "png"]
         assert f"Saved {out / f'ds.{camera}.mkv'}" in stdout
     # ImageCapture (camera b only) still saved its frames, with the passes merged into its avatar's masks
     user = sorted(p.name for p in (folder / "user" / "b").iterdir())
@@ -93,9 +94,13 @@ def test_every_label_and_depth_pixel_is_the_builds_and_each_camera_is_its_own(re
             assert np.abs(np.median(img[-1], axis=0) - background).max() < 12  # this camera's picture, not the other's
 
 
-def test_frames_jsonl_maps_every_video_frame_to_its_tdw_frame(recorded):
+def test_frames_jsonl_maps_every_video_frame_to_its_tdw_frame_with_the_frame_data_asked_for(recorded):
     folder, _, rows = recorded
     assert all(r["v"] == 1 and r["passes"] == PASSES for r in rows)
+    for r in rows:  # --frame-data camera,objects: this camera's matrices and the object the script added, that frame
+        assert r["camera_matrix"] == list(camera_matrix(r["frame"], "ab".index(r["camera"])))
+        assert r["projection_matrix"] == [float(np.float32(v)) for v in PROJECTION]
+        assert r["objects"]["7"]["position"] == list(object_position(r["frame"], (1.0, 4.0, 0.5)))
     for camera in ("a", "b"):
         own = [r for r in rows if r["camera"] == camera]
         out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:1", "-show_entries", "frame=pts_time", "-of",

@@ -142,3 +142,49 @@ def version_output(tdw_version: str, unity_version: str, standalone: bool = True
 def frame_bytes(frame: int) -> bytes:
     """The last element of every reply; `Controller.get_frame` reads it as a big-endian int."""
     return int(frame).to_bytes(4, byteorder="big")
+
+
+def _float_vector(builder: flatbuffers.Builder, start, values) -> int:
+    values = [float(v) for v in values]
+    start(builder, len(values))
+    for value in reversed(values):
+        builder.PrependFloat32(value)
+    return builder.EndVector(len(values))
+
+
+def camera_matrices_output(avatar_id: str, projection: Iterable[float], camera: Iterable[float],
+                           sensor_name: str = "SensorContainer") -> bytes:
+    """A `cama` output: one avatar's projection and camera (world to camera) matrices, 16 floats each."""
+    from tdw.FBOutput import CameraMatrices as FB
+
+    builder = flatbuffers.Builder(512)
+    projection_vector = _float_vector(builder, FB.CameraMatricesStartProjectionMatrixVector, projection)
+    camera_vector = _float_vector(builder, FB.CameraMatricesStartCameraMatrixVector, camera)
+    avatar, sensor = builder.CreateString(avatar_id), builder.CreateString(sensor_name)
+    FB.CameraMatricesStart(builder)
+    FB.CameraMatricesAddAvatarId(builder, avatar)
+    FB.CameraMatricesAddSensorName(builder, sensor)
+    FB.CameraMatricesAddProjectionMatrix(builder, projection_vector)
+    FB.CameraMatricesAddCameraMatrix(builder, camera_vector)
+    return _finish(builder, FB.CameraMatricesEnd(builder), b"cama")
+
+
+def transforms_output(objects: Dict[int, Tuple[Tuple[float, ...], Tuple[float, ...], Tuple[float, ...]]]) -> bytes:
+    """A `tran` output: id -> (position xyz, rotation xyzw, forward xyz) of every object."""
+    from tdw.FBOutput import Transforms as FB
+
+    builder = flatbuffers.Builder(1024)
+    ids = list(objects)
+    FB.TransformsStartIdsVector(builder, len(ids))
+    for object_id in reversed(ids):
+        builder.PrependInt32(object_id)
+    id_vector = builder.EndVector(len(ids))
+    vectors = [_float_vector(builder, start, [v for i in ids for v in objects[i][k]])
+               for k, start in enumerate((FB.TransformsStartPositionsVector, FB.TransformsStartRotationsVector,
+                                          FB.TransformsStartForwardsVector))]
+    FB.TransformsStart(builder)
+    FB.TransformsAddIds(builder, id_vector)
+    FB.TransformsAddPositions(builder, vectors[0])
+    FB.TransformsAddRotations(builder, vectors[1])
+    FB.TransformsAddForwards(builder, vectors[2])
+    return _finish(builder, FB.TransformsEnd(builder), b"tran")

@@ -69,3 +69,17 @@ def depth_bytes(mask: str, frame: int, width: int, height: int, avatar: str) -> 
     else:
         rgb[..., 1] = rgb[..., 2] = rgb[..., 0]
     return np.ascontiguousarray(rgb[::-1]).tobytes()
+
+
+# The per-frame data the stand-in sends on request (send_camera_matrices, send_transforms): simple and deterministic.
+PROJECTION = tuple(float(v) for v in (1.5, 0, 0, 0, 0, 2.0, 0, 0, 0, 0, -1.002, -1, 0, 0, -0.2, 0))
+
+
+def camera_matrix(frame: int, camera: int) -> Tuple[float, ...]:
+    """World to camera: identity turned into a translation that moves with the frame, per camera (creation order)."""
+    return tuple(float(v) for v in (1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, -camera, -2.0, 3.0 + frame * 0.25, 1))
+
+
+def object_position(frame: int, start: Tuple[float, float, float]) -> Tuple[float, float, float]:
+    """An added object sinks 0.125 a frame (exact in float32)."""
+    return (start[0], start[1] - 0.125 * frame, start[2])

@@ -106,6 +106,9 @@ class BuildState:
     png: bool = True
     avatars: Dict[str, List[str]] = field(default_factory=dict)  # avatar id -> pass masks
     camera_index: Dict[str, int] = field(default_factory=dict)  # avatar id -> its creation order (its picture)
+    objects: Dict[int, tuple] = field(default_factory=dict)  # add_object id -> its position when added
+    send_matrices: Optional[List[str]] = None  # send_camera_matrices ids ([] = every avatar), always
+    send_transforms: bool = False  # send_transforms always
     image_frequency: str = "never"
     image_ids: List[str] = field(default_factory=list)
     send_version: bool = False
@@ -130,6 +133,14 @@ def apply_commands(state: BuildState, commands: List[dict], log: PlayerLog) -> N
                 state.avatars[avatar] = [m for m in command.get("pass_masks", []) if m in out.PASS_MASKS]
             else:
                 log(f"set_pass_masks: no avatar '{avatar}'")
+        elif kind == "add_object":
+            p = command.get("position") or {}
+            state.objects[int(command.get("id", 0))] = (float(p.get("x", 0)), float(p.get("y", 0)), float(p.get("z", 0)))
+        elif kind == "send_camera_matrices":
+            always = command.get("frequency", "once") == "always"
+            state.send_matrices = list(command.get("ids", [])) if always else None
+        elif kind == "send_transforms":
+            state.send_transforms = command.get("frequency", "once") == "always"
         elif kind == "send_images":
             state.image_frequency = command.get("frequency", "once")
             state.image_ids = list(command.get("ids", []))
@@ -301,6 +312,7 @@ class StandInBuild:
             outputs.extend(self._images(flash))
             if state.image_frequency == "once":
                 state.image_frequency = "never"
+        outputs.extend(self._frame_data())
         outputs.append(out.frame_bytes(self.frame))
         return outputs
 
@@ -321,6 +333,19 @@ class StandInBuild:
             passes = [(m, *self._pass(m, avatar, camera, flash, width, height)) for m in state.avatars[avatar]]
             outputs.append(out.images_output(avatar, width, height, passes))
         return outputs
+
+    def _frame_data(self) -> List[bytes]:
+        """Camera matrices and object transforms, when asked for always (pass_picture says what they are)."""
+        state, found = self.state, []
+        if state.send_matrices is not None:
+            for avatar in state.avatars:
+                if not state.send_matrices or avatar in state.send_matrices:
+                    found.append(out.camera_matrices_output(avatar, pass_picture.PROJECTION, pass_picture.camera_matrix(
+                        self.frame, state.camera_index.get(avatar, 0))))
+        if state.send_transforms and state.objects:
+            found.append(out.transforms_output({i: (pass_picture.object_position(self.frame, start), (0.0, 0.0, 0.0, 1.0),
+                                                    (0.0, 0.0, 1.0)) for i, start in state.objects.items()}))
+        return found
 
     def _pass(self, mask: str, avatar: str, camera: int, flash: bool, width: int, height: int) -> tuple:
         """(file bytes, extension) of one pass of one camera in this frame."""
