@@ -204,7 +204,8 @@ def main() -> None:
          f"{med('A', 'wall') / med('D', 'wall'):.2f}x", "<= 0.5x", med("A", "wall") <= 0.5 * med("D", "wall")),
         ("recorder CPU per frame (engine + ffmpegs)", f"{med('A', 'cpu_ms_per_frame'):.1f} ms", "", "", True),
         ("recorder memory at 20 % / at the end", f"{med('A', 'rss_20_mb'):.0f} / {med('A', 'rss_end_mb'):.0f} MB", "", "", True),
-        ("image files written (A vs C)", f"A {med('A', 'image_bytes'):.0f} B, C {med('C', 'image_bytes') / 1e6:.0f} MB", "", "0", med("A", "image_bytes") == 0),
+        ("image files written (A vs C)", f"A {med('A', 'image_bytes'):.0f} B, C {med('C', 'image_bytes') / 1e6:.0f} MB",
+         "", "0", med("A", "image_bytes") == 0),
     ]
     print(f"\nmedians of {args.rounds} rounds (D scene fps {d:.1f})")
     for name, value, ratio, goal, met in rows:

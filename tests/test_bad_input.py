@@ -103,7 +103,9 @@ CASES: list[tuple[str, list[str], str]] = [
     ("passes-with-screen-mode", ["--passes", "_img,_id"], "use them with --mode video-frames"),
     ("cameras-all-and-names", [*SCENE, "--cameras", "all,a"], "either all or a list of avatar ids, not both"),
     ("dataset-with-audio", [*SCENE, "--cameras", "all", "--audio", "default"], "recorded without sound: leave out --audio"),
-    ("frame-data-unknown", [*SCENE, "--frame-data", "camera,weather"], "'weather' is not frame data the recorder can ask for"),
+    ("frame-data-unknown", [*SCENE, "--cameras", "all", "--frame-data", "camera,weather"],
+     "'weather' is not frame data the recorder can ask for"),
+    ("frame-data-without-dataset", [*SCENE, "--frame-data", "camera"], "choose --cameras or --passes too"),
     # other numbers and words
     ("duration-negative", ["--duration", "-1"], "Duration -1 s is out of range: use 0.1 to 86400 seconds (24 hours)"),
     ("duration-huge", ["--duration", "1e12"], "Duration 1e+12 s is out of range: use 0.1 to 86400 seconds"),  # ffmpeg: 1e+12
