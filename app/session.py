@@ -373,6 +373,10 @@ class Session:
     def _finish(self, last: Progress) -> RecordingResult:
         assert self.paths is not None
         if isinstance(self.recorder, DatasetRecorder):
+            resized = ", ".join(f"{camera} ({n})" for camera, n in self.recorder.resized.items())
+            if resized and not self._error:  # told, as the files hold fewer frames than the scene rendered
+                self._error = (f"The scene changed its screen size while recording: frames at the new size were left out "
+                               f"of {resized}; set the size in the script's first frame (or --screen-size).")
             return finish_dataset(self.plan.ffmpeg.path, self.paths, self.recorder.files(), last, self._error,
                                   self._made_folders)
         live = self.recorder.output if self.recorder is not None else self.paths.recording

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
 import threading
 from dataclasses import replace
@@ -27,6 +28,8 @@ from app.model.encoding import Encoding
 from app.model.progress import Progress
 from app.output import NOFOLLOW, base_name, claim
 
+log = logging.getLogger(__name__)
+
 
 def _ignore(_progress: Progress) -> None:
     """The other cameras' progress: the first camera's is the recording's."""
@@ -39,6 +42,7 @@ class CameraPipe(FramePipeRecorder):
                  tracks: list[tuple[str, str]], size: tuple[int, int], env: dict[str, str] | None = None) -> None:
         super().__init__(ffmpeg_path, output, encoding, fps, env=env)
         self.tracks = tracks
+        self.size = size
         self._header = tracks_header([(mask, ext, *size) for mask, ext in tracks])
 
     def _ffmpeg(self) -> FfmpegProcess:
@@ -68,6 +72,7 @@ class DatasetRecorder:
         self._on_progress: Callable[[Progress], None] = lambda _p: None
         self._on_ended: Callable[[str | None], None] = lambda _e: None
         self._ended: set[str] = set()
+        self.resized: dict[str, int] = {}  # camera -> frames left out: not at the size its file started with
 
     # -- the Recorder and FrameSink contracts ------------------------------------------------------
     def start(self, on_progress: Callable[[Progress], None], on_ended: Callable[[str | None], None]) -> None:
@@ -99,6 +104,12 @@ class DatasetRecorder:
                 self._first = frame
                 self._open_rows()
             pipe = self.cameras.get(camera) or self._new_camera(camera, head)
+            if (int(head["w"]), int(head["h"])) != pipe.size:  # the script set another screen size: its tracks keep theirs
+                self.resized[camera] = self.resized.get(camera, 0) + 1
+                if self.resized[camera] == 1:
+                    log.warning("camera %s: frames at %sx%s after %sx%s are left out (one size a file)",
+                                camera, head["w"], head["h"], *pipe.size)
+                return
             ms = round((frame - self._first) * 1000 / self._fps)
             blocks, offset, given = [], 0, {}
             for mask, _ext, size in head["passes"]:

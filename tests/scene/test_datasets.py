@@ -145,3 +145,13 @@ def test_frame_bad_input_is_one_line(recorded, quiet_env, args, words):
     done = cli("frame", *[a.format(out=folder / "out", scene=SCENE) for a in args], env=quiet_env)
     assert done.returncode == 2
     assert words in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_frames_after_a_new_screen_size_are_left_out_and_said(tmp_path, quiet_env):
+    done = cli("record", "--scene", str(ROOT / "tests" / "support" / "scenes" / "resizing_scene.py"), "--mode", "video-frames",
+               "--cameras", "all", "--passes", "_img,_depth", "--build", str(BUILD_PATH), "--out", str(tmp_path),
+               "--name", "rs", "--", "12", "96x64", "64x48", env=quiet_env)
+    assert "frames at the new size were left out of a (" in done.stdout + done.stderr
+    rows = (tmp_path / "rs.frames.jsonl").read_text().splitlines()
+    assert 0 < len(rows) < 12
+    assert len(decoded(tmp_path / "rs.a.mkv", 1)) == len(rows)  # every depth frame whole, at the first size
