@@ -59,14 +59,17 @@ def _recordings(folder: Path, base: str) -> list[Path]:
     return list(folder.glob(f"{glob.escape(base)}{RECORDING_INFIX}.*"))
 
 
-def _taken(folder: Path, base: str, extensions: tuple[str, ...]) -> bool:
+def _taken(folder: Path, base: str, extensions: tuple[str, ...], patterns: tuple[str, ...] = ()) -> bool:
     return (any(os.path.lexists(folder / f"{base}{ext}") for ext in extensions)
-            or os.path.lexists(marker(folder, base)) or bool(_recordings(folder, base)))
+            or os.path.lexists(marker(folder, base)) or bool(_recordings(folder, base))
+            or any(next(folder.glob(f"{glob.escape(base)}{pattern}"), None) is not None for pattern in patterns))
 
 
-def reserve(folder: Path, pattern: str, live_ext: str, final_ext: str, now: float | None = None) -> OutputPaths:
+def reserve(folder: Path, pattern: str, live_ext: str, final_ext: str, now: float | None = None,
+            also: tuple[str, ...] = ()) -> OutputPaths:
     """Pick `<pattern expanded>`, then `-1`, `-2`, ... until nothing (not even a link) has the live, the final or
-    the marker name, nor any `NAME.recording.*`.
+    the marker name, nor any `NAME.recording.*`, nor a name matching `NAME<pattern>` for the glob patterns `also`
+    (a dataset's `.*.mkv` and `.frames.jsonl`: all its files share NAME).
 
     The marker, then the live file, are created exclusively here, so a second recorder racing for the same name
     moves on, and a link at one of these names is never followed.
@@ -76,7 +79,7 @@ def reserve(folder: Path, pattern: str, live_ext: str, final_ext: str, now: floa
     live_suffix = f"{RECORDING_INFIX}.{live_ext}"
     for n in range(0, 10_000):
         base = stem if n == 0 else f"{stem}-{n}"
-        if _taken(folder, base, (live_suffix, f".{final_ext}", f".{live_ext}")):
+        if _taken(folder, base, (live_suffix, f".{final_ext}", f".{live_ext}"), also):
             continue
         mark, live = marker(folder, base), folder / f"{base}{live_suffix}"
         try:

@@ -30,7 +30,7 @@ from app.finalise_dataset import finish_dataset
 from app.model.plan import RecordingPlan
 from app.model.progress import Progress
 from app.model.region import Region
-from app.model.dataset import scene_cameras
+from app.model.dataset import is_dataset, scene_cameras
 from app.model.settings import screen_size_of
 from app.model.status import RecordingResult, RecordingStatus
 from app.output import OutputPaths, expand_folder, reserve
@@ -152,7 +152,9 @@ class Session:
         folder.mkdir(parents=True, exist_ok=True)
         live_ext = s.encoding.container if s.mode != "audio" else AUDIO_LIVE_EXTENSION
         final_ext = "mp4" if s.mode != "audio" else final_extension(s.audio_format)
-        self.paths = reserve(folder, s.name_pattern, live_ext, final_ext if s.finalise else live_ext)
+        dataset = s.mode == "video-frames" and is_dataset(s.cameras, s.passes)  # NAME.<camera>.mkv, NAME.frames.jsonl
+        self.paths = reserve(folder, s.name_pattern, live_ext, final_ext if s.finalise else live_ext,
+                             also=(".*.mkv", ".frames.jsonl") if dataset else ())
         self._started_at = self._clock()
         self._held = hold(self.paths.recording)  # "being recorded": `recover` leaves it alone while we live
         self._publish(state="recording", path=str(self.paths.recording), encoder=self.plan.encoder_note)

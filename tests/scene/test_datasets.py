@@ -155,3 +155,13 @@ def test_frames_after_a_new_screen_size_are_left_out_and_said(tmp_path, quiet_en
     rows = (tmp_path / "rs.frames.jsonl").read_text().splitlines()
     assert 0 < len(rows) < 12
     assert len(decoded(tmp_path / "rs.a.mkv", 1)) == len(rows)  # every depth frame whole, at the first size
+
+
+def test_a_name_a_dataset_file_has_is_not_taken(tmp_path, quiet_env):
+    (tmp_path / "ds.b.mkv").write_bytes(b"someone's file")
+    done = cli("record", "--scene", str(SCENE), "--mode", "video-frames", "--cameras", "all", "--passes", "_img,_id",
+               "--build", str(BUILD_PATH), "--screen-size", f"{W}x{H}", "--out", str(tmp_path), "--name", "ds",
+               "--", "3", str(tmp_path / "user"), env=quiet_env)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "ds.b.mkv").read_bytes() == b"someone's file"
+    assert sorted(p.name for p in tmp_path.glob("ds-1.*")) == ["ds-1.a.mkv", "ds-1.b.mkv", "ds-1.frames.jsonl"]
