@@ -9,8 +9,7 @@ from __future__ import annotations
 
 PASSES = ("_img", "_id", "_category", "_mask", "_depth", "_depth_simple", "_normals", "_flow", "_albedo")
 DEPTH_PASSES = ("_depth", "_depth_simple")  # raw RGB bytes from the build, rows bottom-up: not image files
-FRAME_DATA = ("camera", "objects")  # what --frame-data adds to each row (docs/frames.md)
-FRAME_DATA_LATER = ("avatars", "collisions")  # named in issue 17, not recorded yet
+FRAME_DATA = ("camera", "avatars", "objects", "collisions")  # what --frame-data adds to each row (docs/frames.md)
 FORMAT_VERSION = 1  # of NAME.frames.jsonl
 
 

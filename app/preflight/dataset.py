@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from app.errors import Problem
-from app.model.dataset import FRAME_DATA, FRAME_DATA_LATER, PASSES, is_dataset, split
+from app.model.dataset import FRAME_DATA, PASSES, is_dataset, split
 from app.model.settings import CaptureSettings
 
 
@@ -30,9 +30,7 @@ def dataset(s: CaptureSettings) -> Iterable[Problem]:
             yield Problem("cameras", f"Camera {name!r} cannot name a file (NAME.<camera>.mkv): use the avatar's id, "
                                      "made of letters, digits, - and _.")
     for item in split(s.frame_data):
-        if item in FRAME_DATA_LATER:
-            yield Problem("frame_data", f"--frame-data {item} is not recorded yet: use {' and/or '.join(FRAME_DATA)}.")
-        elif item not in FRAME_DATA:
+        if item not in FRAME_DATA:
             yield Problem("frame_data", f"{item!r} is not frame data the recorder can ask for: use some of "
                                         f"{','.join(FRAME_DATA)}.")
     if split(s.frame_data) and not is_dataset(s.cameras, s.passes):

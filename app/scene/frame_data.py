@@ -7,12 +7,16 @@ after it in the same frame (every frame, every avatar or object), and the script
 
 from __future__ import annotations
 
-from tdw.output_data import CameraMatrices, OutputData, Transforms
+from tdw.output_data import (AvatarKinematic, AvatarNonKinematic, AvatarSimpleBody, CameraMatrices, Collision,
+                             EnvironmentCollision, OutputData, Transforms)
 
 REQUESTS = {
     "camera": {"$type": "send_camera_matrices", "frequency": "always", "ids": []},
     "objects": {"$type": "send_transforms", "frequency": "always", "ids": []},
+    "avatars": {"$type": "send_avatars", "frequency": "always", "ids": []},
+    "collisions": {"$type": "send_collisions", "enter": True, "stay": True, "exit": True, "collision_types": ["obj", "env"]},
 }
+AVATARS = {"avki": AvatarKinematic, "avnk": AvatarNonKinematic, "avsb": AvatarSimpleBody}
 
 
 def merge_requests(kinds: tuple[str, ...], commands: list[dict], first: bool) -> None:
@@ -44,4 +48,21 @@ def read(kinds: tuple[str, ...], resp: list[bytes]) -> tuple[dict, dict[str, dic
                                                              "rotation": _floats(transforms.get_rotation(i)),
                                                              "forward": _floats(transforms.get_forward(i))}
                                  for i in range(transforms.get_num())}
+        elif kind in AVATARS and "avatars" in kinds:
+            avatar = AVATARS[kind](item)
+            shared.setdefault("avatars", {})[avatar.get_avatar_id()] = {
+                "position": _floats(avatar.get_position()), "rotation": _floats(avatar.get_rotation()),
+                "forward": _floats(avatar.get_forward())}
+        elif kind == "coll" and "collisions" in kinds:
+            hit = Collision(item)
+            shared.setdefault("collisions", []).append({
+                "collider": hit.get_collider_id(), "collidee": hit.get_collidee_id(), "state": hit.get_state(),
+                "relative_velocity": _floats(hit.get_relative_velocity()), "impulse": _floats(hit.get_impulse())})
+        elif kind == "enco" and "collisions" in kinds:
+            touch = EnvironmentCollision(item)
+            shared.setdefault("environment_collisions", []).append({
+                "object": touch.get_object_id(), "state": touch.get_state(), "floor": touch.get_floor()})
+    for kind, key in (("avatars", "avatars"), ("collisions", "collisions"), ("collisions", "environment_collisions")):
+        if kind in kinds:
+            shared.setdefault(key, {} if key == "avatars" else [])  # present (empty) in every row asked for
     return shared, per_camera

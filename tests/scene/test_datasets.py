@@ -17,7 +17,8 @@ from tdw.tdw_utils import TDWUtils
 from tests.support.standin_build import BUILD_PATH, decode_frame_number
 from tests.support.standin_build.build_outputs import encode_png
 from tests.support.standin_build.frame_picture import CAMERA_BACKGROUNDS
-from tests.support.standin_build.pass_picture import PROJECTION, camera_matrix, depth_bytes, label_picture, object_position
+from tests.support.standin_build.pass_picture import (PROJECTION, avatar_position, camera_matrix, collisions, depth_bytes,
+                                                     label_picture, object_position)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENE = ROOT / "tests" / "support" / "scenes" / "two_cameras.py"
@@ -41,7 +42,7 @@ def quiet_env() -> dict[str, str]:
 def recorded(tmp_path_factory, quiet_env):
     folder = tmp_path_factory.mktemp("dataset")
     done = cli("record", "--scene", str(SCENE), "--mode", "video-frames", "--cameras", "all", "--passes", ",".join(PASSES),
-               "--frame-data", "camera,objects",
+               "--frame-data", "camera,avatars,objects,collisions",
                "--build", str(BUILD_PATH), "--screen-size", f"{W}x{H}", "--out", str(folder / "out"), "--name", "ds",
                "--", str(FRAMES), str(folder / "user"), env=quiet_env)
     assert done.returncode == 0, done.stderr
@@ -100,7 +101,15 @@ def test_frames_jsonl_maps_every_video_frame_to_its_tdw_frame_with_the_frame_dat
     for r in rows:  # --frame-data camera,objects: this camera's matrices and the object the script added, that frame
         assert r["camera_matrix"] == list(camera_matrix(r["frame"], "ab".index(r["camera"])))
         assert r["projection_matrix"] == [float(np.float32(v)) for v in PROJECTION]
-        assert r["objects"]["7"]["position"] == list(object_position(r["frame"], (1.0, 4.0, 0.5)))
+        added = {7: (1.0, 1.0, 0.5), 8: (-1.0, 3.0, 0.0)}
+        assert {k: v["position"] for k, v in r["objects"].items()} == {
+            str(i): list(object_position(r["frame"], start)) for i, start in added.items()}
+        assert {k: v["position"] for k, v in r["avatars"].items()} == {"a": list(avatar_position(0)),
+                                                                        "b": list(avatar_position(1))}
+        touching, floor = collisions(r["frame"], added)
+        assert [(c["collider"], c["collidee"], c["state"]) for c in r["collisions"]] == touching
+        assert [(c["object"], c["state"]) for c in r["environment_collisions"]] == floor
+    assert any(r["environment_collisions"] for r in rows) and any(r["collisions"] for r in rows)
     for camera in ("a", "b"):
         own = [r for r in rows if r["camera"] == camera]
         out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:1", "-show_entries", "frame=pts_time", "-of",

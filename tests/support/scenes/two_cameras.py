@@ -15,7 +15,9 @@ capture = ImageCapture(avatar_ids=["b"], path=output, png=True)
 c.add_ons.extend([first, second, capture])
 c.communicate([TDWUtils.create_empty_room(8, 8),
                {"$type": "add_object", "name": "cube", "url": "", "scale_factor": 1, "id": 7,
-                "position": {"x": 1, "y": 4, "z": 0.5}, "rotation": {"x": 0, "y": 0, "z": 0}, "category": "box"}])
+                "position": {"x": 1, "y": 1, "z": 0.5}, "rotation": {"x": 0, "y": 0, "z": 0}, "category": "box"},
+               {"$type": "add_object", "name": "cube", "url": "", "scale_factor": 1, "id": 8,
+                "position": {"x": -1, "y": 3, "z": 0}, "rotation": {"x": 0, "y": 0, "z": 0}, "category": "box"}])
 for _ in range(frames):
     c.communicate([])
 c.communicate({"$type": "terminate"})

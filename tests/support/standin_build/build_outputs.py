@@ -188,3 +188,57 @@ def transforms_output(objects: Dict[int, Tuple[Tuple[float, ...], Tuple[float, .
     FB.TransformsAddRotations(builder, vectors[1])
     FB.TransformsAddForwards(builder, vectors[2])
     return _finish(builder, FB.TransformsEnd(builder), b"tran")
+
+
+def avatar_kinematic_output(avatar_id: str, position: Tuple[float, float, float],
+                            rotation: Tuple[float, float, float, float], forward: Tuple[float, float, float]) -> bytes:
+    """An `avki` output (send_avatars, a kinematic avatar such as ThirdPersonCamera's)."""
+    from tdw.FBOutput import AvatarKinematic as FB
+    from tdw.FBOutput.Quaternion import CreateQuaternion
+    from tdw.FBOutput.Vector3 import CreateVector3
+
+    builder = flatbuffers.Builder(256)
+    avatar = builder.CreateString(avatar_id)
+    FB.AvatarKinematicStart(builder)
+    FB.AvatarKinematicAddId(builder, avatar)
+    FB.AvatarKinematicAddPosition(builder, CreateVector3(builder, *position))
+    FB.AvatarKinematicAddRotation(builder, CreateQuaternion(builder, *rotation))
+    FB.AvatarKinematicAddForward(builder, CreateVector3(builder, *forward))
+    return _finish(builder, FB.AvatarKinematicEnd(builder), b"avki")
+
+
+_STATES = {"enter": 1, "stay": 2, "exit": 3}
+
+
+def collision_output(collider: int, collidee: int, state: str, relative_velocity: Tuple[float, float, float],
+                     impulse: Tuple[float, float, float]) -> bytes:
+    """A `coll` output: two objects touching (no contact points)."""
+    from tdw.FBOutput import Collision as FB
+    from tdw.FBOutput.Vector3 import CreateVector3
+
+    builder = flatbuffers.Builder(256)
+    FB.CollisionStartContactsVector(builder, 0)
+    contacts = builder.EndVector(0)
+    FB.CollisionStart(builder)
+    FB.CollisionAddColliderId(builder, collider)
+    FB.CollisionAddCollideeId(builder, collidee)
+    FB.CollisionAddRelativeVelocity(builder, CreateVector3(builder, *relative_velocity))
+    FB.CollisionAddImpulse(builder, CreateVector3(builder, *impulse))
+    FB.CollisionAddState(builder, _STATES[state])
+    FB.CollisionAddContacts(builder, contacts)
+    return _finish(builder, FB.CollisionEnd(builder), b"coll")
+
+
+def environment_collision_output(object_id: int, state: str, floor: bool) -> bytes:
+    """An `enco` output: an object touching the scene (the floor)."""
+    from tdw.FBOutput import EnvironmentCollision as FB
+
+    builder = flatbuffers.Builder(128)
+    FB.EnvironmentCollisionStartContactsVector(builder, 0)
+    contacts = builder.EndVector(0)
+    FB.EnvironmentCollisionStart(builder)
+    FB.EnvironmentCollisionAddObjectId(builder, object_id)
+    FB.EnvironmentCollisionAddState(builder, _STATES[state])
+    FB.EnvironmentCollisionAddContacts(builder, contacts)
+    FB.EnvironmentCollisionAddFloor(builder, floor)
+    return _finish(builder, FB.EnvironmentCollisionEnd(builder), b"enco")

@@ -83,3 +83,21 @@ def camera_matrix(frame: int, camera: int) -> Tuple[float, ...]:
 def object_position(frame: int, start: Tuple[float, float, float]) -> Tuple[float, float, float]:
     """An added object sinks 0.125 a frame (exact in float32)."""
     return (start[0], start[1] - 0.125 * frame, start[2])
+
+
+def avatar_position(camera: int) -> Tuple[float, float, float]:
+    """Where the stand-in says an avatar is (send_avatars), by creation order."""
+    return (float(camera), 2.0, -3.0)
+
+
+def collisions(frame: int, objects: dict) -> Tuple[list, list]:
+    """(object collisions, floor collisions) at `frame`, as (ids..., state): an object touches the floor from the
+    frame it sinks to y <= 0 ("enter", then "stay"); the first two objects touch each other every 5th frame."""
+    floor = []
+    for object_id, start in objects.items():
+        if object_position(frame, start)[1] <= 0:
+            state = "enter" if object_position(frame - 1, start)[1] > 0 else "stay"
+            floor.append((object_id, state))
+    ids = list(objects)
+    touching = [(ids[0], ids[1], "enter")] if len(ids) > 1 and frame % 5 == 0 else []
+    return touching, floor

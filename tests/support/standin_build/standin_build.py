@@ -109,6 +109,8 @@ class BuildState:
     objects: Dict[int, tuple] = field(default_factory=dict)  # add_object id -> its position when added
     send_matrices: Optional[List[str]] = None  # send_camera_matrices ids ([] = every avatar), always
     send_transforms: bool = False  # send_transforms always
+    send_avatars: bool = False  # send_avatars always
+    send_collisions: List[str] = field(default_factory=list)  # send_collisions: the states asked for
     image_frequency: str = "never"
     image_ids: List[str] = field(default_factory=list)
     send_version: bool = False
@@ -141,6 +143,10 @@ def apply_commands(state: BuildState, commands: List[dict], log: PlayerLog) -> N
             state.send_matrices = list(command.get("ids", [])) if always else None
         elif kind == "send_transforms":
             state.send_transforms = command.get("frequency", "once") == "always"
+        elif kind == "send_avatars":
+            state.send_avatars = command.get("frequency", "once") == "always"
+        elif kind == "send_collisions":
+            state.send_collisions = [k for k in ("enter", "stay", "exit") if command.get(k, k != "stay")]
         elif kind == "send_images":
             state.image_frequency = command.get("frequency", "once")
             state.image_ids = list(command.get("ids", []))
@@ -345,6 +351,14 @@ class StandInBuild:
         if state.send_transforms and state.objects:
             found.append(out.transforms_output({i: (pass_picture.object_position(self.frame, start), (0.0, 0.0, 0.0, 1.0),
                                                     (0.0, 0.0, 1.0)) for i, start in state.objects.items()}))
+        if state.send_avatars:
+            found += [out.avatar_kinematic_output(avatar, pass_picture.avatar_position(state.camera_index.get(avatar, 0)),
+                                                  (0.0, 0.0, 0.0, 1.0), (0.0, 0.0, 1.0)) for avatar in state.avatars]
+        if state.send_collisions:
+            touching, floor = pass_picture.collisions(self.frame, state.objects)
+            found += [out.collision_output(a, b, kind, (0.0, -1.0, 0.0), (0.0, 0.5, 0.0))
+                      for a, b, kind in touching if kind in state.send_collisions]
+            found += [out.environment_collision_output(i, kind, True) for i, kind in floor if kind in state.send_collisions]
         return found
 
     def _pass(self, mask: str, avatar: str, camera: int, flash: bool, width: int, height: int) -> tuple:
