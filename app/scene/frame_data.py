@@ -10,13 +10,13 @@ from __future__ import annotations
 from tdw.output_data import (AvatarKinematic, AvatarNonKinematic, AvatarSimpleBody, CameraMatrices, Collision,
                              EnvironmentCollision, OutputData, Transforms)
 
-REQUESTS = {
+REQUESTS: dict[str, dict] = {
     "camera": {"$type": "send_camera_matrices", "frequency": "always", "ids": []},
     "objects": {"$type": "send_transforms", "frequency": "always", "ids": []},
     "avatars": {"$type": "send_avatars", "frequency": "always", "ids": []},
     "collisions": {"$type": "send_collisions", "enter": True, "stay": True, "exit": True, "collision_types": ["obj", "env"]},
 }
-AVATARS = {"avki": AvatarKinematic, "avnk": AvatarNonKinematic, "avsb": AvatarSimpleBody}
+AVATARS: dict[str, type[AvatarKinematic]] = {"avki": AvatarKinematic, "avnk": AvatarNonKinematic, "avsb": AvatarSimpleBody}
 
 
 def merge_requests(kinds: tuple[str, ...], commands: list[dict], first: bool) -> None:
