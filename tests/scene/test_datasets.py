@@ -174,3 +174,13 @@ def test_a_name_a_dataset_file_has_is_not_taken(tmp_path, quiet_env):
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "ds.b.mkv").read_bytes() == b"someone's file"
     assert sorted(p.name for p in tmp_path.glob("ds-1.*")) == ["ds-1.a.mkv", "ds-1.b.mkv", "ds-1.frames.jsonl"]
+
+
+def test_one_named_camera_with_img_only_stays_an_mp4_of_that_camera(tmp_path, quiet_env):
+    done = cli("record", "--scene", str(SCENE), "--mode", "video-frames", "--cameras", "b", "--build", str(BUILD_PATH),
+               "--screen-size", f"{W}x{H}", "--out", str(tmp_path / "out"), "--name", "one",
+               "--", "4", str(tmp_path / "user"), env=quiet_env)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["one.mp4"]
+    frames = decoded(tmp_path / "out" / "one.mp4", 0)
+    assert all(np.abs(np.median(f[-1], axis=0) - CAMERA_BACKGROUNDS[1]).max() < 12 for f in frames)  # b's, not a's
