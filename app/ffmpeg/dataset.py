@@ -11,19 +11,27 @@ CPU here (640x480: 2.7 vs 5.5 ms a frame), and the recorder shares the cores wit
 from __future__ import annotations
 
 from app.ffmpeg.commands import CRASH_SAFE_MKV, _progress_flags
+from app.ffmpeg.encoders import setup as encoder_setup
 from app.model.encoding import Encoding
+
+
+_OPTION = {"vcodec": "c", "b:v": "b", "q:v": "q"}  # encoder_setup's names -> the per-stream option
 
 
 def camera_command(binary: str, out_path: str, enc: Encoding, tracks: list[tuple[str, str]], fps: float) -> list[str]:
     """`tracks`: (pass mask, ext) in stdin's track order; ext "rgb" is a depth pass."""
-    command = [binary, *_progress_flags(), "-y", "-f", "matroska", "-probesize", "32", "-analyzeduration", "0",
-               "-i", "pipe:0"]
-    gop = str(max(int(round(fps)), 1) * 2)
+    coder = encoder_setup(enc, max(int(round(fps)), 1) * 2)  # the plan's encoder (a hardware one, or libx264)
+    command = [binary, *_progress_flags(), *coder.global_args, "-y", "-f", "matroska", "-probesize", "32",
+               "-analyzeduration", "0", "-i", "pipe:0"]
     for index, (mask, ext) in enumerate(tracks):
         command += ["-map", f"0:{index}"]
         if mask == "_img":
-            command += [f"-c:{index}", enc.video_codec, f"-preset:{index}", enc.preset, f"-crf:{index}", str(enc.crf),
-                        f"-pix_fmt:{index}", enc.pixel_format, f"-g:{index}", gop, f"-bf:{index}", "0"]
+            for key, value in coder.output.items():  # per stream: -c:0 libx264, -crf:0 18, -b:0 0 (b:v), ...
+                command += [f"-{_OPTION.get(key, key)}:{index}", str(value)]
+            if coder.filters:
+                command += [f"-filter:{index}", ",".join(f"{name}={':'.join(map(str, args))}" if args else name
+                                                        for name, args in coder.filters)]
+            command += [f"-bf:{index}", "0"]
         elif ext == "rgb":
             command += [f"-c:{index}", "png", f"-pix_fmt:{index}", "rgb24", f"-filter:{index}", "vflip"]
         else:
