@@ -90,11 +90,12 @@ def write_pngs(rows_path: Path, rows: list[dict], row: dict, folder: Path, binar
 def png_command(binary: str, video: Path, track: int, time_s: float, copy: bool) -> list[str]:
     """One frame of one track as a PNG on stdout: a copied track gives back the build's PNG bytes themselves.
 
-    The time is an output option: packets before it are read and dropped, so a copied track starts exactly there
-    (seeking the input would start a copy at the cluster the index points to, frames earlier)."""
+    The input is sought to a second before (fast: from the index), then the packets up to the time are read and
+    dropped (exact: seeking alone would start a copied track at the cluster the index points to, frames earlier)."""
     codec = ["-c:v", "copy"] if copy else ["-c:v", "png", "-pix_fmt", "rgb24"]
-    return [binary, "-hide_banner", "-loglevel", "error", "-nostdin", "-i", str(video), "-ss", f"{time_s:.3f}",
-            "-map", f"0:{track}", "-frames:v", "1", *codec, "-f", "image2pipe", "-"]
+    lead = min(time_s, 1.0)
+    return [binary, "-hide_banner", "-loglevel", "error", "-nostdin", "-ss", f"{time_s - lead:.3f}", "-i", str(video),
+            "-ss", f"{lead:.3f}", "-map", f"0:{track}", "-frames:v", "1", *codec, "-f", "image2pipe", "-"]
 
 
 def _png(binary: str, video: Path, track: int, time_s: float, copy: bool) -> bytes:

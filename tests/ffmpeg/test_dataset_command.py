@@ -1,5 +1,7 @@
 """The command of one dataset camera, as an exact list (app.ffmpeg.dataset)."""
 
+from pathlib import Path
+
 from app.ffmpeg.dataset import camera_command
 from app.model.encoding import Encoding
 
@@ -27,3 +29,12 @@ def test_a_hardware_encoder_gets_its_device_upload_and_quality_on_the_img_track_
         "-c:1", "h264_vaapi", "-g:1", "50", "-rc_mode:1", "CQP", "-qp:1", "20", "-filter:1", "format=nv12,hwupload",
         "-bf:1", "0", "-metadata:s:1"]
     assert command[command.index("0:0") + 1:command.index("0:0") + 3] == ["-c:0", "copy"]
+
+
+def test_frame_seeks_the_input_a_second_early_then_drops_packets_up_to_the_time():
+    from app.tools.frame import png_command
+
+    assert png_command("ffmpeg", Path("v.mkv"), 1, 40.033, copy=True) == [
+        "ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-ss", "39.033", "-i", "v.mkv", "-ss", "1.000",
+        "-map", "0:1", "-frames:v", "1", "-c:v", "copy", "-f", "image2pipe", "-"]
+    assert png_command("ffmpeg", Path("v.mkv"), 0, 0.4, copy=False)[5:11] == ["-ss", "0.000", "-i", "v.mkv", "-ss", "0.400"]
