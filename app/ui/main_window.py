@@ -62,7 +62,8 @@ def result_message(result: RecordingResult) -> tuple[str, str]:
     figures = f"{result.duration_s:.1f} s, {result.frames} frames, {result.dropped} dropped, {size_text(result.size_bytes)}"
     if result.error:
         return f"{result.error} Kept: {result.path} ({figures}).", "error"
-    return f"Saved {result.path.name} ({figures}).", "success"
+    more = f", with {', '.join(path.name for path in result.more)}" if result.more else ""  # a dataset's other files
+    return f"Saved {result.path.name}{more} ({figures}).", "success"
 
 
 class MainWindow(QMainWindow):

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLineEdit, QWid
 from app.errors import Problem
 from app.scene.build import default_build_path
 from app.scene.runner import demos
+from app.ui.dataset_fields import DatasetFields
 from app.ui.widgets import ProblemLabel, add_item, browse_button, field_row, select_data
 
 SCREEN_SIZES = ("640x360", "1280x720", "1920x1080")
@@ -75,6 +76,11 @@ class ScenePanel(QGroupBox):
         self.form.addRow("Keep frames", field_row(
             self.keep_frames, browse_button(self.keep_frames, "Folder for the frames", folder=True),
             problems=(self.problems["keep_frames"],)))
+        self.dataset = DatasetFields(self)  # TDW frames: cameras, passes, frame data (rows 7, 8, 9)
+        for label, row in self.dataset.rows:
+            self.form.addRow(label, row)
+        self.problems.update(self.dataset.problems)
+        self.dataset.changed.connect(self._edited)
         self._mode = "video"
         for signal in (self.kind.currentIndexChanged, self.demo.currentIndexChanged, self.script.textChanged,
                        self.args.textChanged, self.build.textChanged, self.screen_size.currentTextChanged,
@@ -92,9 +98,12 @@ class ScenePanel(QGroupBox):
         return ""
 
     def values(self) -> dict:
-        """The scene fields of `CaptureSettings`."""
+        """The scene fields of `CaptureSettings` (a dataset's only with a scene's own frames: the rows show then)."""
+        frames = bool(self.kind.currentData()) and self._mode == "video-frames"
+        dataset = self.dataset.values() if frames else dict(cameras="", passes="_img", frame_data="")
         return dict(scene=self.scene(), scene_args=split_args(self.args.text())[0], build=self.build.text().strip(),
-                    screen_size=self.screen_size.currentText().strip(), keep_frames=self.keep_frames.text().strip())
+                    screen_size=self.screen_size.currentText().strip(), keep_frames=self.keep_frames.text().strip(),
+                    **dataset)
 
     def local_problems(self) -> list[Problem]:
         """What only the window can see: no script picked yet, and arguments the engine gets already split."""
@@ -106,8 +115,10 @@ class ScenePanel(QGroupBox):
             problems.append(Problem("scene_args", args_problem))
         return problems
 
-    def load(self, scene: str, args: list[str], build: str, screen_size: str, keep_frames: str) -> None:
+    def load(self, scene: str, args: list[str], build: str, screen_size: str, keep_frames: str,
+             cameras: str = "", passes: str = "_img", frame_data: str = "") -> None:
         self.blockSignals(True)
+        self.dataset.load(cameras, passes, frame_data)
         if scene.startswith("demo:"):
             select_data(self.kind, "demo")
             name = scene.split(":", 1)[1]
@@ -146,6 +157,8 @@ class ScenePanel(QGroupBox):
         for row in (3, 4, 5):
             self.form.setRowVisible(row, bool(kind))
         self.form.setRowVisible(6, bool(kind) and self._mode == "video-frames")
+        for row in (7, 8, 9):
+            self.form.setRowVisible(row, bool(kind) and self._mode == "video-frames")
 
     def _edited(self) -> None:
         self._show_rows()
