@@ -50,6 +50,7 @@ class Manifest:
         """One attempt's result becomes its job's entry (counting the attempt)."""
         previous = self.entries.get(result["name"], {})
         entry = {key: result.get(key) for key in COLUMNS if key != "attempts"}
+        entry["files"] = result.get("files") or []  # every file with its tracks (manifest.json only)
         entry["attempts"] = int(previous.get("attempts") or 0) + 1
         self.entries[result["name"]] = entry
         return entry
@@ -69,7 +70,9 @@ class Manifest:
                 return False
         except OSError:
             return False
-        return sha256_of(path) == entry.get("sha256") and bool(media_info(ffmpeg, str(path)).streams)
+        if sha256_of(path) != entry.get("sha256") or not media_info(ffmpeg, str(path)).streams:
+            return False
+        return all(_intact(self.out / str(f.get("file") or ""), f) for f in entry.get("files") or [])
 
     def counts(self, jobs: Iterable[Job]) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -92,3 +95,11 @@ class Manifest:
         for row in rows:
             writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in COLUMNS})
         replace_with_text(self.out / CSV_NAME, text.getvalue())
+
+
+def _intact(path: Path, listed: dict) -> bool:
+    """One more file of a job (a dataset's other cameras, its NAME.frames.jsonl) as the manifest lists it."""
+    try:
+        return path.is_file() and path.stat().st_size == listed.get("size_bytes") and sha256_of(path) == listed.get("sha256")
+    except OSError:
+        return False

@@ -18,11 +18,13 @@ import socket
 import sys
 import threading
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 from app.batch.state import JobFiles, move_aside, sha256_of, write_json
 from app.calibration import corrected_offset_ms
 from app.errors import RecorderError, ValidationError
+from app.ffmpeg.inspect import tracks
 from app.headless import headless_for
 from app.machine import Machine
 from app.preflight import plan as make_plan
@@ -132,7 +134,23 @@ class Attempt:
             "duplicated": result.duplicated, "size_bytes": path.stat().st_size if path else None,
             "sha256": sha256_of(path) if path else "", "finalised": result.finalised,
             "av_offset_ms": corrected_offset_ms(self.settings),
+            "files": listed_files(plan.ffmpeg.path, [path, *result.more], self.files.out) if done and path else [],
         }
+
+
+def listed_files(ffmpeg: str, paths: list[Path], out: Path) -> list[dict]:
+    """What the manifest lists of each file a job wrote: size, sha256, and each track's title, codec and frames
+    (a dataset: a track per pass; NAME.frames.jsonl: its rows)."""
+    listed = []
+    for path in paths:
+        entry: dict = {"file": _relative(path, out), "size_bytes": path.stat().st_size, "sha256": sha256_of(path)}
+        if path.suffix == ".jsonl":
+            with path.open("rb") as rows:
+                entry["rows"] = sum(1 for line in rows if line.strip())
+        else:
+            entry["tracks"] = [asdict(track) for track in tracks(ffmpeg, str(path))]
+        listed.append(entry)
+    return listed
 
 
 def _relative(path: Path, out: Path) -> str:

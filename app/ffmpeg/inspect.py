@@ -91,3 +91,42 @@ def _contents(listing: str) -> Contents | None:
         return None
     frames = sum(1 for index, _pts, _length in _PACKET.findall(listing) if int(index) == video)
     return Contents(max(max(end for _, end in spans) - min(start for start, _ in spans), 0.0), frames)
+
+
+@dataclass(frozen=True)
+class Track:
+    """One stream of a file, as a dataset's manifest lists it."""
+
+    kind: str  # video | audio | ...
+    codec: str
+    title: str  # a dataset's pass name ("_img", "_id", ...), else ""
+    frames: int  # packets in the file (one per frame for video)
+
+
+_STREAM_HEAD = re.compile(r"^\s*Stream #0:(\d+)[^:]*: (\w+): (\w+)", re.MULTILINE)
+_TITLE = re.compile(r"^\s+title\s*: (.*)$", re.MULTILINE)
+
+
+def tracks(binary: str, path: str, timeout: float = 600.0) -> list[Track]:
+    """Every stream's kind, codec, title and packet count, in one read of the file without decoding (packets are
+    copied into ffmpeg's `framecrc` listing, one line per packet). [] when ffmpeg cannot read it."""
+    try:
+        done = subprocess.run([binary, "-hide_banner", "-nostdin", "-i", path, "-map", "0", "-c", "copy", "-f", "framecrc", "-"],
+                              capture_output=True, text=True, timeout=timeout, errors="replace", stdin=subprocess.DEVNULL,
+                              start_new_session=True)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    report = done.stderr.split("Output #0", 1)[0]
+    heads = list(_STREAM_HEAD.finditer(report))
+    counts: dict[int, int] = {}
+    for line in done.stdout.splitlines():
+        if line and not line.startswith("#"):
+            index = int(line.split(",", 1)[0])
+            counts[index] = counts.get(index, 0) + 1
+    found = []
+    for number, head in enumerate(heads):
+        block = report[head.end():heads[number + 1].start() if number + 1 < len(heads) else len(report)]
+        title = _TITLE.search(block)
+        found.append(Track(head.group(2).lower(), head.group(3), title.group(1).strip() if title else "",
+                           counts.get(int(head.group(1)), 0)))
+    return found
