@@ -42,6 +42,9 @@ class FolderJobsBox(QGroupBox):
         self.args = QLineEdit(placeholderText="none", toolTip="Arguments given to every script, as in a shell")
         self.build = QLineEdit(placeholderText=f"{default_build_path()} (tdw's default)",
                                toolTip="The TDW build every job launches")
+        self.cameras = QLineEdit(placeholderText="the first that renders", toolTip="TDW frames: the avatars every job "
+                                 "records, all or a,b (each camera its own NAME.<camera>.mkv)")
+        self.passes = QLineEdit(placeholderText="_img", toolTip="TDW frames: the passes every job records, e.g. _img,_id,_depth")
         self.problem = ProblemLabel()
         self.make_button = QPushButton("Make job list", toolTip="One job per script, saved as a jobs file in the "
                                                                  "output folder, then loaded here")
@@ -56,6 +59,14 @@ class FolderJobsBox(QGroupBox):
                 shared.addWidget(QLabel(label))
             shared.addWidget(widget, stretch)
         form.addRow("Mode", shared)
+        dataset = QHBoxLayout()  # TDW frames only: a dataset per job (app.model.dataset)
+        dataset.addWidget(self.cameras, 1)
+        dataset.addSpacing(12)
+        dataset.addWidget(QLabel("Passes"))
+        dataset.addWidget(self.passes, 1)
+        form.addRow("Cameras", dataset)
+        self.mode.currentIndexChanged.connect(
+            lambda: form.setRowVisible(2, self.mode.currentData() == "video-frames"))
         form.addRow("TDW build", field_row(self.build, browse_button(self.build, "TDW build (TDW.x86_64)"),
                                            self.make_button))
 
@@ -64,8 +75,10 @@ class FolderJobsBox(QGroupBox):
         args, problem = split_args(self.args.text())
         if problem:
             raise ValueError(problem)
+        frames = self.mode.currentData() == "video-frames"
         return {"mode": self.mode.currentData(), "fps": self.fps.value() or None, "args": args,
-                "build": self.build.text().strip()}
+                "build": self.build.text().strip(), "cameras": self.cameras.text().strip() if frames else "",
+                "passes": self.passes.text().strip() if frames else ""}
 
     def make(self) -> None:
         """Write the jobs file off the GUI thread; `built` carries its path."""

@@ -90,6 +90,26 @@ def test_a_folder_of_scripts_becomes_a_jobs_file_that_the_tab_runs_and_the_cli_r
     assert "2 of 2 job(s) already recorded" in again.stderr
 
 
+def test_a_folder_batch_of_tdw_frames_can_be_a_dataset_per_script(make_window, qtbot, tmp_path):
+    window = make_window()
+    panel = window.batch
+    window.tabs.setCurrentWidget(panel)
+    fill_folder_box(panel, scene_folder(tmp_path / "scenes"))
+    box = panel.from_folder
+    assert box.cameras.isVisible()  # TDW frames: cameras and passes can be chosen
+    box.cameras.setText("all")
+    box.passes.setText("_img,_id")
+    assert box.defaults()["cameras"] == "all" and box.defaults()["passes"] == "_img,_id"
+    box.mode.setCurrentIndex(box.mode.findData("video"))
+    assert not box.cameras.isVisible() and box.defaults()["passes"] == ""  # a screen recording has no passes
+    box.mode.setCurrentIndex(box.mode.findData("video-frames"))
+    panel.out.setText(str(tmp_path / "out"))
+    qtbot.mouseClick(box.make_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: (tmp_path / "out" / "jobs.toml").exists(), timeout=10000)
+    defaults = tomllib.loads((tmp_path / "out" / "jobs.toml").read_text())["defaults"]
+    assert (defaults["cameras"], defaults["passes"]) == ("all", "_img,_id")
+
+
 def test_making_the_list_from_a_folder_without_scripts_says_so_under_the_folder(make_window, qtbot, tmp_path):
     window = make_window()
     panel = window.batch
