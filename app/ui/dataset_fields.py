@@ -24,7 +24,8 @@ PASS_TIPS = {
     "_flow": "optical flow",
     "_albedo": "colour without lighting",
 }
-DATA_TIPS = {"camera": "each camera's matrices, every frame", "objects": "every object's position and rotation, every frame"}
+DATA_TIPS = {"camera": "each camera's matrices, every frame", "avatars": "each avatar's position and rotation, every frame",
+             "objects": "every object's position and rotation, every frame", "collisions": "the collisions of that frame"}
 
 
 class DatasetFields(QObject):

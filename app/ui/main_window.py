@@ -66,6 +66,16 @@ def result_message(result: RecordingResult) -> tuple[str, str]:
     return f"Saved {result.path.name}{more} ({figures}).", "success"
 
 
+def dataset_cameras(result: RecordingResult) -> list[str]:
+    """The cameras a dataset recorded, from its files' names (NAME.<camera>.mkv beside NAME.frames.jsonl)."""
+    files = [p for p in (result.path, *result.more) if p is not None]
+    stems = [p.name[: -len(".frames.jsonl")] for p in files if p.name.endswith(".frames.jsonl")]
+    if not stems:
+        return []
+    prefix = stems[0] + "."
+    return [p.name[len(prefix):-len(p.suffix)] for p in files if p.name.startswith(prefix) and p.suffix == ".mkv"]
+
+
 class MainWindow(QMainWindow):
     def __init__(self, machine: Machine | None = None, store: SettingsStore | None = None, **recordings_options) -> None:
         super().__init__()
@@ -289,6 +299,9 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _finished(self, result: RecordingResult) -> None:
+        cameras = dataset_cameras(result)
+        if cameras:
+            self.form.scene.dataset.offer_cameras(cameras)  # the avatars this scene has, offered next time
         text, kind = result_message(result)
         self.message.show_message(text, kind)
         self.statusBar().showMessage(text.splitlines()[0], 10000)

@@ -35,6 +35,7 @@ def test_the_dataset_rows_show_for_tdw_frames_and_record_a_camera_per_file_with_
     assert f"Saved {mkv}, with {stem}.frames.jsonl (" in window.message.label.text()  # every file the run wrote
     titles = [stream["tags"]["title"] for stream in probe(Path(out) / mkv)["streams"]]
     assert titles == ["_img", "_id", "_depth"]
+    assert "a" in [fields.cameras.itemText(i) for i in range(fields.cameras.count())]  # offered from now on
     rows = [json.loads(line) for line in (Path(out) / f"{stem}.frames.jsonl").read_text().splitlines()]
     assert rows and {r["camera"] for r in rows} == {"a"} and "camera_matrix" in rows[0]
     window.shutdown()
