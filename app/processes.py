@@ -205,6 +205,15 @@ def stop_tree(pid: int, timeout: float = 5.0, first: int = signal.SIGTERM) -> No
     _kill_left(_wait_gone(procs, timeout), timeout)
 
 
+def kill_group(pgid: int) -> None:
+    """SIGKILL every process of the process group `spawn` gave a child (its pid), even after that child is gone."""
+    if hasattr(os, "killpg"):
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
 def stop_leader(pid: int, timeout: float = 5.0) -> None:
     """SIGTERM a process alone and wait for it to end its own children; then SIGTERM, and at last kill, what
     is left of its tree (collected before the signal, so orphans are not missed).

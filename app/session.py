@@ -235,11 +235,14 @@ class Session:
             self._watchdog.add(capture_source(recorder, lambda: self.status.state == "recording", who))
 
     def _stalled(self, source: Source) -> None:
+        sound = self._sound_stalled(source)
         if not self._error:
-            self._error = self._sound_stalled(source) or source.message
+            self._error = sound or source.message
         mark = getattr(self.recorder, "mark_stalled", None)
         if mark is not None and source.name == "capture":
-            mark()  # its stop need not wait for a frozen process to finish its file
+            # its stop need not wait for a frozen process to finish its file; one waiting on a frozen sound server
+            # hears neither `q` nor SIGTERM: it is ended at once
+            mark(frozen_input=bool(sound))
         self._end()
 
     def _sound_stalled(self, source: Source) -> str | None:

@@ -138,9 +138,12 @@ def test_a_stalled_sound_server_is_named_as_the_cause_of_an_av_recording_stall(t
     server.send_signal(signal.SIGSTOP)  # alive, silent: the sound stops coming
     try:
         code = job.finish(60)  # ends by itself
+        # before the server wakes: an ffmpeg blocked on it hears no `q` or SIGTERM, and was once left behind here
+        left_while_frozen = [line for line in job.descendants.alive(timeout=5) if "pulseaudio" not in line]
     finally:
         if server.is_running():
             server.send_signal(signal.SIGCONT)
+    assert left_while_frozen == [], left_while_frozen
     said = "".join(job.stdout) + job.said
     assert code == 1, said
     assert "The sound from tdw_recorder.monitor stopped: the sound server (PulseAudio) does not answer" in said, said
@@ -148,3 +151,33 @@ def test_a_stalled_sound_server_is_named_as_the_cause_of_an_av_recording_stall(t
     [saved] = list(out.glob("*.mp4"))
     assert decoded_frames(saved) >= 10
     assert job.descendants.alive() == []
+
+
+def test_an_ffmpeg_blocked_on_a_frozen_sound_server_is_ended_not_left_behind(xserver, anim_window, tmp_path):
+    """On the user's own sound server (not --headless, whose teardown wakes the server and hid this): ffmpeg waits on
+    the frozen server and hears neither `q` nor SIGTERM. It used to outlive stop() until the server woke up."""
+    from app.machine import Machine
+    from tests.support.servers import PulseServer
+
+    own = PulseServer().start()  # frozen below: not the suite's shared server
+    try:
+        env = own.env(xserver.env())
+        anim_window("Frozen Sound", 160, 120, 50, 50)
+        settings = CaptureSettings(mode="av", region="window:Frozen Sound", audio="default", output_dir=str(tmp_path))
+        session = Session(plan(settings, Machine(env=env)), env=env)
+        session.start()
+        deadline = time.monotonic() + 20
+        while session.status.frames < 15 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        os.kill(own.proc.pid, signal.SIGSTOP)
+        try:
+            assert session.ended.wait(30)
+            result = session.stop()
+            left = [p for p in psutil.Process().children(recursive=True) if p.is_running() and p.name() == "ffmpeg"
+                    and p.status() != psutil.STATUS_ZOMBIE]
+        finally:
+            os.kill(own.proc.pid, signal.SIGCONT)
+        assert left == [], [p.cmdline() for p in left]
+        assert result.error.startswith("The sound from") and result.path is not None and decoded_frames(result.path) >= 10
+    finally:
+        own.stop()

@@ -169,9 +169,9 @@ class DatasetRecorder:
         first = pipes[0].progress()
         return replace(first, size_bytes=sum(p.progress().size_bytes for p in pipes))
 
-    def mark_stalled(self) -> None:
+    def mark_stalled(self, frozen_input: bool = False) -> None:
         for pipe in list(self.cameras.values()):
-            pipe.mark_stalled()
+            pipe.mark_stalled(frozen_input)
 
     def pids(self) -> list[int]:
         return [pid for pipe in list(self.cameras.values()) for pid in pipe.pids()]

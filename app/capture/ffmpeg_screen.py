@@ -220,11 +220,13 @@ class FfmpegScreenRecorder:
         """Between parts (the followed window is being restarted, or is hidden): no progress is expected."""
         return self._restarting
 
-    def mark_stalled(self) -> None:
-        """The watchdog saw ffmpeg stop making progress: stop() ends it without waiting for it to finish."""
+    def mark_stalled(self, frozen_input: bool = False) -> None:
+        """The watchdog saw ffmpeg stop making progress: stop() ends it without waiting for it to finish (at once
+        when an input it waits on is frozen)."""
         proc = self._proc
         if proc is not None:
             proc.stalled = True
+            proc.frozen_input = frozen_input
 
     def capturing_at(self, width: int, height: int) -> bool:
         """True once a part records the window at this size (even sides) and has its first frame."""

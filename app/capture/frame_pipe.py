@@ -132,10 +132,12 @@ class FramePipeRecorder:
     def progress(self) -> Progress:
         return self._proc.last_stats if self._proc else Progress()
 
-    def mark_stalled(self) -> None:
-        """The watchdog saw ffmpeg stop making progress: stop() ends it without waiting for it to finish."""
+    def mark_stalled(self, frozen_input: bool = False) -> None:
+        """The watchdog saw ffmpeg stop making progress: stop() ends it without waiting for it to finish (at once
+        when the sound server it reads is frozen)."""
         if self._proc is not None:
             self._proc.stalled = True
+            self._proc.frozen_input = frozen_input
 
     def pids(self) -> list[int]:
         return [self._proc.pid] if self._proc and self._proc.pid else []

@@ -224,7 +224,7 @@ class ObsLaunchRecorder(ObsRecorderBase):
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)  # the private config, password included
 
-    def mark_stalled(self) -> None:
+    def mark_stalled(self, frozen_input: bool = False) -> None:
         """The watchdog saw OBS stop making progress: stop() neither asks it to stop recording nor waits long."""
         self._stalled = True
 

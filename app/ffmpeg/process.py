@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 
 from app.ffmpeg.progress import ProgressParser
 from app.model.progress import Progress
-from app.processes import one_death_signal, spawn, stop_tree
+from app.processes import kill_group, one_death_signal, spawn, stop_tree
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,9 @@ class FfmpegProcess:
         self.proc: subprocess.Popen | None = None
         self.stop_requested = False
         self.stalled = False  # it stopped making progress: ending it does not wait for it to finish its file
+        # an input it reads is frozen (a sound server that does not answer): it cannot hear `q` or SIGTERM while it
+        # waits on it, so stop() kills it at once (the live Matroska file is flushed packet by packet: it plays)
+        self.frozen_input = False
         self._moved_at: float | None = None  # when its progress last moved (monotonic)
         self._threads: list[threading.Thread] = []
 
@@ -136,7 +139,11 @@ class FfmpegProcess:
             code = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             return None
-        self._threads[0].join(timeout=5)
+        self._threads[0].join(timeout=5 if timeout is None else max(timeout, 0.5))
+        if self._threads[0].is_alive():
+            # ffmpeg's guard (app.processes.one_death_signal) ended, but ffmpeg still holds its output open: it is
+            # still running (e.g. blocked reading a frozen sound server, deaf to SIGTERM)
+            return None
         return code
 
     def stop(self, timeout: float = 5.0) -> int | None:
@@ -145,6 +152,10 @@ class FfmpegProcess:
         if self.proc is None:
             return None
         self.stop_requested = True
+        if self.frozen_input and self.proc.poll() is None:
+            kill_group(self.proc.pid)
+            stop_tree(self.proc.pid, timeout=STALLED_WAIT_S)
+            return self.wait(STALLED_WAIT_S)
         timeout = min(timeout, STALLED_WAIT_S) if self._looks_stalled() else timeout
         if self.proc.poll() is None and self.proc.stdin:
             try:
@@ -160,6 +171,9 @@ class FfmpegProcess:
             code = self.wait(timeout)
         if code is None:
             stop_tree(self.proc.pid, timeout=timeout)
+            code = self.wait(timeout)
+        if code is None:
+            kill_group(self.proc.pid)  # what is left of its process group once the guard is gone: ffmpeg itself
             code = self.wait(timeout)
         return code
 
