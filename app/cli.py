@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -11,6 +12,9 @@ from typing import Sequence
 
 from app import __version__, desktop, logs
 from app.batch import command as batch_command
+from app.control import command as ctl_command
+from app.control.answers import session_handler, starting
+from app.control.server import ControlServer
 from app.tools import command as tools_command
 from app.doctor import run_checks
 from app.errors import Problem, RecorderError, ValidationError
@@ -56,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     rec = sub.add_parser("record", help="record a screen region (and audio) until Ctrl+C or --duration")
     add_record_arguments(rec)
+    rec.add_argument("--control-id", default="", help="the id `tdw-recorder ctl --id` knows this recording by (default: its pid)")
+    rec.add_argument("--no-control", action="store_true", help="do not answer `tdw-recorder ctl`")
     defaults = CaptureSettings()
 
     sync = sub.add_parser("sync-check", help="measure the A/V offset with a flashing, beeping test window")
@@ -70,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--shift-audio", type=float, default=0.0, metavar="MS", help=argparse.SUPPRESS)  # self-test
     obs_setup.add_parser(sub)
     batch_command.add_parser(sub)
+    ctl_command.add_parser(sub)
     tools_command.add_parsers(sub)
     desktop.add_parser(sub)
     sub.add_parser("sources", help="list audio sources, monitors and windows")
@@ -89,9 +96,10 @@ def settings_from_args(args: argparse.Namespace) -> CaptureSettings:
 
 
 def _status_line(status: RecordingStatus) -> str:
+    paused = f"  paused {status.paused_s:.1f} s" if status.paused_s or status.paused else ""
     return (
-        f"\r● REC {status.elapsed_s:7.1f} s  {status.frames:6d} frames  {status.fps:5.1f} fps  "
-        f"dropped {status.dropped}  {status.size_bytes / 1048576:7.1f} MB "
+        f"\r{'❚❚ PAUSED' if status.paused else '● REC'} {status.recorded_s:7.1f} s  {status.frames:6d} frames  "
+        f"{status.fps:5.1f} fps  dropped {status.dropped}  {status.size_bytes / 1048576:7.1f} MB{paused} "
     )
 
 
@@ -147,18 +155,28 @@ def _write(stream, text: str, newline: bool = True) -> None:
 
 def cmd_record(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
+    control = None if args.no_control else args.control_id or str(os.getpid())
     ending = _Ending(live=sys.stderr.isatty())
     restore = ending.policy.install()
     try:
         if settings.headless:  # the private servers outlive the session, and stop even when it fails
             with headless_for(settings) as servers:
-                return _record(settings, Machine(env=servers.env(), platform=settings.platform), ending)
-        return _record(settings, Machine(platform=settings.platform), ending)
+                return _record(settings, Machine(env=servers.env(), platform=settings.platform), ending, control)
+        return _record(settings, Machine(platform=settings.platform), ending, control)
     finally:
         restore()
 
 
-def _record(settings: CaptureSettings, machine: Machine, ending: _Ending) -> int:
+def _record(settings: CaptureSettings, machine: Machine, ending: _Ending, control: str | None = None) -> int:
+    server = ControlServer(starting, control).start() if control else None  # a taken id: refused before anything
+    try:
+        return _record_served(settings, machine, ending, server)
+    finally:
+        if server is not None:
+            server.close()
+
+
+def _record_served(settings: CaptureSettings, machine: Machine, ending: _Ending, server: ControlServer | None) -> int:
     plan = make_plan(settings, machine)
     show = sys.stderr.isatty()
     session = Session(plan, on_status=_StatusPrinter(live=show), env=machine.env)
@@ -176,6 +194,10 @@ def _record(settings: CaptureSettings, machine: Machine, ending: _Ending) -> int
         _write(sys.stderr, f"Recording {where} at {settings.fps:g} fps to {session.paths.recording} — Ctrl+C stops.")
         if plan.encoder_note:
             _write(sys.stderr, plan.encoder_note)
+        if server is not None:
+            server.serve(session_handler(session))
+            _write(sys.stderr, f"{server.note + chr(10) if server.note else ''}Control: `tdw-recorder ctl "
+                               f"pause|resume|status|stop --id {server.ident}`.")
         session.wait()
     finally:
         result = session.stop() if session.paths else None
@@ -355,6 +377,7 @@ COMMANDS = {"record": cmd_record, "sources": cmd_sources, "doctor": cmd_doctor, 
 
 COMMANDS["obs-setup"] = obs_setup.run
 COMMANDS["batch"] = batch_command.run
+COMMANDS["ctl"] = ctl_command.run
 COMMANDS["install-desktop-entry"] = desktop.run
 COMMANDS["stitch"] = tools_command.run_stitch
 COMMANDS["convert"] = tools_command.run_convert

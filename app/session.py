@@ -19,12 +19,14 @@ from typing import Callable
 from app.audio.build_source import AudioChoice, build_source, chosen, follows_build, with_descendants
 from app.audio.formats import LIVE_EXTENSION as AUDIO_LIVE_EXTENSION
 from app.audio.formats import final_extension
-from app.capture.base import CaptureContext, FrameSink, Recorder
+from app.capture.base import CaptureContext, FrameSink, Pausable, Recorder
 from app.capture.dataset import DatasetRecorder
 from app.capture.duration import FrameLimit
 from app.capture.preview import PreviewTap
 from app.capture.registry import create as create_recorder
+from app.capture.registry import info as registry_info
 from app.capture.registry import label as registry_label
+from app.errors import RecorderError
 from app.finalise import finish
 from app.finalise_dataset import finish_dataset
 from app.model.plan import RecordingPlan
@@ -78,6 +80,9 @@ class Session:
         self._build_timer: threading.Timer | None = None  # --duration of the build's own recording
         self._watchdog = Watchdog([], self._stalled)
         self.preview = PreviewTap()  # what the window's live preview may look at
+        self._pausing = threading.Lock()  # one pause, resume or stop at a time (the ctl server, the window, a signal)
+        self._paused_at: float | None = None
+        self._paused_total = 0.0
 
     # -- status -----------------------------------------------------------------------------------
     @property
@@ -87,8 +92,10 @@ class Session:
 
     def _publish(self, **changes) -> None:
         with self._lock:
-            if self._started_at and self._status.state == "recording":
-                changes.setdefault("elapsed_s", self._clock() - self._started_at)
+            if self._started_at and changes.get("state", self._status.state) in ("recording", "paused"):
+                now = self._clock()
+                changes.setdefault("elapsed_s", now - self._started_at)
+                changes.setdefault("paused_s", self._paused_total + (now - self._paused_at if self._paused_at else 0.0))
             self._status = replace(self._status, **changes)
             status = self._status
         self._on_status(status)
@@ -107,6 +114,8 @@ class Session:
         """One frame of TDW's image output for the frame route, kept unless --duration already has its frames."""
         assert isinstance(self.recorder, FrameSink)
         self.preview.image(head, data)
+        if self._paused_at is not None:
+            return  # rendered while paused: not recorded (--keep-frames still keeps it; the next frame follows on)
         limit = self._frame_limit
         if "passes" in head:  # a dataset: one camera's passes; --duration counts TDW frames, whatever the cameras
             self._dataset_frame(head, data)
@@ -340,6 +349,39 @@ class Session:
             self._error = end.error
         self._end()
 
+    # -- pause -----------------------------------------------------------------------------------
+    def pause(self) -> RecordingStatus:
+        """Leave what follows out of the file until resume(); a one-line RecorderError when it cannot."""
+        with self._pausing:
+            state = self.status.state
+            if state == "paused":
+                raise RecorderError("The recording is paused already: resume goes on.")
+            if state != "recording" or self.recorder is None or self._stopping:
+                raise RecorderError("Nothing is being recorded yet (or it is ending): pause once it records.")
+            backend = registry_info(self.plan.settings.backend)
+            if not backend.can_pause or not isinstance(self.recorder, Pausable):
+                raise RecorderError(backend.pause_advice or f"{backend.label} cannot pause: stop and record again.")
+            self.recorder.pause()
+            with self._lock:
+                self._paused_at = self._clock()
+            log.info("paused")
+            self._publish(state="paused")
+            return self.status
+
+    def resume(self) -> RecordingStatus:
+        """Record again after pause(): the file goes on with no gap."""
+        with self._pausing:
+            if self.status.state != "paused" or self._stopping:
+                raise RecorderError("The recording is not paused: nothing to resume.")
+            assert isinstance(self.recorder, Pausable)
+            self.recorder.resume()
+            with self._lock:
+                self._paused_total += self._clock() - (self._paused_at or self._clock())
+                self._paused_at = None
+            log.info("resumed after %.2f s paused in all", self._paused_total)
+            self._publish(state="recording")
+            return self.status
+
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the capture ends by itself or a stop is requested (True), or `timeout` passes (False)."""
         return self._wake.wait(timeout)
@@ -353,13 +395,16 @@ class Session:
         if self._stopped is not None:
             return self._stopped
         assert self.paths is not None
-        with self._lock:
+        with self._pausing, self._lock:  # a pause or resume under way finishes first
             self._stopping = True
+            if self._paused_at is not None:
+                self._paused_total += self._clock() - self._paused_at
+                self._paused_at = None
         self._watchdog.stop()
         elapsed = self._clock() - self._started_at
         if self._build_timer is not None:
             self._build_timer.cancel()
-        self._publish(state="stopping", elapsed_s=elapsed)
+        self._publish(state="stopping", elapsed_s=elapsed, paused_s=self._paused_total)
         fed_by_scene = getattr(self.recorder, "fed_by_scene", False)
         if self.scene is not None and fed_by_scene:
             self.scene.stop()  # no more frames can come / the build closes its file; then the recorder finishes

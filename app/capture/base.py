@@ -62,3 +62,15 @@ class FrameSink(Protocol):
 
     def add_image(self, ext: str, data: bytes, arrived: float | None = None) -> None:
         ...
+
+
+@runtime_checkable
+class Pausable(Protocol):
+    """A recorder that can leave a stretch out of its file (its registry entry says `can_pause`). Both return once
+    done, or raise a one-line RecorderError when it cannot now; the file has no gap and no frozen stretch."""
+
+    def pause(self) -> None:
+        ...
+
+    def resume(self) -> None:
+        ...

@@ -61,6 +61,9 @@ class FfmpegScreenRecorder:
         self._lock = threading.RLock()
         self._stopping = False
         self._restarting = False
+        self._paused = False
+        self._paused_at = 0.0
+        self._paused_total = 0.0  # seconds paused so far (--duration counts recorded time only)
         self._parts: list[Path] = [output]
         self._done = Progress()  # what the finished parts recorded
         self._note = ""
@@ -174,12 +177,11 @@ class FfmpegScreenRecorder:
 
     def _next_part(self, width: int, height: int, why: str) -> None:
         """End the part being recorded (if it still runs) and record the next one at this size."""
-        assert self._video is not None
         seen = time.monotonic()
         with self._lock:
-            if self._stopping or self._proc is None or self._restarting \
+            if self._stopping or self._proc is None or self._restarting or self._paused \
                     or (why == "resized" and (width, height) == self._part_size):
-                return  # stopping, a restart under way, or this size is recorded already
+                return  # stopping, paused, a restart under way, or this size is recorded already
             self._restarting = True
             self._part_size = (width, height)
             old = self._proc
@@ -188,37 +190,83 @@ class FfmpegScreenRecorder:
             try:
                 self._done = self._total(old.last_stats)
                 self._proc = None
-                left = None
-                if self.plan.settings.duration:
-                    left = float(self.plan.settings.duration) - (time.monotonic() - self._started)
-                if left is not None and left < 0.05 and not self._stopping:
-                    threading.Thread(target=self._on_ended, args=(None,), daemon=True).start()  # the planned end
-                if self._stopping or (left is not None and left < 0.05):
-                    return  # Stop, or the planned end, came meanwhile
-                first = (self._video.region.width, self._video.region.height)
-                video = replace(self._video, region=Region(0, 0, width, height), fit_into=first)
-                if len(self._parts) == 1:
-                    self._folder = parts_folder(self.output)
-                part = self._folder / f"part{len(self._parts) + 1}{self.output.suffix}"
-                self._parts.append(part)
-                if self.meter is not None:  # the level file is written anew by the next part
-                    self.meter.close()
-                    self.meter = LevelMeter()
-                    self.meter.start()
-                if why == "resized" or (width, height) != first:
-                    self._note = (f"The window changed size to {width}x{height}: the recording goes on, "
-                                  f"scaled into {first[0]}x{first[1]}.")
-                elif why == "shown":
-                    self._note = "The window is shown again: the recording goes on."
-                self._launch(self._command(video, part, left))
+                self._launch_part(width, height, why)
             finally:
                 self._restarting = False
         self._wait_for_first_frame(seen)
 
+    def _launch_part(self, width: int, height: int, why: str) -> None:
+        """Record the next part (under the lock, none running): the window's new size scaled into the first."""
+        left = None
+        if self.plan.settings.duration:  # what -t has left to record: paused stretches do not count
+            left = float(self.plan.settings.duration) - (time.monotonic() - self._started - self._paused_total)
+        if left is not None and left < 0.05 and not self._stopping:
+            threading.Thread(target=self._on_ended, args=(None,), daemon=True).start()  # the planned end
+        if self._stopping or (left is not None and left < 0.05):
+            return  # Stop, or the planned end, came meanwhile
+        video = self._video
+        if video is not None and video.window_id is not None:
+            first = (video.region.width, video.region.height)
+            video = replace(video, region=Region(0, 0, width, height), fit_into=first)
+            if why == "resized" or (width, height) != first:
+                self._note = (f"The window changed size to {width}x{height}: the recording goes on, "
+                              f"scaled into {first[0]}x{first[1]}.")
+            elif why == "shown":
+                self._note = "The window is shown again: the recording goes on."
+        if len(self._parts) == 1:
+            self._folder = parts_folder(self.output)
+        part = self._folder / f"part{len(self._parts) + 1}{self.output.suffix}"
+        self._parts.append(part)
+        if self.meter is not None:  # the level file is written anew by the next part
+            self.meter.close()
+            self.meter = LevelMeter()
+            self.meter.start()
+        self._launch(self._command(video, part, left))
+
+    # -- pause: the part ends; resuming records the next part, joined without re-encoding at the end -------------
+    def pause(self) -> None:
+        """End the part being recorded; nothing is captured until resume(). Returns once ffmpeg closed it."""
+        deadline = time.monotonic() + 3.0
+        while True:
+            with self._lock:
+                if self._stopping or self._paused:
+                    return
+                if not self._restarting and self._proc is not None:
+                    self._paused = self._restarting = True  # its exit is ours, not the recording's end
+                    old = self._proc
+                    break
+            if time.monotonic() > deadline:
+                raise RecorderError("The recording is between parts (its window is hidden or changed size): "
+                                    "pause again once it records.")
+            time.sleep(0.02)
+        old.stop()
+        with self._lock:
+            self._done = self._total(old.last_stats)
+            self._proc = None
+            self._paused_at = time.monotonic()
+            self._restarting = False
+
+    def resume(self) -> None:
+        """Record the next part (at the followed window's size now); returns once it has its first frame."""
+        seen = time.monotonic()
+        with self._lock:
+            if not self._paused or self._stopping:
+                return
+            self._paused = False
+            self._paused_total += seen - self._paused_at
+            width, height = self._watch.size if self._watch is not None else self._part_size
+            self._restarting = True
+            try:
+                self._part_size = (width, height)
+                self._launch_part(width, height, "resumed")
+            finally:
+                self._restarting = False
+        self._wait_for_first_frame(seen, record=False)
+
     @property
     def waiting(self) -> bool:
         """Between parts (the followed window is being restarted, or is hidden): no progress is expected."""
-        return self._restarting
+        return self._restarting or self._paused
 
     def mark_stalled(self, frozen_input: bool = False) -> None:
         """The watchdog saw ffmpeg stop making progress: stop() ends it without waiting for it to finish (at once
@@ -235,11 +283,12 @@ class FfmpegScreenRecorder:
             return (not self._restarting and proc is not None and proc.last_stats.frames > 0
                     and self._part_size == (width - width % 2, height - height % 2))
 
-    def _wait_for_first_frame(self, seen: float, timeout: float = 10.0) -> None:
+    def _wait_for_first_frame(self, seen: float, timeout: float = 10.0, record: bool = True) -> None:
         proc = self._proc
-        while proc is not None and proc.running() and proc.last_stats.frames == 0 and time.monotonic() - seen < timeout:
+        while proc is not None and proc.running() and proc.last_stats.frames == 0 and time.monotonic() - seen < timeout \
+                and not self._stopping:
             time.sleep(0.01)
-        if proc is not None and proc.last_stats.frames:
+        if proc is not None and proc.last_stats.frames and record:
             self.restarts.append(time.monotonic() - seen)
 
     def _check_sound_server(self) -> None:
@@ -285,7 +334,7 @@ class FfmpegScreenRecorder:
             if failure:
                 log.warning("the recording's parts were not joined (%s); they are kept in %s", failure, self._folder)
                 self._failure = self._failure or (
-                    f"The parts recorded after the window changed size could not be joined ({failure}): "
+                    f"The parts recorded after a pause or a change of the window's size could not be joined ({failure}): "
                     f"they are kept in {self._folder}.")
 
     def wait(self, timeout: float | None = None) -> bool:

@@ -129,6 +129,13 @@ class FramePipeRecorder:
         if self._proc is not None:
             self._proc.finish_input()
 
+    def pause(self) -> None:
+        """Nothing to end here: the session leaves out the frames rendered while paused, and as frames are timed
+        by the framerate, the next one follows the last one kept (no gap, nothing frozen)."""
+
+    def resume(self) -> None:
+        """See pause()."""
+
     def progress(self) -> Progress:
         return self._proc.last_stats if self._proc else Progress()
 

@@ -76,5 +76,20 @@ class ObsRecorderBase:
         self.stop()
         self._ended_by_itself(None)
 
+    def pause(self) -> None:
+        """OBS's own pause (PauseRecord): its file leaves the stretch out, sound and picture alike."""
+        self._paused(True)
+
+    def resume(self) -> None:
+        self._paused(False)
+
+    def _paused(self, pause: bool) -> None:
+        if self._recording is None:
+            from app.errors import RecorderError
+
+            raise RecorderError("This OBS records without its WebSocket, which alone can pause it: stop and record "
+                                "again, or use obs-websocket.")
+        (self._recording.pause if pause else self._recording.resume)()
+
     def stop(self) -> None:
         raise NotImplementedError

@@ -76,7 +76,7 @@ def own_problems(settings: CaptureSettings) -> list[Problem]:
 
 register(BackendInfo(
     "ffmpeg", "ffmpeg", "app.capture.ffmpeg_routes:create",
-    ffmpeg_roles=FFMPEG_ROLES,
+    ffmpeg_roles=FFMPEG_ROLES, can_pause=True,  # the screen and sound: parts; TDW's frames: frames left out
     wayland_region_kinds=frozenset({"window", "tdw"}),  # grabbed by X window id (x11grab -window_id)
     wayland_advice="x11grab sees only X11 windows there, so the screen records black. Record the TDW window "
                    "(--region tdw) or an X11 window (--region window:<title>), or log in to an X11 session (\"GNOME on Xorg\").",
@@ -88,24 +88,27 @@ register(BackendInfo(
     wayland_advice="the TDW build's own ffmpeg grabs its window's place on the screen, which is black there. Record with "
                    "the ffmpeg backend (--backend ffmpeg --region tdw), or log in to an X11 session (\"GNOME on Xorg\").",
     checks="app.scene.build_capture:settings_problems",
+    pause_advice="The TDW build's own ffmpeg cannot pause (only the scene's commands reach it): record with the "
+                 "ffmpeg backend (--backend ffmpeg --region tdw) to pause.",
 ))
 register(BackendInfo(
     "obs-websocket", "OBS Studio you run (over its WebSocket)", "app.capture.obs_websocket:create",
     modes=frozenset({"video", "av"}), mode_advice=OBS_ADVICE,
     unavailable="app.capture.obs_websocket:unavailable", checks="app.obs.settings:settings_problems",
-    wayland_advice=OBS_WAYLAND_ADVICE,
+    wayland_advice=OBS_WAYLAND_ADVICE, can_pause=True,  # PauseRecord / ResumeRecord
 ))
 register(BackendInfo(
     "obs-launch", "OBS Studio, started for the recording", "app.capture.obs_launch:create",
     modes=frozenset({"video", "av"}), mode_advice=OBS_ADVICE,
     unavailable="app.capture.obs_launch:unavailable", checks="app.obs.settings:settings_problems",
-    wayland_advice=OBS_WAYLAND_ADVICE,
+    wayland_advice=OBS_WAYLAND_ADVICE, can_pause=True,  # over the WebSocket of the OBS it started
 ))
 register(BackendInfo(
     "fmedia", "fmedia, as TDW's AudioUtils (audio only)", "app.capture.fmedia:create",
     modes=frozenset({"audio"}), region_kinds=frozenset(), ffmpeg_roles=("final_audio_encoder",),
     mode_advice="fmedia records sound only: choose audio only (--mode audio), or the ffmpeg backend.",
     unavailable="app.capture.fmedia:unavailable",
+    pause_advice="fmedia cannot pause here: record sound with the ffmpeg backend to pause.",
 ))
 register(BackendInfo(
     "wf-recorder", "wf-recorder (sway and other wlroots desktops)", "app.capture.wf_recorder:create",
@@ -116,4 +119,5 @@ register(BackendInfo(
     mode_advice="wf-recorder records the screen (video, or audio + video): for audio only or TDW's frames, use the ffmpeg backend.",
     unavailable="app.capture.wf_recorder:unavailable", checks="app.capture.wf_recorder:settings_problems",
     resolve_region="app.capture.wf_recorder:resolve_region",
+    pause_advice="wf-recorder cannot pause: stop and record again.",
 ))

@@ -19,6 +19,7 @@ from typing import Callable
 from app.audio.build_source import with_descendants
 from app.ffmpeg.levels import LevelMeter
 from app.audio.streams import recording_processes
+from app.errors import RecorderError
 from app.model.progress import Progress
 from app.capture.frame_pipe import FramePipeRecorder
 from app.ffmpeg.commands import timed_frames_command
@@ -97,6 +98,10 @@ class TimedFramePipeRecorder(FramePipeRecorder):
     def _close_meter(self) -> None:
         if self.meter is not None:
             self.meter.close()
+
+    def pause(self) -> None:
+        raise RecorderError("TDW's frames with sound cannot pause (ffmpeg records the sound live, on the frames' "
+                            "clock): record TDW's frames without sound, or the window (--mode av), to pause.")
 
     def progress(self) -> Progress:
         return self._with_level(super().progress())

@@ -37,6 +37,9 @@ class BackendInfo:
     # A backend that records a Wayland compositor's own outputs (not X's screen) resolves the region there:
     # (RegionSpec, env, round_odd) -> Region, raising a one-line RecorderError; preflight asks it instead of the X display.
     resolve_region: Hook = ""
+    # Pause/resume (app.session): whether its Recorder has pause()/resume(), and else one sentence saying why not.
+    can_pause: bool = False
+    pause_advice: str = ""
 
     def records(self, mode: str) -> bool:
         return mode in self.modes

@@ -12,13 +12,23 @@ from app.model.progress import Progress
 class RecordingStatus(Progress):
     """A snapshot for the window, the CLI's status line and batch workers: the capture's progress plus its state."""
 
-    state: str  # idle, recording, stopping, finalising, done, failed
-    elapsed_s: float = 0.0
+    state: str  # idle, recording, paused, stopping, finalising, done, failed
+    elapsed_s: float = 0.0  # wall-clock seconds since the start, paused stretches included
+    paused_s: float = 0.0  # of which paused (left out of the file)
     audio_source: str = ""  # the sound source recorded, once chosen
     encoder: str = ""  # the video encoder that runs, and why ("Encoder: libx264 (auto: ...)."), "" without one
     path: str = ""
     error: str | None = None
     finishing_pct: int | None = None  # finalising: how far the remux to the final file has got (0..100)
+
+    @property
+    def paused(self) -> bool:
+        return self.state == "paused"
+
+    @property
+    def recorded_s(self) -> float:
+        """Seconds that went into the file so far (elapsed minus paused)."""
+        return max(self.elapsed_s - self.paused_s, 0.0)
 
 
 @dataclass(frozen=True)

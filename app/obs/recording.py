@@ -60,6 +60,8 @@ class ObsRecording:
         self.stopped_at: float | None = None  # ... and when we asked it to stop (what it records ends there)
         self.last = Progress()
         self.output_path: str | None = None
+        self._paused_at: float | None = None
+        self._paused_total = 0.0  # OBS leaves paused stretches out of its file (and of outputDuration)
 
     # -- before ---------------------------------------------------------------------------------
     def ensure_idle(self) -> None:
@@ -118,9 +120,32 @@ class ObsRecording:
         log.info("OBS records (for %.2f s already)", lag)
 
     def elapsed(self) -> float:
+        """Seconds recorded into the file so far (paused stretches left out)."""
         if self.active_since is None:
             return 0.0
-        return (self.stopped_at if self.stopped_at is not None else self._clock()) - self.active_since
+        end = self.stopped_at if self.stopped_at is not None else self._clock()
+        paused = self._paused_total + (end - self._paused_at if self._paused_at is not None else 0.0)
+        return end - self.active_since - paused
+
+    def pause(self, timeout: float = 5.0) -> None:
+        """PauseRecord, then until OBS says it is paused (obs-websocket 5)."""
+        self._switch("PauseRecord", True, timeout)
+        self._paused_at = self._clock()
+
+    def resume(self, timeout: float = 5.0) -> None:
+        self._switch("ResumeRecord", False, timeout)
+        if self._paused_at is not None:
+            self._paused_total += self._clock() - self._paused_at
+        self._paused_at = None
+
+    def _switch(self, request: str, paused: bool, timeout: float) -> None:
+        self.obs.call(request)
+        deadline = self._clock() + timeout
+        while self.obs.record_status().paused != paused:
+            if self._clock() > deadline:
+                raise RecorderError(f"OBS did not {'pause' if paused else 'resume'} its recording within "
+                                    f"{timeout:.0f} s: check OBS's window.")
+            self._sleep(0.02)
 
     # -- during ---------------------------------------------------------------------------------
     def _stats(self) -> dict:

@@ -1,0 +1,39 @@
+"""`tdw-recorder ctl start|stop|pause|resume|status [--id ID]`: one command to one running recorder, one answer."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from app.control.client import choose, send
+from app.control.place import COMMANDS
+from app.errors import RecorderError
+
+
+def add_parser(sub) -> None:
+    ctl = sub.add_parser("ctl", help="control a running recorder (CLI or window): start, stop, pause, resume, status")
+    ctl.add_argument("action", choices=COMMANDS, help="what to do")
+    ctl.add_argument("--id", default="", help="which recorder, when several run (its pid, or its --control-id)")
+
+
+def describe(reply: dict) -> str:
+    """`ctl status`'s line: which recorder, state, elapsed, paused, frames and file."""
+    who = f"{reply.get('id')} ({'window' if reply.get('kind') == 'window' else 'tdw-recorder record'})"
+    if "state" not in reply:
+        return who
+    text = (f"{who}: {reply['state']}, {float(reply.get('elapsed_s', 0)):.1f} s elapsed, "
+            f"{float(reply.get('paused_s', 0)):.1f} s paused, {int(reply.get('frames', 0))} frames")
+    text += f", file {reply['file']}" if reply.get("file") else ""
+    return text + (f"\n  {reply['failure']}" if reply.get("failure") else "")
+
+
+def run(args: argparse.Namespace) -> int:
+    target = choose(args.id or None)
+    reply = send(target, args.action)
+    if not reply.get("ok"):
+        raise RecorderError(str(reply.get("error") or "The recorder refused without saying why."))
+    if reply.get("message"):
+        print(f"{reply['message']}")
+    print(describe(reply))
+    sys.stdout.flush()
+    return 0

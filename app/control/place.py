@@ -1,0 +1,102 @@
+"""Where the recorders' sockets live, and the one-line JSON messages they exchange.
+
+One socket per running recorder, named by its id (the pid, or --control-id), in a folder only this user can enter:
+`$XDG_RUNTIME_DIR/tdw-recorder/` (a tmpfs the login session owns and empties), else a private folder in the temporary
+directory, checked to be ours and closed to others before anything is put in it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from app.errors import RecorderError
+
+COMMANDS = ("start", "stop", "pause", "resume", "status")
+ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
+SUFFIX = ".sock"
+MAX_LINE = 64 * 1024  # a request or a reply; anything longer is not ours
+
+
+@dataclass(frozen=True)
+class Folder:
+    path: Path
+    note: str = ""  # said once when the fallback is used (no XDG_RUNTIME_DIR)
+
+
+def folder(env: Mapping[str, str] | None = None, create: bool = True) -> Folder:
+    """The sockets' folder (made 0700 when `create`); a one-line RecorderError when it is not safely ours."""
+    env = os.environ if env is None else env
+    runtime = env.get("XDG_RUNTIME_DIR", "")
+    if runtime and Path(runtime).is_absolute():
+        place, note = Path(runtime) / "tdw-recorder", ""
+    else:
+        place = Path(tempfile.gettempdir()) / f"tdw-recorder-{os.getuid()}"
+        note = f"XDG_RUNTIME_DIR is not set: the control socket is in {place} (a folder only you can open)."
+    if create:
+        try:
+            place.mkdir(mode=0o700, exist_ok=True)
+        except OSError as exc:
+            raise RecorderError(f"The control folder {place} cannot be made ({exc.strerror}): set XDG_RUNTIME_DIR "
+                                "to a folder of yours.") from exc
+    try:
+        info = place.lstat()
+    except FileNotFoundError:
+        return Folder(place, note)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        raise RecorderError(f"{place} is not a private folder of yours (a link, another user's, or open to others): "
+                            "remove it, or set XDG_RUNTIME_DIR to a folder of yours.")
+    return Folder(place, note)
+
+
+def socket_path(place: Path, ident: str) -> Path:
+    return place / f"{ident}{SUFFIX}"
+
+
+def check_id(ident: str) -> str:
+    if not ID_PATTERN.fullmatch(ident):
+        raise RecorderError(f"The control id {ident!r} is not usable: use up to 64 letters, digits, '.', '_' or '-'.")
+    return ident
+
+
+def encode(message: dict) -> bytes:
+    return (json.dumps(message, ensure_ascii=True) + "\n").encode("ascii")
+
+
+def decode(line: bytes) -> dict:
+    """One message; a RecorderError for anything that is not a JSON object."""
+    try:
+        message = json.loads(line.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise RecorderError("The message is not JSON.") from exc
+    if not isinstance(message, dict):
+        raise RecorderError("The message is not a JSON object.")
+    return message
+
+
+def read_line(sock) -> bytes:
+    """Up to the first newline (the peer sends one message per connection)."""
+    data = b""
+    while b"\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+        if len(data) > MAX_LINE:
+            raise RecorderError("The message is too long.")
+    return data.split(b"\n", 1)[0]
+
+
+def peer_uid(sock) -> int:
+    """The user id of the process at the other end (SO_PEERCRED: the kernel's word, not the peer's)."""
+    import socket
+    import struct
+
+    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return struct.unpack("3i", creds)[1]

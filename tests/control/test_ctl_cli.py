@@ -1,0 +1,135 @@
+"""`tdw-recorder ctl` against a real `tdw-recorder record` process: a TDW scene's window (the stand-in build paints
+its frame number on every picture) recorded, paused and resumed from outside, then stopped."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support.media import probe
+from tests.support.standin_build import BUILD_PATH, recorded_frame_numbers
+
+MAIN = Path(__file__).parents[2] / "main.py"
+SCENES = Path(__file__).parents[1] / "support" / "scenes"
+FPS = 30
+
+
+@pytest.fixture
+def ctl_env(env, tmp_path):
+    """A private runtime folder: other recorders of this machine (other test runs) are not seen."""
+    run = tmp_path / "run"
+    run.mkdir(mode=0o700)
+    return {**env, "XDG_RUNTIME_DIR": str(run), "STANDIN_BUILD_PYTHON": sys.executable}
+
+
+def ctl(env, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(MAIN), "ctl", *args], env=env, capture_output=True, text=True, timeout=30)
+
+
+def wait_for(predicate, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def status(env, ident: str) -> str:
+    done = ctl(env, "status", "--id", ident)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_a_cli_recording_is_paused_resumed_queried_and_stopped_with_ctl(no_orphans, ctl_env, tmp_path):
+    out = tmp_path / "out"
+    assert "No recorder is running" in ctl(ctl_env, "status").stderr  # none yet: one line, exit 2
+    proc = subprocess.Popen([sys.executable, str(MAIN), "record", "--scene", str(SCENES / "streamed_scene.py"),
+                             "--build", str(BUILD_PATH), "--out", str(out), "--control-id", "scene1", "--", "100000"],
+                            env=ctl_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        sock = Path(ctl_env["XDG_RUNTIME_DIR"]) / "tdw-recorder" / "scene1.sock"
+        wait_for(sock.exists)
+        assert stat.S_IMODE(sock.stat().st_mode) == 0o600 and stat.S_ISSOCK(sock.stat().st_mode)
+        assert stat.S_IMODE(sock.parent.stat().st_mode) == 0o700
+        wait_for(lambda: "recording," in status(ctl_env, "scene1") and " 0 frames" not in status(ctl_env, "scene1"))
+        time.sleep(1.5)
+        paused = ctl(ctl_env, "pause")  # the only recorder: no --id needed
+        assert paused.returncode == 0 and "Paused." in paused.stdout, paused.stderr
+        assert "already" in ctl(ctl_env, "pause").stderr
+        time.sleep(2.0)  # ~60 frames the build renders now are left out
+        line = status(ctl_env, "scene1")
+        assert "paused," in line and f"file {out}" in line
+        assert ctl(ctl_env, "resume").returncode == 0
+        time.sleep(1.5)
+        line = status(ctl_env, "scene1")
+        paused_s = float(line.split(" s paused")[0].rsplit(",", 1)[1])
+        assert 1.9 < paused_s < 4, line
+        assert "recording already" in ctl(ctl_env, "start").stderr
+        stopped = ctl(ctl_env, "stop", "--id", "scene1")
+        assert stopped.returncode == 0 and "Stopping" in stopped.stdout
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "ctl pause|resume|status|stop --id scene1" in err
+    assert not sock.exists()  # removed when the recorder ends
+    [final] = list(out.glob("*.mp4"))
+    numbers, torn = recorded_frame_numbers(final)
+    assert numbers == sorted(numbers) and torn <= 4
+    steps = [b - a for a, b in zip(numbers, numbers[1:])]
+    jumps = [s for s in steps if s > 5]
+    # one jump: the frames rendered while paused are absent; nothing else is missing, nothing frozen
+    assert len(jumps) == 1 and abs(jumps[0] - paused_s * FPS) < 0.5 * FPS, (jumps, paused_s)
+    assert max(len(list(g)) for g in _runs(numbers)) <= 3
+    duration = float(probe(final)["format"]["duration"])
+    recorded = (numbers[-1] - numbers[0] - jumps[0]) / FPS
+    assert abs(duration - recorded) < 0.4, (duration, recorded)  # the file is the recorded time, no gap
+    assert "No recorder is running" in ctl(ctl_env, "status").stderr
+
+
+def _runs(numbers: list[int]):
+    import itertools
+
+    return (list(g) for _, g in itertools.groupby(numbers))
+
+
+def test_ctl_with_two_recorders_asks_which_and_stale_sockets_are_cleaned(ctl_env, tmp_path):
+    """Two servers (what `record` and the window run) and one dead recorder's socket."""
+    from app.control import client
+    from app.control.answers import starting
+    from app.control.server import ControlServer
+
+    env = ctl_env
+    place = Path(env["XDG_RUNTIME_DIR"]) / "tdw-recorder"
+    old_env = dict(os.environ)
+    os.environ["XDG_RUNTIME_DIR"] = env["XDG_RUNTIME_DIR"]
+    servers = []
+    try:
+        servers = [ControlServer(starting, "a").start(), ControlServer(starting, "b").start()]
+        import socket
+
+        dead = socket.socket(socket.AF_UNIX)
+        dead.bind(str(place / "dead.sock"))
+        dead.close()  # a socket file nobody listens at: a recorder killed with -9
+        done = ctl(env, "status")
+        assert done.returncode == 2 and "2 recorders are running (a, b): say which with --id." in done.stderr
+        assert not (place / "dead.sock").exists()
+        with pytest.raises(Exception, match="Another recorder already answers as 'a'"):
+            ControlServer(starting, "a").start()
+        reply = client.send(client.choose("b"), "pause")
+        assert reply["ok"] is False and "still starting" in reply["error"]
+        assert ctl(env, "status", "--id", "a").stdout.startswith("a (tdw-recorder record): starting")
+        assert "No recorder with id 'c' is running (running: a, b)." in ctl(env, "pause", "--id", "c").stderr
+    finally:
+        for server in servers:
+            server.close()
+        os.environ.clear()
+        os.environ.update(old_env)
+    assert sorted(place.iterdir()) == []
