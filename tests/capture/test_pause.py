@@ -1,0 +1,53 @@
+"""Pause on the frame route (TDW's own images piped to ffmpeg): frames rendered while paused are left out, the
+video's times go on without a gap; the script's own per-frame images (TDWUtils.save_images) keep every frame."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import pytest
+
+from app.errors import RecorderError
+from app.model.settings import CaptureSettings
+from app.preflight import plan
+from app.session import Session
+from tests.scene.test_scene_recording import SCENES, frame_numbers
+from tests.support.media import probe, stream
+from tests.support.standin_build import BUILD_PATH
+
+
+def wait_for(predicate, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_frames_rendered_while_paused_are_left_out_and_times_go_on(no_orphans, machine, env, tmp_path):
+    settings = CaptureSettings(mode="video-frames", scene=str(SCENES / "seed_option_a.py"),
+                               scene_args=["120", str(tmp_path / "seed")], build=str(BUILD_PATH),
+                               output_dir=str(tmp_path / "out"), connect_timeout=30)
+    session = Session(plan(settings, machine), env={**env, "STANDIN_BUILD_PYTHON": sys.executable})
+    session.start()
+    with pytest.raises(RecorderError, match="not paused"):
+        session.resume()
+    wait_for(lambda: session.recorder is not None and session.recorder.frames_in >= 20)
+    assert session.pause().state == "paused"
+    assert session.scene is not None
+    at_pause = session.scene.frames
+    wait_for(lambda: session.scene.frames >= at_pause + 30)  # the build renders on: ~30 frames not recorded
+    kept_before = session.recorder.frames_in
+    status = session.resume()
+    assert status.state == "recording" and status.paused_s > 0.5
+    assert session.wait(60)
+    result = session.stop()
+    assert result.error is None and result.finalised
+    numbers = frame_numbers(result.path)
+    steps = [b - a for a, b in zip(numbers, numbers[1:])]
+    jumps = [s for s in steps if s != 1]
+    assert len(jumps) == 1 and jumps[0] >= 30, steps  # the paused stretch, and nothing else, is absent
+    assert steps.index(jumps[0]) + 1 == kept_before  # it begins where the pause came
+    assert stream(probe(result.path), "video")["r_frame_rate"] == "30/1"
+    assert abs(float(probe(result.path)["format"]["duration"]) - len(numbers) / 30) < 0.1  # no gap in the times
+    assert len(list((tmp_path / "seed").rglob("img_*"))) == 120  # the script's own images: every frame
