@@ -80,6 +80,7 @@ class Session:
         self._build_timer: threading.Timer | None = None  # --duration of the build's own recording
         self._watchdog = Watchdog([], self._stalled)
         self.preview = PreviewTap()  # what the window's live preview may look at
+        self._in_order = threading.RLock()  # statuses reach on_status in the order they were made
         self._pausing = threading.Lock()  # one pause, resume or stop at a time (the ctl server, the window, a signal)
         self._paused_at: float | None = None
         self._paused_total = 0.0
@@ -91,14 +92,15 @@ class Session:
             return self._status
 
     def _publish(self, **changes) -> None:
-        with self._lock:
-            if self._started_at and changes.get("state", self._status.state) in ("recording", "paused"):
-                now = self._clock()
-                changes.setdefault("elapsed_s", now - self._started_at)
-                changes.setdefault("paused_s", self._paused_total + (now - self._paused_at if self._paused_at else 0.0))
-            self._status = replace(self._status, **changes)
-            status = self._status
-        self._on_status(status)
+        with self._in_order:  # in order: a progress figure never lands after "paused" saying "recording"
+            with self._lock:
+                if self._started_at and changes.get("state", self._status.state) in ("recording", "paused"):
+                    now = self._clock()
+                    changes.setdefault("elapsed_s", now - self._started_at)
+                    changes.setdefault("paused_s", self._paused_total + (now - self._paused_at if self._paused_at else 0.0))
+                self._status = replace(self._status, **changes)
+                status = self._status
+            self._on_status(status)
 
     def _progress(self, p: Progress) -> None:
         if self.scene is not None and (p.frames or p.size_bytes):

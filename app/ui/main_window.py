@@ -26,6 +26,7 @@ from app.model.status import RecordingResult
 from app.ui.background import Background
 from app.ui.batch_panel import BatchPanel
 from app.ui.capture_form import CaptureForm
+from app.ui.control import WindowControl
 from app.ui.interrupt import close_on_signals
 from app.ui.live_check import LiveCheck
 from app.ui.log_folder import add_log_folder_action
@@ -77,7 +78,8 @@ def dataset_cameras(result: RecordingResult) -> list[str]:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, machine: Machine | None = None, store: SettingsStore | None = None, **recordings_options) -> None:
+    def __init__(self, machine: Machine | None = None, store: SettingsStore | None = None, control_id: str | None = None,
+                 **recordings_options) -> None:
         super().__init__()
         self.setWindowTitle("TDW Recorder")
         self.setWindowIcon(window_icon())
@@ -108,6 +110,7 @@ class MainWindow(QMainWindow):
         self.tray = make_tray(self, [self.record_action, self.stop_action])
         self._connect()
         self._load()
+        self.control = WindowControl(self, control_id)  # `tdw-recorder ctl` reaches this window
 
     # -- construction -------------------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -128,10 +131,13 @@ class MainWindow(QMainWindow):
         self.stop_button = QPushButton("■  Stop", objectName="stopButton", toolTip="Stop recording (Ctrl+S or Esc)")
         self.record_button.clicked.connect(self.record_action.trigger)
         self.stop_button.clicked.connect(self.stop_action.trigger)
+        self.pause_button = QPushButton("❚❚  Pause", objectName="pauseButton", toolTip="Pause or resume the recording")
+        self.pause_button.clicked.connect(lambda: self.control.pause_or_resume())
         self.readiness = QLabel(objectName="hint", wordWrap=True)
         buttons = QHBoxLayout()
         buttons.addWidget(self.readiness, 1)
         buttons.addWidget(self.record_button)
+        buttons.addWidget(self.pause_button)
         buttons.addWidget(self.stop_button)
         files = QGroupBox("Recordings")
         QVBoxLayout(files).addWidget(self.recordings)
@@ -239,6 +245,9 @@ class MainWindow(QMainWindow):
         self.record_button.setEnabled(self.can_record())
         self.stop_action.setEnabled(self.busy)
         self.stop_button.setEnabled(self.busy)
+        self.pause_button.setEnabled(self.worker.busy)
+        if not self.worker.busy:
+            self.show_paused(False)
         self.form.setEnabled(not self.busy)
 
     def apply_shortcuts(self) -> None:
@@ -298,6 +307,9 @@ class MainWindow(QMainWindow):
             self.worker.stop()
         self._update_actions()
 
+    def show_paused(self, paused: bool) -> None:
+        self.pause_button.setText("▶  Resume" if paused else "❚❚  Pause")
+
     def _finished(self, result: RecordingResult) -> None:
         cameras = dataset_cameras(result)
         if cameras:
@@ -353,6 +365,7 @@ class MainWindow(QMainWindow):
             self.form.region.picker.close()
         self.background.close()
         self.global_keys.close()
+        self.control.close()
         self.batch.shutdown()
         self.worker.shutdown()
         if self.tray is not None:

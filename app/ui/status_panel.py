@@ -23,6 +23,7 @@ STATES = {  # state -> (light colour, words)
     "countdown": ("#fb8c00", "Starting…"),
     "starting": ("#fb8c00", "Starting…"),
     "recording": ("#e53935", "Recording"),
+    "paused": ("#fb8c00", "Paused"),
     "stopping": ("#fb8c00", "Stopping…"),
     "finalising": ("#fb8c00", "Finishing the file…"),
     "done": ("#43a047", "Saved"),
@@ -108,6 +109,7 @@ class StatusPanel(QFrame):
         self._pending: RecordingStatus | None = None
         self._pending_scene: SceneSnapshot | None = None
         self._shown_state: tuple[str, str] | None = None
+        self._newest = 0.0  # the newest status's elapsed seconds: an older one arriving late is not shown
         self.show_state("idle")
 
     def show_state(self, state: str, words: str | None = None) -> None:
@@ -127,7 +129,10 @@ class StatusPanel(QFrame):
         self.show_state("countdown", f"Starting in {seconds}…")
 
     def show_status(self, status: RecordingStatus) -> None:
-        self._elapsed_at = (status.elapsed_s, time.monotonic())
+        if status.elapsed_s < self._newest:
+            return  # queued from the capture's thread before a status made on this thread (a pause) was shown
+        self._newest = status.elapsed_s
+        self._elapsed_at = (status.recorded_s, time.monotonic())  # the time in the file: paused stretches left out
         if status.audio_peak_db is not None and status.state == "recording":  # the meter stays lively
             self.meter.setValue(max(int(round(status.audio_peak_db)), METER_FLOOR_DB))
             self.meter.show()
@@ -138,13 +143,14 @@ class StatusPanel(QFrame):
         if status.state == "recording" and self._tick.isActive():
             self._pending = status  # drawn on the next second
             return
-        self.show_state(status.state)
+        paused = f" ({clock(status.paused_s)} paused, left out)" if status.paused_s >= 0.5 else ""
+        self.show_state(status.state, f"{STATES.get(status.state, STATES['idle'])[1]}{paused}" if paused else None)
         self._draw(status)
         if status.state == "recording":
             self._next_tick()
 
     def _draw(self, status: RecordingStatus) -> None:
-        self.elapsed.setText(clock(status.elapsed_s))
+        self.elapsed.setText(clock(status.recorded_s))
         self.figures["frames"].setText(str(status.frames))
         self.figures["fps"].setText(f"{status.fps:.1f}")
         self.figures["dropped"].setText(str(status.dropped))
@@ -193,6 +199,7 @@ class StatusPanel(QFrame):
         self.scene.show()
 
     def reset(self) -> None:
+        self._newest = 0.0
         self.show_state("idle")
         self.meter.hide()
         self.scene.hide()

@@ -91,6 +91,25 @@ class RecordingWorker:
         if session is not None:
             session.request_stop()
 
+    @property
+    def status(self) -> RecordingStatus | None:
+        """The running recording's last status (None when idle)."""
+        session = self._session
+        return session.status if session is not None else None
+
+    def pause(self) -> RecordingStatus:
+        """Pause the running recording (a one-line RecorderError when none runs, or it cannot pause)."""
+        return self._running().pause()
+
+    def resume(self) -> RecordingStatus:
+        return self._running().resume()
+
+    def _running(self) -> Session:
+        session = self._session
+        if session is None:
+            raise RecorderError("Nothing is being recorded: press Record first.")
+        return session
+
     def wait_idle(self, timeout: float | None = None) -> bool:
         return self._idle.wait(timeout)
 
