@@ -27,6 +27,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["gui"]:
         return gui_main(args[1:])
+    if args[:1] == ["ctl"] and "-h" not in args and "--help" not in args:  # fast: bound to desktop shortcuts
+        from app.control.command import main as ctl_main
+
+        return ctl_main(args[1:])
     for stream in (sys.stdout, sys.stderr):  # a name from argv whose bytes are not UTF-8 (os.fsdecode's surrogates)
         reconfigure = getattr(stream, "reconfigure", None)  # prints as those bytes, as ls does: the line matches the file
         if reconfigure is not None:

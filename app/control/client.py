@@ -62,6 +62,7 @@ def running(env: Mapping[str, str] | None = None) -> list[Running]:
 def choose(ident: str | None, env: Mapping[str, str] | None = None) -> Running:
     """The recorder to talk to: the one given, or the only one running; a one-line RecorderError otherwise."""
     found = running(env)
+    place = folder(env, create=False)
     if ident:
         for one in found:
             if one.ident == ident:
@@ -69,7 +70,8 @@ def choose(ident: str | None, env: Mapping[str, str] | None = None) -> Running:
         others = f" (running: {', '.join(r.ident for r in found)})" if found else ""
         raise RecorderError(f"No recorder with id {ident!r} is running{others}.")
     if not found:
-        raise RecorderError("No recorder is running: start one (`tdw-recorder record ...` or the window) first.")
+        raise RecorderError(f"No recorder is running (none answers in {place.path}): start one (`tdw-recorder record "
+                            "...` or the window) first.")
     if len(found) > 1:
         raise RecorderError(f"{len(found)} recorders are running ({', '.join(r.ident for r in found)}): "
                             "say which with --id.")

@@ -10,6 +10,13 @@ from app.control.place import COMMANDS
 from app.errors import RecorderError
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes in one line, as the rest of the CLI says them (exit code 2)."""
+
+    def error(self, message: str):
+        self.exit(2, f"tdw-recorder: {message[0].upper()}{message[1:]}: see `tdw-recorder ctl --help`.\n")
+
+
 def add_parser(sub) -> None:
     ctl = sub.add_parser("ctl", help="control a running recorder (CLI or window): start, stop, pause, resume, status")
     ctl.add_argument("action", choices=COMMANDS, help="what to do")
@@ -25,6 +32,19 @@ def describe(reply: dict) -> str:
             f"{float(reply.get('paused_s', 0)):.1f} s paused, {int(reply.get('frames', 0))} frames")
     text += f", file {reply['file']}" if reply.get("file") else ""
     return text + (f"\n  {reply['failure']}" if reply.get("failure") else "")
+
+
+def main(argv: list[str]) -> int:
+    """`tdw-recorder ctl ...` on its own, light path (app.entry): no heavy imports, and no log file of its own (a
+    shortcut pressed often would push the recordings' logs out of the last ten kept)."""
+    parser = _Parser(prog="tdw-recorder")
+    add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["ctl", *argv])
+    try:
+        return run(args)
+    except RecorderError as exc:
+        print(f"tdw-recorder: {exc.message}", file=sys.stderr)
+        return 2
 
 
 def run(args: argparse.Namespace) -> int:
