@@ -118,3 +118,25 @@ def test_obs_not_installed_is_one_line(env, obs_plan, tmp_path):
     with pytest.raises(RecorderError) as caught:
         recorder.start(lambda _p: None, lambda _e: None)
     assert caught.value.message.startswith("OBS Studio is not installed: sudo apt install obs-studio")
+
+
+def test_pause_and_resume_leave_the_paused_stretch_out_of_obs_file(running_obs, no_orphans, env, anim_window, obs_plan):
+    anim_window("OBS Pause Source", 320, 240, 100, 80)
+    plan = obs_plan("obs-websocket", "window:OBS Pause Source", fps=30.0, obs=obs_settings(running_obs))
+    session = Session(plan, env=env)
+    session.start()
+    user = running_obs.connect()
+    try:
+        time.sleep(2.0)
+        assert session.pause().state == "paused"
+        assert user.record_status().paused  # OBS itself says so (PauseRecord)
+        time.sleep(2.5)
+        status = session.resume()
+        assert not user.record_status().paused and status.paused_s >= 2.4
+        time.sleep(1.5)
+    finally:
+        user.close()
+        result = session.stop()
+    assert result.error is None, result.error
+    # ~3.5 s recorded of ~6 s: the paused 2.5 s are not in the file (OBS starts writing a little late)
+    assert 2.6 <= result.duration_s <= 4.3, result.duration_s
