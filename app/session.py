@@ -412,6 +412,7 @@ class Session:
             self.scene.stop()  # no more frames can come / the build closes its file; then the recorder finishes
         if self.recorder is not None:
             self.recorder.stop()
+            self._error = self._error or getattr(self.recorder, "stop_failure", None)  # e.g. parts not joined
         if self.scene is not None and not fed_by_scene:
             self.scene.stop()
         last = self.recorder.progress() if self.recorder is not None else Progress()

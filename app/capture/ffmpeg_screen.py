@@ -247,7 +247,7 @@ class FfmpegScreenRecorder:
             self._restarting = False
 
     def resume(self) -> None:
-        """Record the next part (at the followed window's size now); returns once it has its first frame."""
+        """Record the next part (at the followed window's size now); returns once its ffmpeg runs."""
         seen = time.monotonic()
         with self._lock:
             if not self._paused or self._stopping:
@@ -261,7 +261,6 @@ class FfmpegScreenRecorder:
                 self._launch_part(width, height, "resumed")
             finally:
                 self._restarting = False
-        self._wait_for_first_frame(seen, record=False)
 
     @property
     def waiting(self) -> bool:
@@ -283,12 +282,12 @@ class FfmpegScreenRecorder:
             return (not self._restarting and proc is not None and proc.last_stats.frames > 0
                     and self._part_size == (width - width % 2, height - height % 2))
 
-    def _wait_for_first_frame(self, seen: float, timeout: float = 10.0, record: bool = True) -> None:
+    def _wait_for_first_frame(self, seen: float, timeout: float = 10.0) -> None:
         proc = self._proc
         while proc is not None and proc.running() and proc.last_stats.frames == 0 and time.monotonic() - seen < timeout \
                 and not self._stopping:
             time.sleep(0.01)
-        if proc is not None and proc.last_stats.frames and record:
+        if proc is not None and proc.last_stats.frames:
             self.restarts.append(time.monotonic() - seen)
 
     def _check_sound_server(self) -> None:
@@ -336,6 +335,11 @@ class FfmpegScreenRecorder:
                 self._failure = self._failure or (
                     f"The parts recorded after a pause or a change of the window's size could not be joined ({failure}): "
                     f"they are kept in {self._folder}.")
+
+    @property
+    def stop_failure(self) -> str | None:
+        """What went wrong while stopping (the parts could not be joined), for the result line."""
+        return self._failure
 
     def wait(self, timeout: float | None = None) -> bool:
         return self._proc is not None and self._proc.wait(timeout) is not None

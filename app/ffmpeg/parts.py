@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Mapping
 
-from app.ffmpeg.inspect import media_info
+from app.ffmpeg.inspect import MediaInfo, media_info
 
 
 def join_parts(binary: str, parts: list[Path], target: Path, env: Mapping[str, str] | None = None,
@@ -17,18 +17,28 @@ def join_parts(binary: str, parts: list[Path], target: Path, env: Mapping[str, s
     """Join same-size parts into `target` without re-encoding (ffmpeg's concat demuxer, stream copy).
     Replaces `target` (the first part) only once the joined file is complete; None, or why it failed."""
     work = parts[1].parent
-    empty = [p for p in parts[1:] if not p.exists() or not media_info(binary, str(p)).streams]
-    for part in empty:  # a part whose grab failed at once (the window went away again) holds no frame
-        part.unlink(missing_ok=True)
-    parts = [p for p in parts if p not in empty]
-    if len(parts) == 1:
+    infos = {p: media_info(binary, str(p)) if p.exists() else MediaInfo((), None) for p in parts}
+    # a part whose grab failed at once (the window went away again), or that was paused before its first frame,
+    # holds nothing to join
+    for part in parts[1:]:
+        if not infos[part].streams:
+            part.unlink(missing_ok=True)
+    parts = [p for p in parts if infos[p].streams]
+    if len(parts) <= 1:
+        if parts and parts[0] != target:
+            os.replace(parts[0], target)
         _remove(work)
         return None
     # fresh names, created here (a file or link already in the folder is never written through)
     fd, name = tempfile.mkstemp(prefix="parts-", suffix=".txt", dir=work)
     listing = Path(name)
     with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as out:  # a folder's own bytes, kept
-        out.write("".join("file '" + str(p).replace("'", "'\\''") + "'\n" for p in parts))
+        for p in parts:
+            out.write("file '" + str(p).replace("'", "'\\''") + "'\n")
+            length = infos[p].duration_s
+            if length:  # its length from first to last packet: a part with wall-clock stamps (-copyts, audio +
+                # video) says it ends decades after 1970, which the concat demuxer would take as its length
+                out.write(f"duration {length:.6f}\n")
     joining = Path(tempfile.mkdtemp(prefix="joined-", dir=work))
     joined = joining / f"joined{target.suffix}"
     command = [binary, "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "concat", "-safe", "0",

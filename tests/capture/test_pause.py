@@ -13,7 +13,7 @@ from app.model.settings import CaptureSettings
 from app.preflight import plan
 from app.session import Session
 from tests.scene.test_scene_recording import SCENES, frame_numbers
-from tests.support.media import probe, stream
+from tests.support.media import decoded_frames, probe, stream
 from tests.support.standin_build import BUILD_PATH
 
 
@@ -51,3 +51,31 @@ def test_frames_rendered_while_paused_are_left_out_and_times_go_on(no_orphans, m
     assert stream(probe(result.path), "video")["r_frame_rate"] == "30/1"
     assert abs(float(probe(result.path)["format"]["duration"]) - len(numbers) / 30) < 0.1  # no gap in the times
     assert len(list((tmp_path / "seed").rglob("img_*"))) == 120  # the script's own images: every frame
+
+
+def test_audio_and_video_paused_twice_join_into_one_file_without_the_paused_time(no_orphans, machine, env, tmp_path,
+                                                                                  anim_window):
+    """x11grab + pulse in one ffmpeg, stamped by the wall clock (-copyts): each part says it ends decades after 1970,
+    which the concat demuxer took as its length (the join failed); the parts now join, sound and picture."""
+    anim_window("Pause AV", 320, 240, 40, 40)
+    settings = CaptureSettings(mode="av", region="window:Pause AV", fps=30.0, audio="default",
+                               output_dir=str(tmp_path), min_free_mb=10)
+    session = Session(plan(settings, machine), env=env)
+    session.start()
+    for _ in range(2):
+        wait_for(lambda: session.recorder is not None and session.recorder.progress().out_time_s > 0.5
+                 if session.status.state == "recording" else False)
+        time.sleep(1.0)
+        session.pause()
+        time.sleep(1.0)
+        session.resume()
+    time.sleep(1.5)
+    last = session.recorder.progress()
+    result = session.stop()
+    assert result.error is None and result.finalised, result.error
+    info = probe(result.path)
+    assert {s["codec_type"] for s in info["streams"]} == {"audio", "video"}
+    recorded = session.status.elapsed_s - session.status.paused_s
+    assert session.status.paused_s >= 2.0
+    assert 2.0 < result.duration_s < recorded + 0.2, (result.duration_s, recorded)  # the 2 s paused are absent
+    assert decoded_frames(result.path) >= last.frames - 5  # every part is in the file (the frames of the three parts)
