@@ -21,6 +21,7 @@ from app.audio.formats import LIVE_EXTENSION as AUDIO_LIVE_EXTENSION
 from app.audio.formats import final_extension
 from app.capture.base import CaptureContext, FrameSink, Pausable, Recorder
 from app.capture.dataset import DatasetRecorder
+from app.capture.build_ffmpeg import BuildFfmpegRecorder
 from app.capture.duration import FrameLimit
 from app.capture.preview import PreviewTap
 from app.capture.registry import create as create_recorder
@@ -200,7 +201,7 @@ class Session:
                 hold_until_recording=not frames or bool(self.plan.audio_source),
                 hold_after_image=frames,
                 hold_after_frame=not frames and not by_build,
-                hold_on_resize=not frames and not by_build and s.region == "tdw",
+                hold_on_resize=not frames and not by_build and s.region == "tdw", steer_capture=by_build,
             ),
             env=self._env or dict(os.environ),
             on_image=self._image if frames else None,
@@ -210,6 +211,8 @@ class Session:
             on_capture_part=self._build_capture_part,
         )
         self.scene.start()
+        if isinstance(self.recorder, BuildFfmpegRecorder):  # its pause and resume travel with the scene's frames
+            self.recorder.steer = self.scene.steer_capture
         self._watchdog.add(scene_build_source(self.scene))
         if not frames and not by_build:
             threading.Thread(target=self._capture_scene_window, name="scene-window", daemon=True).start()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from app.capture.base import CaptureContext
+from app.errors import RecorderError
 from app.ffmpeg.parts import join_parts
 from app.model.progress import Progress
 
@@ -31,10 +32,31 @@ class BuildFfmpegRecorder:
         self._stop = threading.Event()
         self._last = Progress()
         self._note = ""
+        # set by the session once the scene runs: pause (True) or resume (False) the build's capture
+        self.steer: Callable[[bool], bool] | None = None
+        self._paused = False
+
+    def pause(self) -> None:
+        """The build stops its ffmpeg with the scene's next frame (its part is closed); resume starts a next part."""
+        self._steer(True)
+        self._paused = True
+
+    def resume(self) -> None:
+        self._steer(False)
+
+    def _steer(self, pause: bool) -> None:
+        if self.steer is None:
+            raise RecorderError("The TDW build has not started its capture yet: pause once it records.")
+        if not self.steer(pause):
+            log.info("no frame carried the %s order yet: it applies with the scene's next frame",
+                     "pause" if pause else "resume")
 
     def add_part(self, path: Path) -> None:
         self._parts.append(path)
-        self._note = "The window changed size: the build's capture goes on in its new size, scaled into the first."
+        if self._paused:
+            self._paused = False  # the first part after a pause is the one resume started
+        else:
+            self._note = "The window changed size: the build's capture goes on in its new size, scaled into the first."
 
     def _size(self) -> int:
         return sum(p.stat().st_size for p in list(self._parts) if p.exists())

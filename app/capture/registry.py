@@ -88,8 +88,7 @@ register(BackendInfo(
     wayland_advice="the TDW build's own ffmpeg grabs its window's place on the screen, which is black there. Record with "
                    "the ffmpeg backend (--backend ffmpeg --region tdw), or log in to an X11 session (\"GNOME on Xorg\").",
     checks="app.scene.build_capture:settings_problems",
-    pause_advice="The TDW build's own ffmpeg cannot pause (only the scene's commands reach it): record with the "
-                 "ffmpeg backend (--backend ffmpeg --region tdw) to pause.",
+    can_pause=True,  # stop_video_capture with the scene's next frame; resume starts a next part (joined at the end)
 ))
 register(BackendInfo(
     "obs-websocket", "OBS Studio you run (over its WebSocket)", "app.capture.obs_websocket:create",

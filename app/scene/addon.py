@@ -53,6 +53,8 @@ class RecorderAddOn(AddOn):
         cameras: list[str] | None = None,
         passes: tuple[str, ...] = ("_img",),
         frame_data: tuple[str, ...] = (),
+        build_steering: Callable[[], str | None] | None = None,
+        build_resume: Callable[[], dict | None] = lambda: None,
     ) -> None:
         super().__init__()
         self._events = events
@@ -83,6 +85,10 @@ class RecorderAddOn(AddOn):
         self._build_restart = build_restart
         self._build_aimed = build_aimed
         self._restart_at: tuple[int, int, bool] | None = None
+        # pause and resume of the build's capture, ordered by the engine: stop it in one frame, start a next part
+        self._build_steering = build_steering
+        self._build_resume = build_resume
+        self._capture_paused = False
         self._part_waiting: str | None = None  # the frame after a (re)start waits until the build writes it
         self._waited = False
         self._first = True
@@ -121,6 +127,8 @@ class RecorderAddOn(AddOn):
                 self._resized_to = (int(command.get("width", 0)), int(command.get("height", 0)))
         if self._build_restart is not None:
             self._follow_build_window(commands)
+        if self._build_steering is not None and not self._first:
+            self._steer_build_capture(commands)
         types = [c.get("$type") for c in commands]
         if self._first and self._target_framerate and "set_target_framerate" not in types:
             commands.insert(0, {"$type": "set_target_framerate", "framerate": self._target_framerate})
@@ -176,6 +184,26 @@ class RecorderAddOn(AddOn):
 
     def _recorded(self, avatar: object) -> bool:
         return self._cameras is None or not self._cameras or avatar in self._cameras
+    def _steer_build_capture(self, commands: list[dict]) -> None:
+        """Pause: the build stops its ffmpeg in this frame (its part is closed). Resume: a next part starts in this
+        frame, and the frame after waits until the build writes it (as after a resize)."""
+        assert self._build_steering is not None
+        order = self._build_steering()
+        if order == "p" and not self._capture_paused:
+            if self._capturing:
+                commands.append(dict(STOP))
+                self._capturing = False
+            self._restart_at = None
+            self._capture_paused = True
+        elif order == "r" and self._capture_paused:
+            self._capture_paused = False
+            start = self._build_resume()
+            if start is not None:
+                commands.insert(0, start)
+                self._capturing = True
+                self._part_waiting = start["output_path"]
+        if order in ("p", "r"):
+            write_event(self._events, "steered", paused=self._capture_paused)
 
     def _merge_image_requests(self, commands: list[dict]) -> None:
         """The recorded passes join each recorded avatar's pass masks (the script's own stay); images every frame."""

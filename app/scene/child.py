@@ -88,7 +88,6 @@ def _build_restart(config: dict, events, width: int, height: int, part: bool) ->
     import time
 
     from app.errors import RecorderError
-    from app.ffmpeg.parts import parts_folder
     from app.scene.build_capture import BuildCapture
     from app.scene.protocol import write_event
 
@@ -105,9 +104,7 @@ def _build_restart(config: dict, events, width: int, height: int, part: bool) ->
         return None
     output, fit = capture["capture"]["output_path"], None
     if part:
-        folder = config.setdefault("_parts", str(parts_folder(Path(output))))
-        config["_part_count"] = config.get("_part_count", 1) + 1
-        output, fit = str(Path(folder) / f"part{config['_part_count']}{Path(output).suffix}"), aimed["first"]
+        output, fit = _next_part_path(config), aimed["first"]
     try:
         command = BuildCapture(**{**capture["capture"], "output_path": output}).command(
             capture["platform"], (region.x, region.y), (region.width, region.height), fit_into=fit)
@@ -120,6 +117,62 @@ def _build_restart(config: dict, events, width: int, height: int, part: bool) ->
     else:
         aimed["first"] = aimed["size"]
     return command
+
+
+def _next_part_path(config: dict) -> str:
+    """Where the build's capture writes its next part (a private folder beside the recording; joined at the end)."""
+    from app.ffmpeg.parts import parts_folder
+
+    output = config["build_capture"]["capture"]["output_path"]
+    folder = config.setdefault("_parts", str(parts_folder(Path(output))))
+    config["_part_count"] = config.get("_part_count", 1) + 1
+    return str(Path(folder) / f"part{config['_part_count']}{Path(output).suffix}")
+
+
+def _build_resume(config: dict, events) -> dict | None:
+    """After a pause: the build's capture starts a next part, aimed at its window (where it is now) or the region."""
+    from app.errors import RecorderError
+    from app.scene.build_capture import BuildCapture
+    from app.scene.protocol import write_event
+
+    if config.get("_aimed"):
+        width, height = config["_aimed"]["size"]
+        return _build_restart(config, events, width, height, True)
+    capture = config["build_capture"]
+    if capture.get("region") is None:
+        return None  # a platform whose capture we do not aim (the build's own default): nothing to go on with
+    x, y, width, height = capture["region"]
+    output = _next_part_path(config)
+    try:
+        command = BuildCapture(**{**capture["capture"], "output_path": output}).command(
+            capture["platform"], (x, y), (width, height))
+    except RecorderError as exc:
+        write_event(events, "capture_error", error=exc.message)
+        return None
+    write_event(events, "capture_part", path=output, width=width, height=height)
+    return command
+
+
+class _Steering:
+    """The engine's orders for the build's capture (b"p" pause, b"r" resume), read without waiting, once a frame."""
+
+    def __init__(self, fd: int | None) -> None:
+        self.fd = fd
+        if fd is not None:
+            os.set_blocking(fd, False)
+
+    def order(self) -> str | None:
+        if self.fd is None:
+            return None
+        try:
+            data = os.read(self.fd, 1)
+        except BlockingIOError:
+            return None
+        if not data:  # the engine closed it: no more orders
+            os.close(self.fd)
+            self.fd = None
+            return None
+        return data.decode("ascii", "replace")
 
 
 class _KeptFrames:
@@ -221,6 +274,8 @@ def main(config_text: str) -> int:
         build_restart=(lambda w, h, part: _build_restart(config, events, w, h, part))
         if config.get("build_capture") else None,
         build_aimed=lambda: config["_aimed"]["size"] if config.get("_aimed") else None,
+        build_steering=_Steering(config.get("steer_fd")).order if config.get("steer_fd") is not None else None,
+        build_resume=lambda: _build_resume(config, events),
         before_first_frame=(lambda: gate.wait(float(config.get("go_timeout", 60)), keep_open=hold_on_resize))
         if config.get("go_fd") is not None else None,
         after_resize=held_after_resize if hold_on_resize and config.get("go_fd") is not None else None,

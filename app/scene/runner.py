@@ -62,6 +62,7 @@ class SceneConfig:
     # at its new size before the scene renders on (no frame is lost to the capture's restart)
     hold_on_resize: bool = False
     build_capture: dict | None = None  # {"capture": BuildCapture fields, "platform": ..., "region": [x, y, w, h] | None}
+    steer_capture: bool = False  # the build's own capture can be paused and resumed (steer_capture())
 
 
 def demos() -> dict[str, Path]:
@@ -131,6 +132,8 @@ class SceneRunner:
         self._end_lock = threading.RLock()
         self._go: int | None = None  # write end of the "recording has started" pipe (one byte per release)
         self._released = False
+        self._steer: int | None = None  # write end of the pipe that pauses (b"p") and resumes (b"r") the build's capture
+        self._steered = threading.Event()  # the scene carried the last order out
         self.marker = f"{os.getpid()}-{uuid.uuid4().hex}"  # this scene's SCENE_MARKER_ENV value
 
     # -- start ------------------------------------------------------------------------------------
@@ -141,6 +144,9 @@ class SceneRunner:
         go_read = None
         if self.config.hold_until_recording:
             go_read, self._go = os.pipe()
+        steer_read = None
+        if self.config.steer_capture:
+            steer_read, self._steer = os.pipe()
         child_config = {
             "script": str(self.script), "args": list(self.config.args), "port": self.port, "events_fd": write_fd,
             "target_framerate": self.config.target_framerate, "screen_size": self.config.screen_size,
@@ -150,19 +156,21 @@ class SceneRunner:
             "build_capture": self.config.build_capture, "build_pid": self.build.pid, "go_fd": go_read,
             "go_timeout": self.config.connect_timeout, "hold_after_image": self.config.hold_after_image,
             "hold_after_frame": self.config.hold_after_frame, "hold_on_resize": self.config.hold_on_resize,
+            "steer_fd": steer_read,
         }
         env = dict(self.env)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).parents[2]), env.get("PYTHONPATH", "")]))
         env[SCENE_MARKER_ENV] = self.marker
         self.scene = spawn(
             [sys.executable, "-u", "-m", "app.scene.child", json.dumps(child_config)], env=env, new_session=True,
-            pass_fds=tuple(fd for fd in (write_fd, go_read) if fd is not None),
+            pass_fds=tuple(fd for fd in (write_fd, go_read, steer_read) if fd is not None),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=str(self.script.parent),
         )
         reaper.watch_session(self.scene.pid, (SCENE_MARKER_ENV, self.marker))  # ended by the guard if we are killed
         os.close(write_fd)
-        if go_read is not None:
-            os.close(go_read)
+        for fd in (go_read, steer_read):
+            if fd is not None:
+                os.close(fd)
         self._reader = threading.Thread(target=self._read_events, args=(read_fd,), name="scene-events", daemon=True)
         self._reader.start()
         threading.Thread(target=self._read_log, name="scene-log", daemon=True).start()
@@ -182,6 +190,19 @@ class SceneRunner:
         with self._end_lock:
             if self._go is not None and self._released:
                 self._send_go()
+
+    def steer_capture(self, pause: bool, timeout: float = 3.0) -> bool:
+        """Pause or resume the build's own capture: the order travels with the script's next frame (the build
+        takes commands only with frames). True once carried out; False if no frame came within `timeout`."""
+        with self._end_lock:
+            if self._steer is None or self.ended.is_set():
+                return False
+            self._steered.clear()
+            try:
+                os.write(self._steer, b"p" if pause else b"r")
+            except OSError:
+                return False
+        return self._steered.wait(timeout)
 
     def _send_go(self) -> None:
         assert self._go is not None
@@ -215,6 +236,8 @@ class SceneRunner:
                     self._on_frame(int(message.get("n", self.frames)))
                 elif kind == "script_error":
                     self._error = f"The scene script failed at {message['where']}: {message['error']}"
+                elif kind == "steered":
+                    self._steered.set()
                 elif kind == "capture_part":
                     self._on_capture_part(Path(message["path"]))
                 elif kind == "resized":
@@ -269,6 +292,9 @@ class SceneRunner:
         self.release()  # a held script must not wait for a recording that is over
         with self._end_lock:
             self._close_go()
+            if self._steer is not None:
+                os.close(self._steer)
+                self._steer = None
             if self.ended.is_set():
                 return
             if self.scene is not None:

@@ -14,7 +14,7 @@ from app.preflight import plan
 from app.session import Session
 from tests.scene.test_scene_recording import SCENES, frame_numbers
 from tests.support.media import decoded_frames, probe, stream
-from tests.support.standin_build import BUILD_PATH
+from tests.support.standin_build import BUILD_PATH, recorded_frame_numbers
 
 
 def wait_for(predicate, timeout: float = 30.0) -> None:
@@ -79,3 +79,30 @@ def test_audio_and_video_paused_twice_join_into_one_file_without_the_paused_time
     assert session.status.paused_s >= 2.0
     assert 2.0 < result.duration_s < recorded + 0.2, (result.duration_s, recorded)  # the 2 s paused are absent
     assert decoded_frames(result.path) >= last.frames - 5  # every part is in the file (the frames of the three parts)
+
+
+def test_the_builds_own_ffmpeg_pauses_with_the_scenes_frames_and_goes_on_in_a_next_part(no_orphans, machine, env,
+                                                                                          tmp_path):
+    """--backend tdw-build: pause sends stop_video_capture with the script's next frame, resume a start into a next
+    part (the frame after waits until the build writes it), joined at the end."""
+    settings = CaptureSettings(mode="video", region="tdw", scene=str(SCENES / "streamed_scene.py"), scene_args=["150"],
+                               backend="tdw-build", build=str(BUILD_PATH), output_dir=str(tmp_path / "out"),
+                               connect_timeout=30)
+    session = Session(plan(settings, machine), env={**env, "STANDIN_BUILD_PYTHON": sys.executable})
+    session.start()
+    wait_for(lambda: session.scene is not None and session.scene.frames >= 30)
+    session.pause()
+    at_pause = session.scene.frames
+    time.sleep(1.0)
+    rendered_while_paused = session.scene.frames - at_pause
+    session.resume()
+    assert session.wait(60)
+    result = session.stop()
+    assert result.error is None and result.finalised, result.error
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [result.path.name]  # parts joined and gone
+    numbers, torn = recorded_frame_numbers(result.path)
+    steps = [b - a for a, b in zip(numbers, numbers[1:])]
+    jumps = [s for s in steps if s > 5]
+    assert numbers == sorted(numbers) and len(jumps) == 1, steps  # one stretch left out, the rest in order
+    assert rendered_while_paused <= jumps[0] <= rendered_while_paused + 10, (jumps, rendered_while_paused)
+    assert numbers[-1] >= 140  # the part after the resume is in the file
