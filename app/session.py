@@ -22,6 +22,7 @@ from app.audio.formats import final_extension
 from app.capture.base import CaptureContext, FrameSink, Pausable, Recorder
 from app.capture.dataset import DatasetRecorder
 from app.capture.build_ffmpeg import BuildFfmpegRecorder
+from app.capture.ffmpeg_screen import FfmpegScreenRecorder
 from app.capture.duration import FrameLimit
 from app.capture.preview import PreviewTap
 from app.capture.registry import create as create_recorder
@@ -201,7 +202,8 @@ class Session:
                 hold_until_recording=not frames or bool(self.plan.audio_source),
                 hold_after_image=frames,
                 hold_after_frame=not frames and not by_build,
-                hold_on_resize=not frames and not by_build and s.region == "tdw", steer_capture=by_build,
+                hold_on_resize=not frames and not by_build and s.region == "tdw",
+                steer_capture=by_build or (not frames and s.region == "tdw"),
             ),
             env=self._env or dict(os.environ),
             on_image=self._image if frames else None,
@@ -326,6 +328,8 @@ class Session:
         if target is not None:
             self._choose_audio()
             self._start_capture(target.region, target.window_id)
+            if isinstance(self.recorder, FfmpegScreenRecorder) and self.plan.settings.region == "tdw":
+                self.recorder.hold_scene = (scene.hold, scene.release_resize)  # resume: the scene waits for it
         elif not scene.ended.is_set():
             self._error = "The TDW build never opened a window on this display: check DISPLAY, or record TDW's frames (video-frames mode) instead."
             scene.stop()

@@ -72,6 +72,8 @@ class FfmpegScreenRecorder:
         self._part_size = (region.width, region.height) if region is not None else (0, 0)
         self._started = 0.0
         self.restarts: list[float] = []  # seconds from each resize seen to the next part's first frame
+        # a TDW scene whose window is recorded: (hold it before its next frame, let it go), for resume
+        self.hold_scene: tuple[Callable[[], bool], Callable[[], None]] | None = None
 
     def _command(self, video: ScreenInput | None, output: Path, duration: float | None) -> list[str]:
         plan, s = self.plan, self.plan.settings
@@ -247,8 +249,19 @@ class FfmpegScreenRecorder:
             self._restarting = False
 
     def resume(self) -> None:
-        """Record the next part (at the followed window's size now); returns once its ffmpeg runs."""
+        """Record the next part (at the followed window's size now); returns once its ffmpeg runs, or, with a
+        TDW scene that can wait (`hold_scene`), once it has its first frame and the held scene goes on."""
         seen = time.monotonic()
+        held = self.hold_scene is not None and self._paused and self.hold_scene[0]()
+        try:
+            self._resume(seen)
+        finally:
+            if held:
+                self._wait_for_first_frame(seen, record=False)
+                assert self.hold_scene is not None
+                self.hold_scene[1]()
+
+    def _resume(self, seen: float) -> None:
         with self._lock:
             if not self._paused or self._stopping:
                 return
@@ -282,12 +295,12 @@ class FfmpegScreenRecorder:
             return (not self._restarting and proc is not None and proc.last_stats.frames > 0
                     and self._part_size == (width - width % 2, height - height % 2))
 
-    def _wait_for_first_frame(self, seen: float, timeout: float = 10.0) -> None:
+    def _wait_for_first_frame(self, seen: float, timeout: float = 10.0, record: bool = True) -> None:
         proc = self._proc
         while proc is not None and proc.running() and proc.last_stats.frames == 0 and time.monotonic() - seen < timeout \
                 and not self._stopping:
             time.sleep(0.01)
-        if proc is not None and proc.last_stats.frames:
+        if proc is not None and proc.last_stats.frames and record:
             self.restarts.append(time.monotonic() - seen)
 
     def _check_sound_server(self) -> None:

@@ -55,6 +55,7 @@ class RecorderAddOn(AddOn):
         frame_data: tuple[str, ...] = (),
         build_steering: Callable[[], str | None] | None = None,
         build_resume: Callable[[], dict | None] = lambda: None,
+        hold_now: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
         self._events = events
@@ -89,6 +90,7 @@ class RecorderAddOn(AddOn):
         self._build_steering = build_steering
         self._build_resume = build_resume
         self._capture_paused = False
+        self._hold_now = hold_now  # order "h": wait before this frame until the engine's capture runs again
         self._part_waiting: str | None = None  # the frame after a (re)start waits until the build writes it
         self._waited = False
         self._first = True
@@ -186,9 +188,13 @@ class RecorderAddOn(AddOn):
         return self._cameras is None or not self._cameras or avatar in self._cameras
     def _steer_build_capture(self, commands: list[dict]) -> None:
         """Pause: the build stops its ffmpeg in this frame (its part is closed). Resume: a next part starts in this
-        frame, and the frame after waits until the build writes it (as after a resize)."""
+        frame, and the frame after waits until the build writes it (as after a resize). Hold (our ffmpeg resumes
+        on the window): this frame waits until the capture records again, so none is rendered unrecorded."""
         assert self._build_steering is not None
         order = self._build_steering()
+        if order == "h" and self._hold_now is not None:
+            self._hold_now()
+            return
         if order == "p" and not self._capture_paused:
             if self._capturing:
                 commands.append(dict(STOP))

@@ -257,6 +257,10 @@ def main(config_text: str) -> int:
     gate = _Gate(int(config["go_fd"]) if config.get("go_fd") is not None else None)
     hold_on_resize = bool(config.get("hold_on_resize"))
 
+    def held_now() -> None:
+        write_event(events, "steered", paused=False)  # held: the engine starts its capture, then lets this frame go
+        gate.wait(RESIZE_HOLD_S, keep_open=True)
+
     def held_after_resize(width: int, height: int) -> None:
         write_event(events, "resized", width=width, height=height)
         gate.wait(RESIZE_HOLD_S, keep_open=True)
@@ -279,6 +283,7 @@ def main(config_text: str) -> int:
         before_first_frame=(lambda: gate.wait(float(config.get("go_timeout", 60)), keep_open=hold_on_resize))
         if config.get("go_fd") is not None else None,
         after_resize=held_after_resize if hold_on_resize and config.get("go_fd") is not None else None,
+        hold_now=held_now if hold_on_resize and config.get("go_fd") is not None else None,
         hold_after_image=bool(config.get("hold_after_image")),
         hold_after_frame=bool(config.get("hold_after_frame")),
     )

@@ -194,12 +194,20 @@ class SceneRunner:
     def steer_capture(self, pause: bool, timeout: float = 3.0) -> bool:
         """Pause or resume the build's own capture: the order travels with the script's next frame (the build
         takes commands only with frames). True once carried out; False if no frame came within `timeout`."""
+        return self._order(b"p" if pause else b"r", timeout)
+
+    def hold(self, timeout: float = 1.0) -> bool:
+        """Hold the script before its next frame (True once it waits; release_resize() lets it go): our capture
+        of its window starts again meanwhile, so no frame is rendered unrecorded."""
+        return self._order(b"h", timeout)
+
+    def _order(self, order: bytes, timeout: float) -> bool:
         with self._end_lock:
             if self._steer is None or self.ended.is_set():
                 return False
             self._steered.clear()
             try:
-                os.write(self._steer, b"p" if pause else b"r")
+                os.write(self._steer, order)
             except OSError:
                 return False
         return self._steered.wait(timeout)
