@@ -19,14 +19,14 @@ from typing import Callable
 from app.audio.build_source import AudioChoice, build_source, chosen, follows_build, with_descendants
 from app.audio.formats import LIVE_EXTENSION as AUDIO_LIVE_EXTENSION
 from app.audio.formats import final_extension
-from app.capture.base import CaptureContext, FrameSink, Pausable, Recorder
+from app.capture.base import CaptureContext, FrameSink, Recorder
 from app.capture.dataset import DatasetRecorder
 from app.capture.build_ffmpeg import BuildFfmpegRecorder
 from app.capture.ffmpeg_screen import FfmpegScreenRecorder
 from app.capture.duration import FrameLimit
 from app.capture.preview import PreviewTap
 from app.capture.registry import create as create_recorder
-from app.capture.registry import info as registry_info
+from app.capture.pausing import PausedTime, pausable
 from app.capture.registry import label as registry_label
 from app.errors import RecorderError
 from app.finalise import finish
@@ -84,8 +84,7 @@ class Session:
         self.preview = PreviewTap()  # what the window's live preview may look at
         self._in_order = threading.RLock()  # statuses reach on_status in the order they were made
         self._pausing = threading.Lock()  # one pause, resume or stop at a time (the ctl server, the window, a signal)
-        self._paused_at: float | None = None
-        self._paused_total = 0.0
+        self._paused = PausedTime(lambda: self._publish(), clock)
 
     # -- status -----------------------------------------------------------------------------------
     @property
@@ -99,7 +98,7 @@ class Session:
                 if self._started_at and changes.get("state", self._status.state) in ("recording", "paused"):
                     now = self._clock()
                     changes.setdefault("elapsed_s", now - self._started_at)
-                    changes.setdefault("paused_s", self._paused_total + (now - self._paused_at if self._paused_at else 0.0))
+                    changes.setdefault("paused_s", self._paused.seconds())
                 self._status = replace(self._status, **changes)
                 status = self._status
             self._on_status(status)
@@ -118,7 +117,7 @@ class Session:
         """One frame of TDW's image output for the frame route, kept unless --duration already has its frames."""
         assert isinstance(self.recorder, FrameSink)
         self.preview.image(head, data)
-        if self._paused_at is not None:
+        if self._paused.paused:
             return  # rendered while paused: not recorded (--keep-frames still keeps it; the next frame follows on)
         limit = self._frame_limit
         if "passes" in head:  # a dataset: one camera's passes; --duration counts TDW frames, whatever the cameras
@@ -367,12 +366,8 @@ class Session:
                 raise RecorderError("The recording is paused already: resume goes on.")
             if state != "recording" or self.recorder is None or self._stopping:
                 raise RecorderError("Nothing is being recorded yet (or it is ending): pause once it records.")
-            backend = registry_info(self.plan.settings.backend)
-            if not backend.can_pause or not isinstance(self.recorder, Pausable):
-                raise RecorderError(backend.pause_advice or f"{backend.label} cannot pause: stop and record again.")
-            self.recorder.pause()
-            with self._lock:
-                self._paused_at = self._clock()
+            pausable(self.plan.settings.backend, self.recorder).pause()
+            self._paused.begin()
             log.info("paused")
             self._publish(state="paused")
             return self.status
@@ -382,12 +377,8 @@ class Session:
         with self._pausing:
             if self.status.state != "paused" or self._stopping:
                 raise RecorderError("The recording is not paused: nothing to resume.")
-            assert isinstance(self.recorder, Pausable)
-            self.recorder.resume()
-            with self._lock:
-                self._paused_total += self._clock() - (self._paused_at or self._clock())
-                self._paused_at = None
-            log.info("resumed after %.2f s paused in all", self._paused_total)
+            pausable(self.plan.settings.backend, self.recorder).resume()
+            log.info("resumed after %.2f s paused in all", self._paused.end())
             self._publish(state="recording")
             return self.status
 
@@ -406,14 +397,12 @@ class Session:
         assert self.paths is not None
         with self._pausing, self._lock:  # a pause or resume under way finishes first
             self._stopping = True
-            if self._paused_at is not None:
-                self._paused_total += self._clock() - self._paused_at
-                self._paused_at = None
+            paused_s = self._paused.end()
         self._watchdog.stop()
         elapsed = self._clock() - self._started_at
         if self._build_timer is not None:
             self._build_timer.cancel()
-        self._publish(state="stopping", elapsed_s=elapsed, paused_s=self._paused_total)
+        self._publish(state="stopping", elapsed_s=elapsed, paused_s=paused_s)
         fed_by_scene = getattr(self.recorder, "fed_by_scene", False)
         if self.scene is not None and fed_by_scene:
             self.scene.stop()  # no more frames can come / the build closes its file; then the recorder finishes

@@ -1,0 +1,65 @@
+"""Pausing one recording: whether its backend can, and the paused stretches' clock.
+
+The session asks `pausable()` before a pause (one line when the backend cannot, from its registry entry), and keeps
+a `PausedTime`: seconds paused in all, and a tick once a second while paused, so the live status (the CLI's line,
+the window, `ctl status`) shows the paused time grow although the capture reports nothing meanwhile.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Callable
+
+from app.capture.base import Pausable, Recorder
+from app.capture.registry import info
+from app.errors import RecorderError
+
+TICK_S = 1.0
+
+
+def pausable(backend: str, recorder: Recorder | None) -> Pausable:
+    """The recorder, when its backend declares it can pause (registry `can_pause`); else a one-line RecorderError."""
+    entry = info(backend)
+    if not entry.can_pause or not isinstance(recorder, Pausable):
+        raise RecorderError(entry.pause_advice or f"{entry.label} cannot pause: stop and record again.")
+    return recorder
+
+
+class PausedTime:
+    """Seconds paused so far; `on_tick()` is called every TICK_S while paused (from a thread of its own)."""
+
+    def __init__(self, on_tick: Callable[[], None], clock: Callable[[], float] = time.monotonic) -> None:
+        self._on_tick = on_tick
+        self._clock = clock
+        self._since: float | None = None
+        self._total = 0.0
+        self._resumed = threading.Event()
+
+    @property
+    def paused(self) -> bool:
+        return self._since is not None
+
+    def seconds(self) -> float:
+        """Paused in all, the stretch under way included."""
+        since = self._since
+        return self._total + (self._clock() - since if since is not None else 0.0)
+
+    def begin(self) -> None:
+        if self._since is not None:
+            return
+        self._since = self._clock()
+        self._resumed.clear()
+        threading.Thread(target=self._tick, name="paused-tick", daemon=True).start()
+
+    def end(self) -> float:
+        """The stretch is over (resumed, or stopped while paused); returns the seconds paused in all."""
+        since, self._since = self._since, None
+        if since is not None:
+            self._total += self._clock() - since
+        self._resumed.set()
+        return self._total
+
+    def _tick(self) -> None:
+        while not self._resumed.wait(TICK_S):
+            self._on_tick()
