@@ -133,3 +133,35 @@ def test_ctl_with_two_recorders_asks_which_and_stale_sockets_are_cleaned(ctl_env
         os.environ.clear()
         os.environ.update(old_env)
     assert sorted(place.iterdir()) == []
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="needs root, to connect as another user")
+def test_another_user_cannot_connect_and_is_refused_even_when_the_socket_is_opened_up():
+    """0600 in a 0700 folder keeps other users out; and if someone opens them up, the peer's uid (SO_PEERCRED) is
+    checked: the other user is refused and nothing is carried out."""
+    import shutil
+    import tempfile
+
+    from app.control.server import ControlServer
+
+    runtime = Path(tempfile.mkdtemp(prefix="tdwrec-ctl-"))  # in /tmp, which others may pass through
+    runtime.chmod(0o755)
+    carried_out: list[str] = []
+    server = ControlServer(lambda c: carried_out.append(c) or {}, "guarded", env={"XDG_RUNTIME_DIR": str(runtime)})
+    server.start()
+    probe = ("import socket, sys, os; os.setgroups([]); os.setgid(65534); os.setuid(65534); "
+             "s = socket.socket(socket.AF_UNIX); s.settimeout(5)\n"
+             "try:\n    s.connect(sys.argv[1])\nexcept OSError as e:\n    print('refused', e.errno); sys.exit()\n"
+             "s.sendall(b'{\"command\": \"pause\"}\\n'); print(s.recv(4096).decode())")
+    try:
+        shut = subprocess.run([sys.executable, "-c", probe, str(server.path)], capture_output=True, text=True, timeout=10)
+        assert shut.stdout.startswith("refused 13"), shut.stdout + shut.stderr  # EACCES: mode 0600 in 0700
+        os.chmod(server.path.parent, 0o755)
+        os.chmod(server.path, 0o666)
+        opened = subprocess.run([sys.executable, "-c", probe, str(server.path)], capture_output=True, text=True,
+                                timeout=10)
+        assert "Only the user who runs the recorder may control it." in opened.stdout, opened.stdout + opened.stderr
+        assert carried_out == []
+    finally:
+        server.close()
+        shutil.rmtree(runtime, ignore_errors=True)
