@@ -45,6 +45,7 @@ class ControlServer:
         self.ident = check_id(ident) if ident else str(os.getpid())
         self.kind = kind  # "cli" or "window": said in replies, so `ctl` can say which it talks to
         self._handler = handler
+        self._env = env
         self._folder: Folder = folder(env)
         self.path = socket_path(self._folder.path, self.ident)
         self._sock: socket.socket | None = None
@@ -65,7 +66,11 @@ class ControlServer:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         old = os.umask(0o177)  # born 0600: no moment when another user could connect
         try:
-            sock.bind(str(self.path))
+            try:
+                sock.bind(str(self.path))
+            except FileNotFoundError:  # the last recorder removed the empty folder just now: make it again
+                self._folder = folder(self._env)
+                sock.bind(str(self.path))
         except OSError as exc:
             sock.close()
             raise RecorderError(f"The control socket {self.path} cannot be made ({exc.strerror}).") from exc
@@ -146,3 +151,7 @@ class ControlServer:
                     self.path.unlink()
             except OSError:
                 pass
+            try:
+                self.path.parent.rmdir()  # the last recorder leaves no folder behind
+            except OSError:
+                pass  # others' sockets are in it
