@@ -57,6 +57,7 @@ def test_ctl_starts_pauses_resumes_and_stops_the_window(no_orphans, make_window,
     [path] = window.recordings.paths()
     recorded = status["elapsed_s"] - status["paused_s"]
     duration = float(probe(path)["format"]["duration"])
-    assert recorded - 0.2 < duration < recorded + 1.5, (duration, status)  # + the second between status and stop
+    # the 1.5 s paused are not in the file (with them it would last ~recorded + 1.5 s + the stop's few tenths)
+    assert recorded - 1.0 < duration < recorded + 1.2, (duration, status)
     window.shutdown()
     assert client.running(machine.env) == []  # its socket is gone with it
