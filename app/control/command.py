@@ -26,8 +26,8 @@ def add_parser(sub) -> None:
 def describe(reply: dict) -> str:
     """`ctl status`'s line: which recorder, state, elapsed, paused, frames and file."""
     who = f"{reply.get('id')} ({'window' if reply.get('kind') == 'window' else 'tdw-recorder record'})"
-    if "state" not in reply:
-        return who
+    if "elapsed_s" not in reply:  # idle, or starting: nothing to count yet
+        return f"{who}: {reply['state']}" if "state" in reply else who
     text = (f"{who}: {reply['state']}, {float(reply.get('elapsed_s', 0)):.1f} s elapsed, "
             f"{float(reply.get('paused_s', 0)):.1f} s paused, {int(reply.get('frames', 0))} frames")
     text += f", file {reply['file']}" if reply.get("file") else ""
