@@ -121,6 +121,9 @@ class MainWindow(QMainWindow):
             self.addAction(action)  # window shortcuts: Esc in a dialog or the region overlay stays theirs
         self.record_action.triggered.connect(self.record)
         self.stop_action.triggered.connect(self.stop)
+        # the Pause button and the global pause shortcut (app.ui.control carries it out, as `ctl pause|resume` does)
+        self.pause_action = QAction("Pause", self, toolTip="Pause or resume the recording")
+        self.pause_action.triggered.connect(lambda: self.control.pause_or_resume())
 
     def _build_layout(self) -> None:
         scroll = QScrollArea(widgetResizable=True, frameShape=QScrollArea.NoFrame)
@@ -132,7 +135,7 @@ class MainWindow(QMainWindow):
         self.record_button.clicked.connect(self.record_action.trigger)
         self.stop_button.clicked.connect(self.stop_action.trigger)
         self.pause_button = QPushButton("❚❚  Pause", objectName="pauseButton", toolTip="Pause or resume the recording")
-        self.pause_button.clicked.connect(lambda: self.control.pause_or_resume())
+        self.pause_button.clicked.connect(self.pause_action.trigger)
         self.readiness = QLabel(objectName="hint", wordWrap=True)
         buttons = QHBoxLayout()
         buttons.addWidget(self.readiness, 1)
@@ -246,6 +249,7 @@ class MainWindow(QMainWindow):
         self.stop_action.setEnabled(self.busy)
         self.stop_button.setEnabled(self.busy)
         self.pause_button.setEnabled(self.worker.busy)
+        self.pause_action.setEnabled(self.worker.busy)
         if not self.worker.busy:
             self.show_paused(False)
         self.form.setEnabled(not self.busy)
@@ -261,11 +265,8 @@ class MainWindow(QMainWindow):
         if action == "record":
             self.stop() if self.busy else self.record()
             return
-        pause = getattr(self, "pause_action", None)
-        if pause is not None and pause.isEnabled():
-            pause.trigger()
-        elif pause is None:
-            self.statusBar().showMessage("Pause / resume is not available in this version.", 5000)
+        if self.pause_action.isEnabled():
+            self.pause_action.trigger()
 
     # -- recording ----------------------------------------------------------------------------------
     def record(self) -> None:

@@ -36,6 +36,12 @@ def test_ctrl_alt_r_starts_and_stops_while_another_window_has_the_focus(no_orpha
     assert window.status_panel.path.text().endswith("\nEncoder: libx264 (auto: none of h264_nvenc, h264_vaapi, h264_qsv "
                                                     "works here).")  # the status says what auto chose
     focus(env, other.window_id)
+    subprocess.run(["xdotool", "key", "ctrl+alt+p"], env=env, check=True, timeout=10)  # pause, from the other window
+    qtbot.waitUntil(lambda: window.worker.status is not None and window.worker.status.paused, timeout=5000)
+    assert window.pause_button.text().endswith("Resume")
+    subprocess.run(["xdotool", "key", "ctrl+alt+p"], env=env, check=True, timeout=10)  # and resume
+    qtbot.waitUntil(lambda: window.worker.status is not None and window.worker.status.state == "recording", timeout=5000)
+    assert window.worker.status.paused_s > 0
     subprocess.run(["xdotool", "key", "ctrl+alt+r"], env=env, check=True, timeout=10)
     qtbot.waitUntil(lambda: not window.worker.busy and window.message.isVisible(), timeout=30000)
     assert window.message.property("kind") == "success", window.message.label.text()
