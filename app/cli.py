@@ -14,6 +14,7 @@ from app import __version__, desktop, logs
 from app.batch import command as batch_command
 from app.control import command as ctl_command
 from app.control.answers import session_handler, starting
+from app.control.place import UNSUPPORTED, supported
 from app.control.server import ControlServer
 from app.tools import command as tools_command
 from app.doctor import run_checks
@@ -156,6 +157,9 @@ def _write(stream, text: str, newline: bool = True) -> None:
 def cmd_record(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     control = None if args.no_control else args.control_id or str(os.getpid())
+    if control and not supported():
+        print(f"tdw-recorder: note: {UNSUPPORTED}", file=sys.stderr)
+        control = None
     ending = _Ending(live=sys.stderr.isatty())
     restore = ending.policy.install()
     try:

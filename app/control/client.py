@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from app.control.place import SUFFIX, decode, encode, folder, peer_uid, read_line, socket_path
+from app.control.place import UNSUPPORTED, SUFFIX, decode, encode, folder, peer_uid, read_line, socket_path, supported
 from app.errors import RecorderError
 
 TIMEOUT_S = 10.0  # a pause or stop waits for ffmpeg to close its part (about a second); never forever
@@ -61,6 +61,8 @@ def running(env: Mapping[str, str] | None = None) -> list[Running]:
 
 def choose(ident: str | None, env: Mapping[str, str] | None = None) -> Running:
     """The recorder to talk to: the one given, or the only one running; a one-line RecorderError otherwise."""
+    if not supported():
+        raise RecorderError(UNSUPPORTED)
     found = running(env)
     place = folder(env, create=False)
     if ident:

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import stat
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,15 @@ COMMANDS = ("start", "stop", "pause", "resume", "status")
 ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 SUFFIX = ".sock"
 MAX_LINE = 64 * 1024  # a request or a reply; anything longer is not ours
+
+
+UNSUPPORTED = ("tdw-recorder ctl needs Linux (a Unix socket whose peer's user the kernel tells): this recording "
+               "is controlled from its own window or terminal only.")
+
+
+def supported(platform: str = sys.platform) -> bool:
+    """AF_UNIX with SO_PEERCRED: Linux. (macOS has no SO_PEERCRED, Windows no such socket in Python.)"""
+    return platform.startswith("linux")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,9 @@ import threading
 from pathlib import Path
 from typing import Callable, Mapping
 
-from app.control.place import COMMANDS, Folder, check_id, decode, encode, folder, peer_uid, read_line, socket_path
+from app.control.place import (
+    COMMANDS, UNSUPPORTED, Folder, check_id, decode, encode, folder, peer_uid, read_line, socket_path, supported,
+)
 from app.errors import RecorderError
 
 log = logging.getLogger(__name__)
@@ -46,7 +48,7 @@ class ControlServer:
         self.kind = kind  # "cli" or "window": said in replies, so `ctl` can say which it talks to
         self._handler = handler
         self._env = env
-        self._folder: Folder = folder(env)
+        self._folder: Folder = folder(env) if supported() else Folder(Path("."))
         self.path = socket_path(self._folder.path, self.ident)
         self._sock: socket.socket | None = None
         self._bound_ino = 0
@@ -59,6 +61,8 @@ class ControlServer:
 
     def start(self) -> "ControlServer":
         """Bind the socket (a stale one of a dead recorder is removed; a live one with this id is refused)."""
+        if not supported():
+            raise RecorderError(UNSUPPORTED)
         if self.path.is_socket() or self.path.exists():
             if _alive(self.path):
                 raise RecorderError(f"Another recorder already answers as {self.ident!r}: choose another --control-id.")
