@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import sys
 from pathlib import Path
@@ -13,9 +12,6 @@ from typing import Sequence
 from app import __version__, desktop, logs
 from app.batch import command as batch_command
 from app.control import command as ctl_command
-from app.control.answers import session_handler, starting
-from app.control.place import UNSUPPORTED, supported
-from app.control.server import ControlServer
 from app.tools import command as tools_command
 from app.doctor import run_checks
 from app.errors import Problem, RecorderError, ValidationError
@@ -61,8 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rec = sub.add_parser("record", help="record a screen region (and audio) until Ctrl+C or --duration")
     add_record_arguments(rec)
-    rec.add_argument("--control-id", default="", help="the id `tdw-recorder ctl --id` knows this recording by (default: its pid)")
-    rec.add_argument("--no-control", action="store_true", help="do not answer `tdw-recorder ctl`")
+    ctl_command.add_record_arguments(rec)
     defaults = CaptureSettings()
 
     sync = sub.add_parser("sync-check", help="measure the A/V offset with a flashing, beeping test window")
@@ -156,31 +151,19 @@ def _write(stream, text: str, newline: bool = True) -> None:
 
 def cmd_record(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
-    control = None if args.no_control else args.control_id or str(os.getpid())
-    if control and not supported():
-        print(f"tdw-recorder: note: {UNSUPPORTED}", file=sys.stderr)
-        control = None
     ending = _Ending(live=sys.stderr.isatty())
     restore = ending.policy.install()
     try:
-        if settings.headless:  # the private servers outlive the session, and stop even when it fails
-            with headless_for(settings) as servers:
-                return _record(settings, Machine(env=servers.env(), platform=settings.platform), ending, control)
-        return _record(settings, Machine(platform=settings.platform), ending, control)
+        with ctl_command.record_control(args) as control:  # `tdw-recorder ctl` reaches this recording
+            if settings.headless:  # the private servers outlive the session, and stop even when it fails
+                with headless_for(settings) as servers:
+                    return _record(settings, Machine(env=servers.env(), platform=settings.platform), ending, control)
+            return _record(settings, Machine(platform=settings.platform), ending, control)
     finally:
         restore()
 
 
-def _record(settings: CaptureSettings, machine: Machine, ending: _Ending, control: str | None = None) -> int:
-    server = ControlServer(starting, control).start() if control else None  # a taken id: refused before anything
-    try:
-        return _record_served(settings, machine, ending, server)
-    finally:
-        if server is not None:
-            server.close()
-
-
-def _record_served(settings: CaptureSettings, machine: Machine, ending: _Ending, server: ControlServer | None) -> int:
+def _record(settings: CaptureSettings, machine: Machine, ending: _Ending, control: ctl_command.RecordControl) -> int:
     plan = make_plan(settings, machine)
     show = sys.stderr.isatty()
     session = Session(plan, on_status=_StatusPrinter(live=show), env=machine.env)
@@ -198,10 +181,8 @@ def _record_served(settings: CaptureSettings, machine: Machine, ending: _Ending,
         _write(sys.stderr, f"Recording {where} at {settings.fps:g} fps to {session.paths.recording} — Ctrl+C stops.")
         if plan.encoder_note:
             _write(sys.stderr, plan.encoder_note)
-        if server is not None:
-            server.serve(session_handler(session))
-            _write(sys.stderr, f"{server.note + chr(10) if server.note else ''}Control: `tdw-recorder ctl "
-                               f"pause|resume|status|stop --id {server.ident}`.")
+        if control.server is not None:
+            _write(sys.stderr, control.serve(session))
         session.wait()
     finally:
         result = session.stop() if session.paths else None

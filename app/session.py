@@ -21,12 +21,10 @@ from app.audio.formats import LIVE_EXTENSION as AUDIO_LIVE_EXTENSION
 from app.audio.formats import final_extension
 from app.capture.base import CaptureContext, FrameSink, Recorder
 from app.capture.dataset import DatasetRecorder
-from app.capture.build_ffmpeg import BuildFfmpegRecorder
-from app.capture.ffmpeg_screen import FfmpegScreenRecorder
 from app.capture.duration import FrameLimit
 from app.capture.preview import PreviewTap
 from app.capture.registry import create as create_recorder
-from app.capture.pausing import PausedTime, pausable
+from app.capture.pausing import PausedTime, pausable, steer_with_scene
 from app.capture.registry import label as registry_label
 from app.errors import RecorderError
 from app.finalise import finish
@@ -212,8 +210,7 @@ class Session:
             on_capture_part=self._build_capture_part,
         )
         self.scene.start()
-        if isinstance(self.recorder, BuildFfmpegRecorder):  # its pause and resume travel with the scene's frames
-            self.recorder.steer = self.scene.steer_capture
+        steer_with_scene(self.recorder, self.scene)  # the build's own ffmpeg pauses with the scene's frames
         self._watchdog.add(scene_build_source(self.scene))
         if not frames and not by_build:
             threading.Thread(target=self._capture_scene_window, name="scene-window", daemon=True).start()
@@ -327,8 +324,7 @@ class Session:
         if target is not None:
             self._choose_audio()
             self._start_capture(target.region, target.window_id)
-            if isinstance(self.recorder, FfmpegScreenRecorder) and self.plan.settings.region == "tdw":
-                self.recorder.hold_scene = (scene.hold, scene.release_resize)  # resume: the scene waits for it
+            steer_with_scene(self.recorder, scene)  # resume: the scene waits until the window is recorded again
         elif not scene.ended.is_set():
             self._error = "The TDW build never opened a window on this display: check DISPLAY, or record TDW's frames (video-frames mode) instead."
             scene.stop()
@@ -361,10 +357,9 @@ class Session:
     def pause(self) -> RecordingStatus:
         """Leave what follows out of the file until resume(); a one-line RecorderError when it cannot."""
         with self._pausing:
-            state = self.status.state
-            if state == "paused":
+            if self.status.state == "paused":
                 raise RecorderError("The recording is paused already: resume goes on.")
-            if state != "recording" or self.recorder is None or self._stopping:
+            if self.status.state != "recording" or self.recorder is None or self._stopping:
                 raise RecorderError("Nothing is being recorded yet (or it is ending): pause once it records.")
             pausable(self.plan.settings.backend, self.recorder).pause()
             self._paused.begin()

@@ -12,6 +12,8 @@ import time
 from typing import Callable
 
 from app.capture.base import Pausable, Recorder
+from app.capture.build_ffmpeg import BuildFfmpegRecorder
+from app.capture.ffmpeg_screen import FfmpegScreenRecorder
 from app.capture.registry import info
 from app.errors import RecorderError
 
@@ -24,6 +26,15 @@ def pausable(backend: str, recorder: Recorder | None) -> Pausable:
     if not entry.can_pause or not isinstance(recorder, Pausable):
         raise RecorderError(entry.pause_advice or f"{entry.label} cannot pause: stop and record again.")
     return recorder
+
+
+def steer_with_scene(recorder: Recorder | None, scene) -> None:
+    """A TDW scene helps its recorder pause (`scene`: app.scene.runner.SceneRunner): the build's own ffmpeg takes its
+    orders with the scene's frames; our ffmpeg on the scene's window holds the scene at resume until it records."""
+    if isinstance(recorder, BuildFfmpegRecorder):
+        recorder.steer = scene.steer_capture
+    elif isinstance(recorder, FfmpegScreenRecorder):
+        recorder.hold_scene = (scene.hold, scene.release_resize)
 
 
 class PausedTime:

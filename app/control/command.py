@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
+from typing import Iterator
 
+from app.control.answers import Controllable, session_handler, starting
 from app.control.client import choose, send
-from app.control.place import COMMANDS
+from app.control.place import COMMANDS, UNSUPPORTED, supported
+from app.control.server import ControlServer
 from app.errors import RecorderError
 
 
@@ -21,6 +26,42 @@ def add_parser(sub) -> None:
     ctl = sub.add_parser("ctl", help="control a running recorder (CLI or window): start, stop, pause, resume, status")
     ctl.add_argument("action", choices=COMMANDS, help="what to do")
     ctl.add_argument("--id", default="", help="which recorder, when several run (its pid, or its --control-id)")
+
+
+def add_record_arguments(rec) -> None:
+    """`record`'s own options for ctl."""
+    rec.add_argument("--control-id", default="", help="the id `tdw-recorder ctl --id` knows this recording by (default: its pid)")
+    rec.add_argument("--no-control", action="store_true", help="do not answer `tdw-recorder ctl`")
+
+
+class RecordControl:
+    """The CLI `record`'s control socket: it answers "starting" until `serve(session)`, and goes with the block."""
+
+    def __init__(self, server: ControlServer | None) -> None:
+        self.server = server
+
+    def serve(self, session: Controllable) -> str:
+        """Answer for this session from now on; returns the line that tells the user how (empty when not served)."""
+        if self.server is None:
+            return ""
+        self.server.serve(session_handler(session))
+        note = f"{self.server.note}\n" if self.server.note else ""
+        return f"{note}Control: `tdw-recorder ctl pause|resume|status|stop --id {self.server.ident}`."
+
+
+@contextlib.contextmanager
+def record_control(args: argparse.Namespace) -> Iterator[RecordControl]:
+    """For as long as `record` runs; a --control-id another recorder answers to refuses it before anything starts."""
+    ident = None if args.no_control else args.control_id or str(os.getpid())
+    if ident and not supported():
+        print(f"tdw-recorder: note: {UNSUPPORTED}", file=sys.stderr)
+        ident = None
+    server = ControlServer(starting, ident).start() if ident else None
+    try:
+        yield RecordControl(server)
+    finally:
+        if server is not None:
+            server.close()
 
 
 def describe(reply: dict) -> str:
