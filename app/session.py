@@ -24,9 +24,8 @@ from app.capture.dataset import DatasetRecorder
 from app.capture.duration import FrameLimit
 from app.capture.preview import PreviewTap
 from app.capture.registry import create as create_recorder
-from app.capture.pausing import PausedTime, pausable, steer_with_scene
+from app.capture.pausing import Pauser, steer_with_scene
 from app.capture.registry import label as registry_label
-from app.errors import RecorderError
 from app.finalise import finish
 from app.finalise_dataset import finish_dataset
 from app.model.plan import RecordingPlan
@@ -81,8 +80,7 @@ class Session:
         self._watchdog = Watchdog([], self._stalled)
         self.preview = PreviewTap()  # what the window's live preview may look at
         self._in_order = threading.RLock()  # statuses reach on_status in the order they were made
-        self._pausing = threading.Lock()  # one pause, resume or stop at a time (the ctl server, the window, a signal)
-        self._paused = PausedTime(lambda: self._publish(), clock)
+        self._pauser = Pauser(plan.settings.backend, lambda: self.status.state, lambda: self.recorder, self._publish, clock)
 
     # -- status -----------------------------------------------------------------------------------
     @property
@@ -94,9 +92,8 @@ class Session:
         with self._in_order:  # in order: a progress figure never lands after "paused" saying "recording"
             with self._lock:
                 if self._started_at and changes.get("state", self._status.state) in ("recording", "paused"):
-                    now = self._clock()
-                    changes.setdefault("elapsed_s", now - self._started_at)
-                    changes.setdefault("paused_s", self._paused.seconds())
+                    changes.setdefault("elapsed_s", self._clock() - self._started_at)
+                    changes.setdefault("paused_s", self._pauser.time.seconds())
                 self._status = replace(self._status, **changes)
                 status = self._status
             self._on_status(status)
@@ -115,7 +112,7 @@ class Session:
         """One frame of TDW's image output for the frame route, kept unless --duration already has its frames."""
         assert isinstance(self.recorder, FrameSink)
         self.preview.image(head, data)
-        if self._paused.paused:
+        if self._pauser.time.paused:
             return  # rendered while paused: not recorded (--keep-frames still keeps it; the next frame follows on)
         limit = self._frame_limit
         if "passes" in head:  # a dataset: one camera's passes; --duration counts TDW frames, whatever the cameras
@@ -294,31 +291,17 @@ class Session:
         assert self.audio is not None
         return self.audio.source
 
-    def _wait_for_build(self) -> None:
-        """Until the build has connected (its sound stream is open by then), the scene ended, or Stop."""
-        assert self.scene is not None
-        deadline = time.monotonic() + self.plan.settings.connect_timeout
-        while not (self.scene.connected.is_set() or self.scene.ended.is_set() or self._stopping) \
-                and time.monotonic() < deadline:
-            time.sleep(0.05)
-
-    def _wait_for_first_frame(self) -> None:
-        assert self.scene is not None
-        deadline = time.monotonic() + self.plan.settings.connect_timeout
-        while not (self.scene.frames or self.scene.ended.is_set() or self._stopping) and time.monotonic() < deadline:
-            time.sleep(0.02)
-
     def _capture_scene_window(self) -> None:
         """Wait for the build's window (matched by _NET_WM_PID), then record exactly it."""
         assert self.scene is not None
         scene = self.scene
         if self.plan.region is not None or not self.plan.settings.wants_screen:  # a chosen region, or audio only
             if self.plan.audio_source and follows_build(self.plan.settings):
-                self._wait_for_build()
+                scene.wait_until(scene.connected.is_set, lambda: self._stopping)  # its sound stream is open by then
             self._choose_audio()
             self._start_capture(self.plan.region, self.plan.window_id)
             return
-        self._wait_for_first_frame()  # the script's first commands (its set_screen_size) have sized the window
+        scene.wait_until(lambda: scene.frames > 0, lambda: self._stopping)  # its first commands sized the window
         target = wait_for_window(open_display(self._env), lambda: with_descendants(scene.pids()),
                                  self.plan.settings.connect_timeout, given_up=scene.ended.is_set)
         if target is not None:
@@ -353,29 +336,15 @@ class Session:
             self._error = end.error
         self._end()
 
-    # -- pause -----------------------------------------------------------------------------------
     def pause(self) -> RecordingStatus:
         """Leave what follows out of the file until resume(); a one-line RecorderError when it cannot."""
-        with self._pausing:
-            if self.status.state == "paused":
-                raise RecorderError("The recording is paused already: resume goes on.")
-            if self.status.state != "recording" or self.recorder is None or self._stopping:
-                raise RecorderError("Nothing is being recorded yet (or it is ending): pause once it records.")
-            pausable(self.plan.settings.backend, self.recorder).pause()
-            self._paused.begin()
-            log.info("paused")
-            self._publish(state="paused")
-            return self.status
+        self._pauser.pause()
+        return self.status
 
     def resume(self) -> RecordingStatus:
         """Record again after pause(): the file goes on with no gap."""
-        with self._pausing:
-            if self.status.state != "paused" or self._stopping:
-                raise RecorderError("The recording is not paused: nothing to resume.")
-            pausable(self.plan.settings.backend, self.recorder).resume()
-            log.info("resumed after %.2f s paused in all", self._paused.end())
-            self._publish(state="recording")
-            return self.status
+        self._pauser.resume()
+        return self.status
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the capture ends by itself or a stop is requested (True), or `timeout` passes (False)."""
@@ -390,9 +359,9 @@ class Session:
         if self._stopped is not None:
             return self._stopped
         assert self.paths is not None
-        with self._pausing, self._lock:  # a pause or resume under way finishes first
+        paused_s = self._pauser.stop()  # a pause or resume under way finishes first
+        with self._lock:
             self._stopping = True
-            paused_s = self._paused.end()
         self._watchdog.stop()
         elapsed = self._clock() - self._started_at
         if self._build_timer is not None:

@@ -7,6 +7,7 @@ the window, `ctl status`) shows the paused time grow although the capture report
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Callable
@@ -16,6 +17,8 @@ from app.capture.build_ffmpeg import BuildFfmpegRecorder
 from app.capture.ffmpeg_screen import FfmpegScreenRecorder
 from app.capture.registry import info
 from app.errors import RecorderError
+
+log = logging.getLogger(__name__)
 
 TICK_S = 1.0
 
@@ -74,3 +77,43 @@ class PausedTime:
     def _tick(self) -> None:
         while not self._resumed.wait(TICK_S):
             self._on_tick()
+
+
+class Pauser:
+    """Pause and resume of one recording (the session's), one at a time and never after its stop has begun.
+    `state()` is the session's state, `recorder()` its recorder, `publish(**changes)` sends it a new status."""
+
+    def __init__(self, backend: str, state: Callable[[], str], recorder: Callable[[], Recorder | None],
+                 publish: Callable[..., None], clock: Callable[[], float] = time.monotonic) -> None:
+        self._backend = backend
+        self._state = state
+        self._recorder = recorder
+        self._publish = publish
+        self._lock = threading.Lock()  # the ctl server, the window and a signal may ask at once
+        self._stopping = False
+        self.time = PausedTime(lambda: publish(), clock)
+
+    def pause(self) -> None:
+        with self._lock:
+            if self._state() == "paused":
+                raise RecorderError("The recording is paused already: resume goes on.")
+            if self._state() != "recording" or self._recorder() is None or self._stopping:
+                raise RecorderError("Nothing is being recorded yet (or it is ending): pause once it records.")
+            pausable(self._backend, self._recorder()).pause()
+            self.time.begin()
+            log.info("paused")
+            self._publish(state="paused")
+
+    def resume(self) -> None:
+        with self._lock:
+            if self._state() != "paused" or self._stopping:
+                raise RecorderError("The recording is not paused: nothing to resume.")
+            pausable(self._backend, self._recorder()).resume()
+            log.info("resumed after %.2f s paused in all", self.time.end())
+            self._publish(state="recording")
+
+    def stop(self) -> float:
+        """No pause or resume from now on (one under way finishes first); returns the seconds paused in all."""
+        with self._lock:
+            self._stopping = True
+            return self.time.end()

@@ -186,6 +186,7 @@ class RecorderAddOn(AddOn):
 
     def _recorded(self, avatar: object) -> bool:
         return self._cameras is None or not self._cameras or avatar in self._cameras
+
     def _steer_build_capture(self, commands: list[dict]) -> None:
         """Pause: the build stops its ffmpeg in this frame (its part is closed). Resume: a next part starts in this
         frame, and the frame after waits until the build writes it (as after a resize). Hold (our ffmpeg resumes

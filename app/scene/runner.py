@@ -327,6 +327,12 @@ class SceneRunner:
     def wait(self, timeout: float | None = None) -> bool:
         return self.ended.wait(timeout)
 
+    def wait_until(self, ready: Callable[[], bool], given_up: Callable[[], bool], poll_s: float = 0.02) -> None:
+        """Until `ready()` (e.g. connected, a first frame), the scene ended, `given_up()` (Stop), or the connect timeout."""
+        deadline = time.monotonic() + self.config.connect_timeout
+        while not (ready() or self.ended.is_set() or given_up()) and time.monotonic() < deadline:
+            time.sleep(poll_s)
+
     @property
     def error(self) -> str | None:
         return self._error
