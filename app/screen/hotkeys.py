@@ -22,6 +22,7 @@ from Xlib import error as xerror
 from Xlib.display import Display
 
 from app.screen.session_type import WAYLAND, session_type
+from app.screen.x11_connect import connect
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ class GlobalShortcuts:
             return {action: why for action, text in shortcuts.items() if text}
         if self._thread is None:
             try:
-                self._display = Display(self._env["DISPLAY"])
+                self._display = connect(self._env["DISPLAY"])  # its own extension tables: two X servers in one process
             except (xerror.DisplayError, OSError) as exc:
                 return {action: f"Global shortcuts are off: the X display cannot be opened ({exc})." for action in shortcuts}
             self._locks = self._lock_masks(self._display)

@@ -10,6 +10,8 @@ open and asks each again after the other has been opened.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from app.screen.display import open_display
@@ -79,3 +81,14 @@ def test_open_display_of_a_wayland_desktop_and_a_headless_xvfb(xserver, weston, 
     finally:
         for display in opened.values():
             display.close()  # X11Display and XwaylandDisplay: one connection each
+
+
+def test_every_x_connection_of_the_engine_has_its_own_extension_tables():
+    """A plain python-xlib Display() beside another server's connection fails as above: the global shortcuts opened
+    one and broke the window on a desk with Xwayland and Xvfb. Every connection goes through connect()."""
+    import re
+
+    root = Path(__file__).resolve().parents[2] / "app"
+    plain = [str(path.relative_to(root)) for path in root.rglob("*.py") if path.name != "x11_connect.py"
+             and re.search(r"(?<![\w.])(?<!class )Display\(", path.read_text())]
+    assert plain == []

@@ -52,5 +52,5 @@ def test_figures_are_drawn_once_a_second_with_the_clock_and_a_new_state_at_once(
     panel.show_status(RecordingStatus("recording", frames=40, elapsed_s=1.3))
     panel.show_status(RecordingStatus("stopping", frames=41, elapsed_s=1.4))
     assert panel.state.text() == "Stopping…" and panel.figures["frames"].text() == "41"  # a new state: at once
-    panel.show_status(RecordingStatus("finalising", frames=41, finishing_pct=45))
+    panel.show_status(RecordingStatus("finalising", frames=41, elapsed_s=1.4, finishing_pct=45))
     assert panel.state.text() == "Finishing the file… 45 %"  # how far the remux to MP4 has got
