@@ -221,7 +221,9 @@ class BatchPanel(QWidget):
     # -- running ------------------------------------------------------------------------------------
     @property
     def busy(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        """From Run until the GUI has taken in the batch's end (its failure or summary): the batch's thread may be
+        gone a moment before its last signals are shown."""
+        return self._thread is not None
 
     def can_run(self) -> bool:
         return (not self.busy and self.loaded is not None and bool(self.jobs)
@@ -280,12 +282,14 @@ class BatchPanel(QWidget):
                     log.exception("batch failed")
                 signals.failed.emit(one_line(exc))
             try:
-                if runner is not None:
-                    statuses = {name: str(entry.get("status") or "pending")
-                                for name, entry in runner.manifest.entries.items()}
-                    signals.snapshot.emit({"statuses": statuses, "counts": runner.manifest.counts(jobs),
-                                           "total": len(jobs)})
-                signals.finished.emit(summary)
+                try:
+                    if runner is not None:
+                        statuses = {name: str(entry.get("status") or "pending")
+                                    for name, entry in runner.manifest.entries.items()}
+                        signals.snapshot.emit({"statuses": statuses, "counts": runner.manifest.counts(jobs),
+                                               "total": len(jobs)})
+                finally:
+                    signals.finished.emit(summary)  # always: the panel is busy until it has seen the end
             except RuntimeError:  # the window went away meanwhile
                 pass
 
