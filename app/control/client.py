@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from app.control.place import UNSUPPORTED, SUFFIX, decode, encode, folder, peer_uid, read_line, socket_path, supported
+from app.control.place import UNSUPPORTED, SUFFIX, connect_error, decode, encode, folder, peer_uid, read_line, socket_path, supported
 from app.errors import RecorderError
 
 TIMEOUT_S = 10.0  # a pause or stop waits for ffmpeg to close its part (about a second); never forever
@@ -24,15 +24,7 @@ class Running:
 
 def _stale(path: Path) -> bool:
     """Nothing listens there (its recorder died): ECONNREFUSED from a socket file of ours."""
-    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    probe.settimeout(1.0)
-    try:
-        probe.connect(str(path))
-        return False
-    except OSError as exc:
-        return exc.errno in (errno.ECONNREFUSED, errno.ENOENT)
-    finally:
-        probe.close()
+    return connect_error(path) in (errno.ECONNREFUSED, errno.ENOENT)
 
 
 def running(env: Mapping[str, str] | None = None) -> list[Running]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import stat
 import sys
 import tempfile
@@ -63,6 +64,20 @@ def folder(env: Mapping[str, str] | None = None, create: bool = True) -> Folder:
         raise RecorderError(f"{place} is not a private folder of yours (a link, another user's, or open to others): "
                             "remove it, or set XDG_RUNTIME_DIR to a folder of yours.")
     return Folder(place, note)
+
+
+def connect_error(path: Path, timeout: float = 1.0) -> int | None:
+    """Knock at a control socket: 0 when a recorder answers, else the connect error's errno (None: no errno, e.g.
+    a timeout). ECONNREFUSED or ENOENT: nothing listens there (its recorder died)."""
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    probe.settimeout(timeout)
+    try:
+        probe.connect(str(path))
+        return 0
+    except OSError as exc:
+        return exc.errno
+    finally:
+        probe.close()
 
 
 def socket_path(place: Path, ident: str) -> Path:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from app.control.place import (
-    COMMANDS, UNSUPPORTED, Folder, check_id, decode, encode, folder, peer_uid, read_line, socket_path, supported,
+    COMMANDS, UNSUPPORTED, Folder, check_id, connect_error, decode, encode, folder, peer_uid, read_line, socket_path, supported,
 )
 from app.errors import RecorderError
 
@@ -28,15 +28,7 @@ READ_TIMEOUT_S = 2.0
 
 def _alive(path: Path) -> bool:
     """Something answers at this socket (a running recorder); a file no one listens at is stale."""
-    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    probe.settimeout(1.0)
-    try:
-        probe.connect(str(path))
-        return True
-    except OSError:
-        return False
-    finally:
-        probe.close()
+    return connect_error(path) == 0
 
 
 class ControlServer:
