@@ -255,9 +255,9 @@ def cmd_recover(args: argparse.Namespace) -> int:
                 break
             ending.current = path.name
             done = recover(binary, path, on_percent=_recover_progress(path.name))
-            stopped = done.result is None and not done.by_another and ending.policy.now_requested
+            stopped = not done.ok and ending.policy.now_requested
             _write(sys.stdout, f"  {f'{path.name} stays unfinished (stopped)' if stopped else done.message}")
-            ending.results.append(done.result is not None or done.by_another)
+            ending.results.append(done.ok)
     finally:
         restore()
     if ending.stopping:
@@ -265,7 +265,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
         _write(sys.stderr, f"tdw-recorder: stopped ({describe(ending.stopping)}); {left} recording(s) stay unfinished: "
                            f"`tdw-recorder recover --out {args.out}` finishes them.")
         return 130
-    return 0 if all(ending.results) else 1  # by_another: another recover finished it
+    return 0 if all(ending.results) else 1  # ok: finished (here or by another recover), or nothing to finish
 
 
 def _recover_progress(name: str):

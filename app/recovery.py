@@ -143,6 +143,12 @@ class Recovered:
     result: Path | None  # the finished file, or None when nothing in the source could be read
     message: str
     by_another: bool = False  # another process finished it, or is finishing it: nothing failed
+    cleared: bool = False  # it held nothing (a name reserved before anything was written): removed, nothing failed
+
+    @property
+    def ok(self) -> bool:
+        """Nothing is left to do: finished here or by another process, or there was nothing to finish."""
+        return self.result is not None or self.by_another or self.cleared
 
 
 def recover(binary: str, path: Path, final_ext: str = "mp4", on_percent: Callable[[int], None] = lambda _p: None) -> Recovered:
@@ -173,7 +179,9 @@ def recover(binary: str, path: Path, final_ext: str = "mp4", on_percent: Callabl
 def _remux(binary: str, path: Path, final_ext: str, on_percent: Callable[[int], None]) -> Recovered:
     """Remux (holding the lock) in a private folder, then move the result to a name claimed exclusively."""
     base = base_name(path)
-    if not path.stat().st_size or not media_info(binary, str(path)).streams:
+    if not path.stat().st_size:
+        return _cleared(path)
+    if not media_info(binary, str(path)).streams:
         return Recovered(path, None, f"{path.name} holds nothing playable; it was left as is.")
     for stale in (*path.parent.glob(f".{glob.escape(base)}.recovering-*"), *path.parent.glob(f".{glob.escape(base)}.finishing-*")):
         if stale.is_dir() and not stale.is_symlink():  # what a killed finish or recover of this file left: ours, locked
@@ -194,3 +202,19 @@ def _remux(binary: str, path: Path, final_ext: str, on_percent: Callable[[int], 
     path.unlink()
     unmark(path)
     return Recovered(path, target, f"{path.name} -> {target.name}")
+
+
+def _cleared(path: Path) -> Recovered:
+    """An empty reservation (we hold its lock, it is ours): the recorder was killed before it wrote a byte, or it
+    was a dataset's, which only reserves NAME (app.capture.dataset writes NAME.<camera>.mkv and NAME.frames.jsonl,
+    final as written). Nothing can be lost, so it goes with its marker instead of being reported at every start."""
+    base = base_name(path)
+    rows = path.with_name(f"{base}.frames.jsonl")
+    cameras = sorted(p for p in path.parent.glob(f"{glob.escape(base)}.*.mkv")
+                     if p != path and RECORDING_INFIX not in p.name and p.is_file() and not p.is_symlink())
+    path.unlink()
+    unmark(path)
+    if rows.is_file() and cameras:
+        return Recovered(path, cameras[0], f"{path.name} was only the dataset's reserved name (removed); its files are "
+                         f"complete as written: {', '.join(p.name for p in [*cameras, rows])}", cleared=True)
+    return Recovered(path, None, f"{path.name} was empty (stopped before it wrote anything): removed.", cleared=True)

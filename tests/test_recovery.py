@@ -44,11 +44,21 @@ def test_recover_with_nothing_to_do_and_an_empty_leftover(env, tmp_path):
     done = subprocess.run([sys.executable, str(ROOT / "main.py"), "recover", "--out", str(tmp_path)], env=env,
                           capture_output=True, text=True)
     assert done.returncode == 0 and "No unfinished recordings" in done.stdout
-    reserve(tmp_path, "x", "mkv", "mp4")  # a recorder killed before it wrote anything
+    reserve(tmp_path, "x", "mkv", "mp4")  # a recorder killed before it wrote anything: an empty reservation
+    (tmp_path / "y.recording.mkv").write_bytes(b"")  # the same name, not ours (no marker)
+    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "recover", "--out", str(tmp_path)], env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and "x.recording.mkv was empty (stopped before it wrote anything): removed" in done.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["y.recording.mkv"]  # ours went with its marker; not ours stays
+    assert unfinished(tmp_path) == []
+
+
+def test_a_leftover_with_bytes_that_do_not_play_is_left_as_is(env, tmp_path):
+    reserve(tmp_path, "x", "mkv", "mp4").recording.write_bytes(b"not a video")  # nothing is deleted that we could not finish
     done = subprocess.run([sys.executable, str(ROOT / "main.py"), "recover", "--out", str(tmp_path)], env=env,
                           capture_output=True, text=True)
     assert done.returncode == 1 and "holds nothing playable" in done.stdout
-    assert (tmp_path / "x.recording.mkv").exists()  # nothing is deleted that we could not finish
+    assert (tmp_path / "x.recording.mkv").read_bytes() == b"not a video"
 
 
 def test_a_finished_session_releases_its_file(machine, anim_window, tmp_path):

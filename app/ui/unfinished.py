@@ -83,12 +83,14 @@ class UnfinishedBar(QFrame):
     def _done(self, results: list[Recovered]) -> None:
         self.finish_button.setEnabled(True)
         done = [r.result for r in results if r.result is not None]
-        failed = [r.message for r in results if r.result is None]
-        self.paths = [r.source for r in results if r.result is None]
+        failed = [r.message for r in results if not r.ok]
+        self.paths = [r.source for r in results if not r.ok]
         if failed:
             self._show(" ".join(failed), "error", offer=False)
-        else:
+        elif done:
             self._show(f"Finished: {', '.join(p.name for p in done)}.", "success", offer=False)
+        else:
+            self._show(" ".join(r.message for r in results), "success", offer=False)
         self.finished.emit(done)
 
     def _failed(self, exc: BaseException) -> None:

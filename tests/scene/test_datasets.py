@@ -8,11 +8,14 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from tdw.tdw_utils import TDWUtils
+
+from app.recovery import open_elsewhere
 
 from tests.support.standin_build import BUILD_PATH, decode_frame_number
 from tests.support.standin_build.build_outputs import encode_png
@@ -188,3 +191,43 @@ def test_one_named_camera_with_img_only_stays_an_mp4_of_that_camera(tmp_path, qu
     seen = [np.median(f[-1], axis=0) for f in frames]  # b's background, not a's (or the build's white flash)
     assert all(min(np.abs(c - CAMERA_BACKGROUNDS[1]).max(), np.abs(c - 255).max()) < 12 for c in seen)
     assert any(np.abs(c - CAMERA_BACKGROUNDS[1]).max() < 12 for c in seen)
+
+
+def test_a_kill_9_leaves_every_camera_playable_and_recover_clears_the_reserved_name(tmp_path, quiet_env):
+    """The camera files are final as written (Matroska flushed each frame) and the reserved NAME.recording.mkv
+    never gets a byte: after a kill -9 `recover` removes that name and says the dataset's files are complete."""
+    out = tmp_path / "out"
+    record = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "record", "--scene", str(SCENE), "--mode",
+                               "video-frames", "--cameras", "all", "--passes", "_img,_id", "--build", str(BUILD_PATH),
+                               "--screen-size", f"{W}x{H}", "--out", str(out), "--name", "k", "--", "100000",
+                               str(tmp_path / "user")], env=quiet_env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    rows_file = out / "k.frames.jsonl"
+    try:
+        deadline = time.monotonic() + 90
+        while not (rows_file.exists() and rows_file.read_text().count("\n") >= 20):
+            assert record.poll() is None and time.monotonic() < deadline, "the dataset recording never got going"
+            time.sleep(0.1)
+    finally:
+        record.kill()  # the CLI alone, as `kill -9 PID` does: its guard ends the scene, its ffmpegs end on their own
+        record.wait()
+    cameras = [out / "k.a.mkv", out / "k.b.mkv"]
+    deadline = time.monotonic() + 60
+    while open_elsewhere(cameras):
+        assert time.monotonic() < deadline, "the cameras' ffmpegs outlived the killed recorder"
+        time.sleep(0.1)
+    assert (out / "k.recording.mkv").stat().st_size == 0
+    rows = [json.loads(line) for line in rows_file.read_text().splitlines()]  # whole lines only
+    for video in cameras:
+        camera = video.name.split(".")[1]
+        numbers = [r["frame"] for r in rows if r["camera"] == camera]
+        ids = decoded(video, 1)
+        assert 0 < len(ids) <= len(numbers)  # a row is written before its frame goes to ffmpeg
+        for n, id_frame in zip(numbers, ids):
+            assert np.array_equal(id_frame, label_picture("_id", n, W, H, camera)), f"camera {camera} frame {n}"
+
+    done = cli("recover", "--out", str(out), env=quiet_env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "complete as written: k.a.mkv, k.b.mkv, k.frames.jsonl" in done.stdout
+    assert sorted(p.name for p in out.iterdir()) == ["k.a.mkv", "k.b.mkv", "k.frames.jsonl"]  # nor its marker
+    assert "No unfinished recordings" in cli("recover", "--out", str(out), env=quiet_env).stdout
