@@ -14,6 +14,7 @@ every other child), where the code that needs them still finds them (app.model.o
 from __future__ import annotations
 
 import ctypes
+import functools
 import logging
 import os
 import queue
@@ -65,7 +66,7 @@ def run_text(cmd: Sequence[str], env: Mapping[str, str] | None = None, timeout: 
     return done.stdout
 
 
-def _die_with_parent(sig: int, new_session: bool = False) -> Callable[[], None] | None:
+def _die_with_parent(sig: int, new_session: bool = False, niceness: int = 0) -> Callable[[], None] | None:
     if not sys.platform.startswith("linux"):
         return None
 
@@ -76,6 +77,8 @@ def _die_with_parent(sig: int, new_session: bool = False) -> Callable[[], None] 
             os.setsid()
         else:
             os.setpgrp()
+        if niceness:
+            os.nice(niceness)  # before exec: every thread the program starts inherits it
 
     return preexec
 
@@ -115,23 +118,28 @@ _launcher = _Launcher()
 
 
 def spawn(cmd: Sequence[str], *, death_signal: int = signal.SIGTERM, new_session: bool = False, secrets: bool = False,
-          **popen_kwargs) -> subprocess.Popen:
+          niceness: int = 0, **popen_kwargs) -> subprocess.Popen:
     """Popen that cannot outlive us: the kernel sends `death_signal` to the child when we die.
 
     The child also gets its own process group (with `new_session`, its own session: for `stop_session`), so
     stopping it never signals us, and a Ctrl+C in our terminal reaches us alone. Its environment (`env`, default
     ours) leaves out `SECRET_ENV` unless `secrets` (the one child that needs them: a batch job's worker).
+    `niceness` > 0 runs it below our priority (an encoder behind a queue: the scene it records goes first).
     """
     env = popen_kwargs.get("env")
     popen_kwargs["env"] = dict(os.environ if env is None else env) if secrets else child_env(env)
-    preexec = _die_with_parent(death_signal, new_session)
+    preexec = _die_with_parent(death_signal, new_session, niceness)
     if preexec is not None:
         popen_kwargs.setdefault("preexec_fn", preexec)
         return _launcher.popen(list(cmd), popen_kwargs)
     if sys.platform == "win32":
-        popen_kwargs.setdefault("creationflags", subprocess.CREATE_NEW_PROCESS_GROUP)
-    elif new_session:
-        popen_kwargs.setdefault("start_new_session", True)
+        below = subprocess.BELOW_NORMAL_PRIORITY_CLASS if niceness > 0 else 0
+        popen_kwargs.setdefault("creationflags", subprocess.CREATE_NEW_PROCESS_GROUP | below)
+    else:
+        if new_session:
+            popen_kwargs.setdefault("start_new_session", True)
+        if niceness:
+            popen_kwargs.setdefault("preexec_fn", functools.partial(os.nice, niceness))
     return subprocess.Popen(list(cmd), **popen_kwargs)
 
 

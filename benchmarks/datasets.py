@@ -11,7 +11,7 @@ stand-in build with DISPLAY unset (windowless). Per round, in alternating order:
   C) as B, the script saving every image as ImageCapture does (TDWUtils.save_images: img/id/depth PNGs per camera);
   D) C, then `tdw-recorder stitch` of its folder (videos per camera and pass): wall time to finished videos.
 Measured: scene fps ((frames - 1) / (last - first), timed by the script), wall time from launch to finished
-files, CPU of the recorder (this process + its ffmpegs) per frame, its memory (RSS) at 20 % and at the end, and the
+files, CPU of the recorder (this process + its ffmpegs) per frame, its memory (RSS: this process + its ffmpegs) at 20, 50 and 80 % of the run and at most, and the
 bytes of image files written besides the results (A: none).
 """
 
@@ -100,20 +100,23 @@ def run_recording(work: Path, script: Path, frames: int) -> dict:
                                connect_timeout=60)
     session = Session(plan(settings, Machine(env=env)), env=env)
     me, ffmpeg_cpu, rss, running = psutil.Process(), {}, [], threading.Event()
+    trees: dict[int, list[psutil.Process]] = {}
     running.set()
 
     def watch() -> None:  # the ffmpegs' CPU (last seen) and the recorder's memory (this process + its ffmpegs)
         while running.is_set():
-            total = me.memory_info().rss
+            engine, encoders = me.memory_info().rss, 0
             for pid in list(session.recorder.pids() if session.recorder else []):
                 try:
-                    for proc in [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]:
+                    if pid not in trees:  # ffmpeg under its one-signal shell, found once (a /proc scan costs)
+                        trees[pid] = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+                    for proc in trees[pid]:
                         times = proc.cpu_times()
                         ffmpeg_cpu[proc.pid] = times.user + times.system
-                        total += proc.memory_info().rss
+                        encoders += proc.memory_info().rss
                 except psutil.Error:
                     pass
-            rss.append(total)
+            rss.append((engine, encoders))
             time.sleep(0.2)
 
     cpu0 = time.process_time()
@@ -132,7 +135,8 @@ def run_recording(work: Path, script: Path, frames: int) -> dict:
     return {"fps": fps_of(work / "t.json", frames), "wall": wall,
             "cpu_ms_per_frame": (time.process_time() - cpu0 + sum(ffmpeg_cpu.values())) / frames * 1000,
             "engine_ms_per_frame": (time.process_time() - cpu0) / frames * 1000,
-            "rss_20_mb": rss[len(rss) // 5] / 1e6 if rss else 0.0, "rss_end_mb": rss[-1] / 1e6 if rss else 0.0,
+            **{f"rss_{pct}_mb": sum(rss[len(rss) * pct // 100]) / 1e6 for pct in (20, 50, 80)},
+            "rss_max_mb": max(sum(x) for x in rss) / 1e6, "rss_engine_max_mb": max(x[0] for x in rss) / 1e6,
             "image_bytes": tree_bytes(out) - sum(f.stat().st_size for f in files) + tree_bytes(tmp)}
 
 
@@ -209,7 +213,9 @@ def main() -> None:
          f"{med('A', 'wall') / med('D', 'wall'):.2f}x", "<= 0.5x", med("A", "wall") <= 0.5 * med("D", "wall")),
         ("recorder CPU per frame (engine + ffmpegs)", f"{med('A', 'cpu_ms_per_frame'):.1f} ms "
          f"(engine {med('A', 'engine_ms_per_frame'):.1f} ms)", "", "", True),
-        ("recorder memory at 20 % / at the end", f"{med('A', 'rss_20_mb'):.0f} / {med('A', 'rss_end_mb'):.0f} MB", "", "", True),
+        ("recorder memory (engine + ffmpegs) at 20 / 50 / 80 % of the run, most (engine's most)",
+         " / ".join(f"{med('A', f'rss_{pct}_mb'):.0f}" for pct in (20, 50, 80))
+         + f" MB, {med('A', 'rss_max_mb'):.0f} ({med('A', 'rss_engine_max_mb'):.0f}) MB", "", "flat", True),
         ("image files written (A vs C)", f"A {med('A', 'image_bytes'):.0f} B, C {med('C', 'image_bytes') / 1e6:.0f} MB",
          "", "0", med("A", "image_bytes") == 0),
     ]

@@ -3,6 +3,7 @@ stop_leader lets a program end its own children (one SIGTERM each), then stops w
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -84,3 +85,18 @@ def test_stop_leader_stops_what_the_leader_left_running():
     stop_leader(leader.pid, timeout=0.5)
     assert leader.poll() is not None
     assert not orphan.is_running() or orphan.status() == psutil.STATUS_ZOMBIE
+
+
+def test_a_child_spawned_below_our_priority_runs_there_with_every_thread_it_starts():
+    """An encoder fed from a queue (app.capture.frame_pipe) runs below the scene it records: set before exec, so
+    the threads it starts (x264's) are below too."""
+    probe = ("import os, threading\n"
+             "seen = [os.getpriority(os.PRIO_PROCESS, 0)]\n"
+             "t = threading.Thread(target=lambda: seen.append(os.getpriority(os.PRIO_PROCESS, 0)))\n"
+             "t.start(); t.join(); print(*seen)")
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    child = spawn([sys.executable, "-c", probe], niceness=7, stdout=subprocess.PIPE, text=True)
+    out, _ = child.communicate(timeout=30)
+    assert [int(x) for x in out.split()] == [min(ours + 7, 19)] * 2
+    plain = spawn([sys.executable, "-c", probe], stdout=subprocess.PIPE, text=True)
+    assert [int(x) for x in plain.communicate(timeout=30)[0].split()] == [ours] * 2

@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from app.capture.frame_pipe import FramePipeRecorder
+from app.capture.frame_pipe import ENCODER_NICENESS, FramePipeRecorder
 from app.ffmpeg.dataset import camera_command
 from app.ffmpeg.matroska import frames_cluster, tracks_header
 from app.ffmpeg.process import FfmpegProcess
@@ -47,7 +47,8 @@ class CameraPipe(FramePipeRecorder):
 
     def _ffmpeg(self) -> FfmpegProcess:
         self.command = camera_command(self._binary, str(self.output), self._encoding, self.tracks, self._fps)
-        return FfmpegProcess(self.command, on_progress=self._progress, on_exit=self._exited, env=self._env)
+        return FfmpegProcess(self.command, on_progress=self._progress, on_exit=self._exited, env=self._env,
+                             niceness=ENCODER_NICENESS)
 
     def _payload(self, data: bytes, arrived: float | None) -> bytes:
         header, self._header = self._header, b""
@@ -111,9 +112,9 @@ class DatasetRecorder:
                                 camera, head["w"], head["h"], *pipe.size)
                 return
             ms = round((frame - self._first) * 1000 / self._fps)
-            blocks, offset, given = [], 0, {}
+            blocks, offset, given, view = [], 0, {}, memoryview(data)
             for mask, _ext, size in head["passes"]:
-                given[mask] = data[offset:offset + size]
+                given[mask] = view[offset:offset + size]  # no copy: frames_cluster joins them once
                 offset += size
             for number, (mask, _ext) in enumerate(pipe.tracks, start=1):
                 if mask in given:

@@ -19,6 +19,9 @@ from app.model.encoding import Encoding
 from app.ffmpeg.process import FfmpegProcess, describe_failure
 
 MAX_BUFFERED_BYTES = 512 * 1024 * 1024  # beyond this the scene waits for ffmpeg (back-pressure)
+# The encoder runs below the scene's priority: its frames wait in the queue, so it loses nothing by waiting, while
+# a scene (the build and the script) that shares its cores slowed down with every frame it encoded.
+ENCODER_NICENESS = 10
 
 
 class FramePipeRecorder:
@@ -76,7 +79,8 @@ class FramePipeRecorder:
     def _ffmpeg(self) -> FfmpegProcess:
         """The ffmpeg that encodes the frames (not started yet)."""
         self.command = frame_pipe_command(self._binary, str(self.output), self._encoding, self._fps, self._ext)
-        return FfmpegProcess(self.command, on_progress=self._progress, on_exit=self._exited, env=self._env)
+        return FfmpegProcess(self.command, on_progress=self._progress, on_exit=self._exited, env=self._env,
+                             niceness=ENCODER_NICENESS)
 
     def _started(self) -> None:
         """ffmpeg is running (a hook for subclasses)."""

@@ -41,10 +41,10 @@ def _img_of(head: dict, data: bytes) -> bytes:
     """The `_img` bytes of a message: all of it for one pass, its own block of a dataset frame (b"" without one)."""
     passes = head.get("passes")
     if not passes:
-        return data
+        return bytes(data)
     start = 0
     for mask, _ext, size in passes:
         if mask == "_img":
-            return data[start:start + int(size)]
+            return bytes(data[start:start + int(size)])
         start += int(size)
     return b""

@@ -30,8 +30,10 @@ class FfmpegProcess:
         on_progress: Callable[[Progress], None] | None = None,
         on_exit: Callable[[int], None] | None = None,
         env: dict[str, str] | None = None,
+        niceness: int = 0,
     ) -> None:
         self.cmd = list(cmd)
+        self._niceness = niceness  # > 0: below our priority (frames waiting in a queue, nothing live to miss)
         self._on_progress = on_progress or (lambda _s: None)
         self._on_exit = on_exit or (lambda _rc: None)
         self._env = env
@@ -51,7 +53,7 @@ class FfmpegProcess:
         argv, death_signal = one_death_signal(self.cmd)  # a second SIGTERM would make ffmpeg drop its file's end
         self.proc = spawn(
             argv, death_signal=death_signal, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=self._env, bufsize=0,
+            env=self._env, bufsize=0, niceness=self._niceness,
         )
         self._threads = [
             threading.Thread(target=self._read_progress, name="ffmpeg-progress", daemon=True),

@@ -28,7 +28,7 @@ from app.errors import RecorderError
 from app.model.settings import MAX_CONNECT_TIMEOUT_S, MIN_CONNECT_TIMEOUT_S
 from app.processes import spawn, stop_leader, stop_session
 from app.scene.build import find_build, free_port, launch_build, player_log_path
-from app.scene.protocol import read_messages
+from app.scene.protocol import read_messages, widen_pipe
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +141,7 @@ class SceneRunner:
         # The build first: the scene needs its pid to find its window; its REQ socket waits for our bind.
         self.build = launch_build(self.build_path, self.port, self.env, self.config.screen_size)
         read_fd, write_fd = os.pipe()
+        widen_pipe(write_fd)
         go_read = None
         if self.config.hold_until_recording:
             go_read, self._go = os.pipe()
@@ -229,7 +230,7 @@ class SceneRunner:
 
     # -- event handling ---------------------------------------------------------------------------
     def _read_events(self, read_fd: int) -> None:
-        with os.fdopen(read_fd, "rb") as source:
+        with os.fdopen(read_fd, "rb", buffering=0) as source:  # read_messages reads each message once
             for message, data in read_messages(source):
                 if data is not None:
                     self._on_image(message, data)

@@ -15,7 +15,7 @@ def test_img_is_encoded_labels_are_copied_and_depth_is_lossless_upright():
         "-map", "0:0", "-c:0", "libx264", "-g:0", "60", "-preset:0", "fast", "-crf:0", "20", "-pix_fmt:0", "yuv420p",
         "-bf:0", "0", "-metadata:s:0", "title=_img",
         "-map", "0:1", "-c:1", "copy", "-metadata:s:1", "title=_id",
-        "-map", "0:2", "-c:2", "png", "-pix_fmt:2", "rgb24", "-filter:2", "vflip", "-metadata:s:2", "title=_depth",
+        "-map", "0:2", "-c:2", "png", "-pix_fmt:2", "rgb24", "-compression_level:2", "1", "-filter:2", "vflip", "-metadata:s:2", "title=_depth",
         "-fps_mode", "passthrough", "-copyts", "-f", "matroska",
         "-flush_packets", "1", "-cluster_time_limit", "500", "-cluster_size_limit", "1000000", "/out/ds.a.mkv"]
 
