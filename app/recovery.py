@@ -210,11 +210,18 @@ def _cleared(path: Path) -> Recovered:
     final as written). Nothing can be lost, so it goes with its marker instead of being reported at every start."""
     base = base_name(path)
     rows = path.with_name(f"{base}.frames.jsonl")
-    cameras = sorted(p for p in path.parent.glob(f"{glob.escape(base)}.*.mkv")
-                     if p != path and RECORDING_INFIX not in p.name and p.is_file() and not p.is_symlink())
+    cameras = []
+    if rows.is_file() and not rows.is_symlink():  # a dataset's: NAME was free of NAME.*.mkv when it was reserved
+        for camera in sorted(path.parent.glob(f"{glob.escape(base)}.*.mkv")):
+            if camera == path or RECORDING_INFIX in camera.name or camera.is_symlink() or not camera.is_file():
+                continue
+            if camera.stat().st_size:
+                cameras.append(camera)
+            else:  # its encoder was killed before its first frame: nothing to keep
+                camera.unlink()
     path.unlink()
     unmark(path)
-    if rows.is_file() and cameras:
+    if cameras:
         return Recovered(path, cameras[0], f"{path.name} was only the dataset's reserved name (removed); its files are "
                          f"complete as written: {', '.join(p.name for p in [*cameras, rows])}", cleared=True)
     return Recovered(path, None, f"{path.name} was empty (stopped before it wrote anything): removed.", cleared=True)

@@ -161,7 +161,7 @@ class Session:
         final_ext = "mp4" if s.mode != "audio" else final_extension(s.audio_format)
         dataset = s.mode == "video-frames" and is_dataset(s.cameras, s.passes)  # NAME.<camera>.mkv, NAME.frames.jsonl
         self.paths = reserve(folder, s.name_pattern, live_ext, final_ext if s.finalise else live_ext,
-                             also=(".*.mkv", ".frames.jsonl") if dataset else ())
+                             also=(".*.mkv", ".*.mp4", ".frames.jsonl") if dataset else ())
         self._started_at = self._clock()
         self._held = hold(self.paths.recording)  # "being recorded": `recover` leaves it alone while we live
         self._publish(state="recording", path=str(self.paths.recording), encoder=self.plan.encoder_note)
@@ -391,7 +391,7 @@ class Session:
                 self._error = (f"The scene changed its screen size while recording: frames at the new size were left out "
                                f"of {resized}; set the size in the script's first frame (or --screen-size).")
             return finish_dataset(self.plan.ffmpeg.path, self.paths, self.recorder.files(), last, self._error,
-                                  self._made_folders)
+                                  self._made_folders, share=self.plan.settings.share_mp4)
         live = self.recorder.output if self.recorder is not None else self.paths.recording
         if isinstance(self.recorder, FrameSink) and self.recorder.frames_in == 0 and not self._error:
             self._error = "The scene sent no images: give it a camera (avatar), or record the screen (video mode) instead."

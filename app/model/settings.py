@@ -61,7 +61,8 @@ class CaptureSettings:
     # video-frames datasets (app.model.dataset): "" = the first avatar that renders, "all", or "a,b"; pass masks
     cameras: str = ""
     passes: str = "_img"
-    frame_data: str = ""  # not recorded yet (see docs/frames.md): checked and refused by preflight
+    frame_data: str = ""  # what else each frame's row in NAME.frames.jsonl holds (docs/frames.md)
+    share_mp4: bool = False  # a dataset: also NAME.<camera>.mp4 of each camera's _img (copied), to share
     audio_format: str = "flac"  # audio mode: flac | wav | m4a | opus (app.audio.formats)
     audio_offset: float | None = None  # seconds added to the audio (A/V); None = the sync-check calibration
     headless: bool = False  # run on a private Xvfb + PulseAudio (app.headless), for machines with neither

@@ -33,6 +33,11 @@ def dataset(s: CaptureSettings) -> Iterable[Problem]:
         if item not in FRAME_DATA:
             yield Problem("frame_data", f"{item!r} is not frame data the recorder can ask for: use some of "
                                         f"{','.join(FRAME_DATA)}.")
+    if s.share_mp4 and not is_dataset(s.cameras, s.passes):
+        yield Problem("passes", "--mp4 copies each camera's _img out of a dataset's NAME.<camera>.mkv: choose --cameras "
+                                "or --passes too (one camera's _img alone is already NAME.mp4).")
+    elif s.share_mp4 and "_img" not in split(s.passes):
+        yield Problem("passes", "--mp4 shares each camera's _img: add it to --passes (e.g. --passes _img,_id).")
     if split(s.frame_data) and not is_dataset(s.cameras, s.passes):
         yield Problem("frame_data", "--frame-data goes into a dataset's NAME.frames.jsonl: choose --cameras or "
                                     "--passes too (e.g. --cameras all).")

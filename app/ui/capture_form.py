@@ -260,7 +260,7 @@ class CaptureForm(QWidget):
         self.audio2.clear()  # refilled below with the loaded choice
         self._fill_sources(self._sources)
         self.scene.load(settings.scene, list(settings.scene_args), settings.build, settings.screen_size, settings.keep_frames,
-                        settings.cameras, settings.passes, settings.frame_data)
+                        settings.cameras, settings.passes, settings.frame_data, settings.share_mp4)
         self.region.load(settings.region, scene=bool(settings.scene))
         self.folder.setText(settings.output_dir)
         self.name.setText(settings.name_pattern)

@@ -1,5 +1,6 @@
-"""The window's dataset choice for TDW's own frames: which cameras (avatars), which passes, and what data per frame
-(the CLI's --cameras, --passes and --frame-data; app.model.dataset says what each means).
+"""The window's dataset choice for TDW's own frames: which cameras (avatars), which passes, what data per frame, and
+an MP4 of each camera to share (the CLI's --cameras, --passes, --frame-data and --mp4; app.model.dataset says what
+each means).
 
 Cameras are only known once a scene has run, so the list offers "the first that renders", "all", and then each
 camera seen in this window's last recording of a scene; any avatar id can be typed.
@@ -41,11 +42,14 @@ class DatasetFields(QObject):
         self.pass_boxes = {name: QCheckBox(name, toolTip=PASS_TIPS[name]) for name in PASSES}
         self.pass_boxes["_img"].setChecked(True)
         self.data_boxes = {name: QCheckBox(name, toolTip=DATA_TIPS.get(name, "")) for name in FRAME_DATA}
+        self.share = QCheckBox("Also an MP4 of each camera's _img, to share", toolTip=(
+            "NAME.<camera>.mp4 beside each NAME.<camera>.mkv: its _img track copied, not re-encoded (--mp4)"))
         passes = QWidget()
         grid = QGridLayout(passes)
         grid.setContentsMargins(0, 0, 0, 0)
         for index, box in enumerate(self.pass_boxes.values()):
             grid.addWidget(box, index // 3, index % 3)
+        grid.addWidget(self.share, (len(self.pass_boxes) + 2) // 3, 0, 1, 3)
         data = QWidget()
         line = QHBoxLayout(data)
         line.setContentsMargins(0, 0, 0, 0)
@@ -58,25 +62,27 @@ class DatasetFields(QObject):
             ("Frame data", field_row(data, problems=(self.problems["frame_data"],))),
         ]
         self.cameras.currentTextChanged.connect(self._edited)
-        for box in (*self.pass_boxes.values(), *self.data_boxes.values()):
+        for box in (*self.pass_boxes.values(), *self.data_boxes.values(), self.share):
             box.toggled.connect(self._edited)
 
     def values(self) -> dict:
         """The dataset fields of CaptureSettings."""
         return dict(cameras=self.cameras.currentText().strip(),
                     passes=",".join(name for name, box in self.pass_boxes.items() if box.isChecked()),
-                    frame_data=",".join(name for name, box in self.data_boxes.items() if box.isChecked()))
+                    frame_data=",".join(name for name, box in self.data_boxes.items() if box.isChecked()),
+                    share_mp4=self.share.isChecked())
 
-    def load(self, cameras: str, passes: str, frame_data: str) -> None:
-        for widget in (self.cameras, *self.pass_boxes.values(), *self.data_boxes.values()):
+    def load(self, cameras: str, passes: str, frame_data: str, share_mp4: bool = False) -> None:
+        for widget in (self.cameras, *self.pass_boxes.values(), *self.data_boxes.values(), self.share):
             widget.blockSignals(True)
         self.cameras.setCurrentText(cameras)
+        self.share.setChecked(share_mp4)
         chosen, data = split(passes), split(frame_data)
         for name, box in self.pass_boxes.items():
             box.setChecked(name in chosen)
         for name, box in self.data_boxes.items():
             box.setChecked(name in data)
-        for widget in (self.cameras, *self.pass_boxes.values(), *self.data_boxes.values()):
+        for widget in (self.cameras, *self.pass_boxes.values(), *self.data_boxes.values(), self.share):
             widget.blockSignals(False)
 
     def offer_cameras(self, names: list[str]) -> None:

@@ -60,8 +60,8 @@ def streams(path: Path) -> list[dict]:
 
 
 def decoded(path: Path, track: int) -> np.ndarray:
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-map", f"0:{track}", "-f", "rawvideo", "-pix_fmt",
-                          "rgb24", "-"], capture_output=True, check=True).stdout
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-map", f"0:{track}", "-fps_mode", "passthrough",
+                          "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], capture_output=True, check=True).stdout
     return np.frombuffer(raw, np.uint8).reshape(-1, H, W, 3)
 
 
@@ -202,16 +202,15 @@ def test_a_kill_9_leaves_every_camera_playable_and_recover_clears_the_reserved_n
                                "--screen-size", f"{W}x{H}", "--out", str(out), "--name", "k", "--", "100000",
                                str(tmp_path / "user")], env=quiet_env, cwd=ROOT, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
-    rows_file = out / "k.frames.jsonl"
-    try:
+    rows_file, cameras = out / "k.frames.jsonl", [out / "k.a.mkv", out / "k.b.mkv"]
+    try:  # killed once each camera's file has its tracks' first frames (x264 holds a few before its first)
         deadline = time.monotonic() + 90
-        while not (rows_file.exists() and rows_file.read_text().count("\n") >= 20):
+        while not all(video.exists() and video.stat().st_size > 4000 for video in cameras):
             assert record.poll() is None and time.monotonic() < deadline, "the dataset recording never got going"
             time.sleep(0.1)
     finally:
         record.kill()  # the CLI alone, as `kill -9 PID` does: its guard ends the scene, its ffmpegs end on their own
         record.wait()
-    cameras = [out / "k.a.mkv", out / "k.b.mkv"]
     deadline = time.monotonic() + 60
     while open_elsewhere(cameras):
         assert time.monotonic() < deadline, "the cameras' ffmpegs outlived the killed recorder"
@@ -231,3 +230,17 @@ def test_a_kill_9_leaves_every_camera_playable_and_recover_clears_the_reserved_n
     assert "complete as written: k.a.mkv, k.b.mkv, k.frames.jsonl" in done.stdout
     assert sorted(p.name for p in out.iterdir()) == ["k.a.mkv", "k.b.mkv", "k.frames.jsonl"]  # nor its marker
     assert "No unfinished recordings" in cli("recover", "--out", str(out), env=quiet_env).stdout
+
+
+def test_mp4_shares_each_cameras_img_exactly_as_its_track(tmp_path, quiet_env):
+    done = cli("record", "--scene", str(SCENE), "--mode", "video-frames", "--cameras", "all", "--passes", "_id,_img",
+               "--mp4", "--build", str(BUILD_PATH), "--screen-size", f"{W}x{H}", "--out", str(tmp_path), "--name", "sh",
+               "--", "5", str(tmp_path / "user"), env=quiet_env)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.glob("sh.*")) == ["sh.a.mkv", "sh.a.mp4", "sh.b.mkv", "sh.b.mp4",
+                                                             "sh.frames.jsonl"]
+    assert "Saved " + str(tmp_path / "sh.b.mp4") in done.stdout
+    for camera in ("a", "b"):
+        assert [s["codec_name"] for s in streams(tmp_path / f"sh.{camera}.mp4")] == ["h264"]
+        shared, kept = decoded(tmp_path / f"sh.{camera}.mp4", 0), decoded(tmp_path / f"sh.{camera}.mkv", 1)
+        assert len(shared) >= 5 and np.array_equal(shared, kept)  # the _img track (second here), copied

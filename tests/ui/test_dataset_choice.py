@@ -23,8 +23,9 @@ def test_the_dataset_rows_show_for_tdw_frames_and_record_a_camera_per_file_with_
     for name in ("_img", "_id", "_depth"):
         fields.pass_boxes[name].setChecked(True)
     fields.data_boxes["camera"].setChecked(True)
+    fields.share.setChecked(True)
     s = window.form.settings()
-    assert (s.cameras, s.passes, s.frame_data) == ("all", "_img,_id,_depth", "camera")
+    assert (s.cameras, s.passes, s.frame_data, s.share_mp4) == ("all", "_img,_id,_depth", "camera", True)
     record_until_it_ends(window, qtbot)
     assert window.message.property("kind") == "success", window.message.label.text()
     out = window.form.settings().output_dir
@@ -32,16 +33,18 @@ def test_the_dataset_rows_show_for_tdw_frames_and_record_a_camera_per_file_with_
     (mkv,) = [name for name in files if name.endswith(".a.mkv")]
     stem = mkv[: -len(".a.mkv")]
     assert f"{stem}.frames.jsonl" in files
-    assert f"Saved {mkv}, with {stem}.frames.jsonl (" in window.message.label.text()  # every file the run wrote
+    assert f"Saved {mkv}, with {stem}.frames.jsonl, {stem}.a.mp4 (" in window.message.label.text()  # every file
     titles = [stream["tags"]["title"] for stream in probe(Path(out) / mkv)["streams"]]
     assert titles == ["_img", "_id", "_depth"]
+    shared = probe(Path(out) / f"{stem}.a.mp4")  # the camera's picture alone, to share
+    assert [s["codec_name"] for s in shared["streams"]] == ["h264"] and shared["format"]["format_name"].startswith("mov")
     assert "a" in [fields.cameras.itemText(i) for i in range(fields.cameras.count())]  # offered from now on
     rows = [json.loads(line) for line in (Path(out) / f"{stem}.frames.jsonl").read_text().splitlines()]
     assert rows and {r["camera"] for r in rows} == {"a"} and "camera_matrix" in rows[0]
     window.shutdown()
     again = make_window(first_run=False)  # remembered
     s = again.form.settings()
-    assert (s.cameras, s.passes, s.frame_data) == ("all", "_img,_id,_depth", "camera")
+    assert (s.cameras, s.passes, s.frame_data, s.share_mp4) == ("all", "_img,_id,_depth", "camera", True)
 
 
 def test_cameras_seen_in_a_recording_are_offered(make_window):
