@@ -11,8 +11,8 @@ stand-in build with DISPLAY unset (windowless). Per round, in alternating order:
   C) as B, the script saving every image as ImageCapture does (TDWUtils.save_images: img/id/depth PNGs per camera);
   D) C, then `tdw-recorder stitch` of its folder (videos per camera and pass): wall time to finished videos.
 Measured: scene fps ((frames - 1) / (last - first), timed by the script), wall time from launch to finished
-files, CPU of the recorder (this process + its ffmpegs) per frame, its memory (RSS: this process + its ffmpegs) at 20, 50 and 80 % of the run and at most, and the
-bytes of image files written besides the results (A: none).
+files, CPU of the recorder (this process + its ffmpegs) per frame, its memory (RSS: this process + its ffmpegs)
+at 20, 50 and 80 % of the run and at most, and the bytes of image files written besides the results (A: none).
 """
 
 from __future__ import annotations

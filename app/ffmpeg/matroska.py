@@ -12,6 +12,7 @@ frame (its absolute time + one SimpleBlock). The frame's bytes are untouched: no
 from __future__ import annotations
 
 import struct
+from typing import Sequence
 
 _UNKNOWN_SIZE = b"\x01\xff\xff\xff\xff\xff\xff\xff"
 _SEGMENT = b"\x18\x53\x80\x67"
@@ -81,7 +82,7 @@ def tracks_header(tracks: list[tuple[str, str, int, int]]) -> bytes:
     return _ebml_and_info() + _element(b"\x16\x54\xae\x6b", entries)
 
 
-def frames_cluster(timestamp_ms: int, blocks: list[tuple[int, bytes]]) -> bytes:
+def frames_cluster(timestamp_ms: int, blocks: Sequence[tuple[int, bytes | bytearray | memoryview]]) -> bytes:
     """One moment of several tracks at `timestamp_ms`: (track number, bytes of its frame), one key frame each."""
     body = b"".join(_element(b"\xa3", _size(number) + b"\x00\x00\x80" + data) for number, data in blocks)
     return _element(b"\x1f\x43\xb6\x75", _uint(b"\xe7", timestamp_ms) + body)

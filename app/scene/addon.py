@@ -9,16 +9,22 @@ added to the pass masks of every recorded avatar, next to the script's own.
 from __future__ import annotations
 
 import time
-from typing import BinaryIO, Callable
+from typing import Callable
 
 from tdw.add_ons.add_on import AddOn
 from tdw.controller import Controller
 from tdw.output_data import Images, OutputData
 
 from app.scene.build_capture import STOP
-from app.scene.protocol import write_event, write_frame, write_image
+from app.scene.protocol import MessageOut, write_event, write_frame, write_image
 
 DEPTH_PASSES = ("_depth", "_depth_simple")  # raw RGB bytes, not image files (TDWUtils.get_shaped_depth_pass)
+
+def _as_bytes(image: object) -> memoryview:
+    """An image as TDW sent it, without a copy: a view into the build's reply (which nothing changes), written to the
+    engine by app.scene.pipe_writer while the script goes on."""
+    return memoryview(image).cast("B")  # type: ignore[arg-type]
+
 
 def _wait_for_bytes(path: str, timeout: float = 3.0) -> None:
     """Until the build's ffmpeg has written its new part (it is recording the window again), or `timeout`."""
@@ -37,7 +43,7 @@ def _wait_for_bytes(path: str, timeout: float = 3.0) -> None:
 class RecorderAddOn(AddOn):
     def __init__(
         self,
-        events: BinaryIO,
+        events: MessageOut,
         target_framerate: int | None = 30,
         screen_size: tuple[int, int] | None = None,
         want_frames: bool = False,
@@ -259,7 +265,7 @@ class RecorderAddOn(AddOn):
         for i in range(images.get_num_passes()):
             if images.get_pass_mask(i) == "_img":
                 ext = images.get_extension(i)
-                write_image(self._events, frame_number, avatar, ext, bytes(images.get_image(i)), arrived)
+                write_image(self._events, frame_number, avatar, ext, _as_bytes(images.get_image(i)), arrived)
                 self.images_sent += 1
 
     def _send_passes(self, images: Images, avatar: str, frame_number: int, arrived: float) -> None:
@@ -270,7 +276,7 @@ class RecorderAddOn(AddOn):
         passes, blocks = [], []
         for mask in self._passes:
             if mask in found:
-                data = bytes(images.get_image(found[mask]))
+                data = _as_bytes(images.get_image(found[mask]))
                 ext = "rgb" if mask in DEPTH_PASSES else images.get_extension(found[mask])
                 passes.append([mask, ext, len(data)])
                 blocks.append(data)

@@ -13,6 +13,8 @@ import sys
 import traceback
 from pathlib import Path
 
+from app.scene.pipe_writer import PipeWriter
+
 
 def _script_line(exc: BaseException, script: str) -> str:
     """Where in the user's script the error surfaced: 'file.py line N'."""
@@ -240,8 +242,14 @@ class _KeptFrames:
 
 def main(config_text: str) -> int:
     config = json.loads(config_text)
-    events = os.fdopen(int(config["events_fd"]), "wb", buffering=0)
+    events = PipeWriter(int(config["events_fd"]))  # the script never waits for the engine to read a frame
+    try:
+        return _run(config, events)
+    finally:
+        events.close()  # every message written, the last frames and the script's end included
 
+
+def _run(config: dict, events: PipeWriter) -> int:
     from tdw.controller import Controller
 
     from app.scene.addon import RecorderAddOn

@@ -8,14 +8,26 @@ image payload lists several passes in its header ("passes": [[mask, ext, size], 
 
 from __future__ import annotations
 
+import io
 import json
 import struct
-from typing import BinaryIO, Iterator
+from typing import Iterator, Protocol, Sequence, Union
 
 try:
-    from fcntl import F_SETPIPE_SZ, fcntl
-except ImportError:  # not Linux: the pipe keeps its size
-    F_SETPIPE_SZ = None
+    import fcntl
+except ImportError:  # Windows: the pipe keeps its size
+    fcntl = None  # type: ignore[assignment]
+
+Bytes = Union[bytes, bytearray, memoryview]  # image bytes: as received, or a view of them (never copied)
+
+
+class MessageOut(Protocol):
+    """Where the scene writes its messages: a binary file, or app.scene.pipe_writer.PipeWriter."""
+
+    def write(self, data, /) -> int | None: ...
+
+    def flush(self) -> None: ...
+
 
 _HEAD = struct.Struct("!cI")
 PIPE_BYTES = 1 << 20  # a 640x480 frame of passes with raw depth in one go (a pipe holds 64 KiB by default)
@@ -24,21 +36,22 @@ PIPE_BYTES = 1 << 20  # a 640x480 frame of passes with raw depth in one go (a pi
 def widen_pipe(fd: int) -> None:
     """Let the scene's pipe hold a whole frame: at 64 KiB a megabyte of passes took 16 wake-ups of the scene and
     the engine each, and the scene waited on every one (a third of the engine's CPU went to those reads)."""
-    if F_SETPIPE_SZ is None:
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)  # Linux only
+    if set_size is None:
         return
     try:
-        fcntl(fd, F_SETPIPE_SZ, PIPE_BYTES)
+        fcntl.fcntl(fd, set_size, PIPE_BYTES)
     except OSError:  # above /proc/sys/fs/pipe-max-size (or the user's pipe quota): the default still works
         pass
 
 
-def write_event(out: BinaryIO, kind: str, **fields) -> None:
+def write_event(out: MessageOut, kind: str, **fields) -> None:
     payload = json.dumps({"event": kind, **fields}).encode()
     out.write(_HEAD.pack(b"J", len(payload)) + payload)
     out.flush()
 
 
-def write_image(out: BinaryIO, frame: int, avatar: str, ext: str, data: bytes, arrived: float | None = None) -> None:
+def write_image(out: MessageOut, frame: int, avatar: str, ext: str, data: Bytes, arrived: float | None = None) -> None:
     """`arrived`: the wall-clock time (time.time()) the frame reached the controller, to line it up with sound."""
     fields = {"frame": frame, "avatar": avatar, "ext": ext}
     if arrived is not None:
@@ -49,7 +62,7 @@ def write_image(out: BinaryIO, frame: int, avatar: str, ext: str, data: bytes, a
     out.flush()
 
 
-def write_frame(out: BinaryIO, header: dict, blocks: list[bytes]) -> None:
+def write_frame(out: MessageOut, header: dict, blocks: Sequence[Bytes]) -> None:
     """A dataset's frame of one camera: the header lists its passes ([mask, ext, size], ...) in the order of `blocks`."""
     head = json.dumps(header).encode() + b"\n"
     out.write(_HEAD.pack(b"I", len(head) + sum(len(b) for b in blocks)) + head)
@@ -58,7 +71,7 @@ def write_frame(out: BinaryIO, header: dict, blocks: list[bytes]) -> None:
     out.flush()
 
 
-def _fill(source: BinaryIO, buffer: bytearray) -> bool:
+def _fill(source: io.RawIOBase, buffer: bytearray) -> bool:
     """Read exactly len(buffer) bytes into it (False at the end of the pipe)."""
     with memoryview(buffer) as view:
         got = 0
@@ -70,7 +83,7 @@ def _fill(source: BinaryIO, buffer: bytearray) -> bool:
     return True
 
 
-def read_messages(source: BinaryIO) -> Iterator[tuple[dict, bytearray | None]]:
+def read_messages(source: io.RawIOBase) -> Iterator[tuple[dict, bytearray | None]]:
     """Yield (event or image header, image bytes or None) until the pipe closes.
 
     `source` is best unbuffered (the pipe's FileIO): a message is read once, straight into its own buffer, and the

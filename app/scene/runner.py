@@ -96,7 +96,7 @@ class SceneRunner:
         self,
         config: SceneConfig,
         env: dict[str, str],
-        on_image: Callable[[dict, bytes], None] | None = None,
+        on_image: Callable[[dict, bytearray], None] | None = None,
         on_frame: Callable[[int], None] | None = None,
         on_end: Callable[[SceneEnd], None] | None = None,
         on_log: Callable[[str], None] | None = None,
