@@ -83,9 +83,15 @@ def tracks_header(tracks: list[tuple[str, str, int, int]]) -> bytes:
 
 
 def frames_cluster(timestamp_ms: int, blocks: Sequence[tuple[int, bytes | bytearray | memoryview]]) -> bytes:
-    """One moment of several tracks at `timestamp_ms`: (track number, bytes of its frame), one key frame each."""
-    body = b"".join(_element(b"\xa3", _size(number) + b"\x00\x00\x80" + data) for number, data in blocks)
-    return _element(b"\x1f\x43\xb6\x75", _uint(b"\xe7", timestamp_ms) + body)
+    """One moment of several tracks at `timestamp_ms`: (track number, bytes of its frame), one key frame each.
+
+    Joined once: each frame's bytes (a megabyte of raw depth) are copied a single time, not once per element."""
+    parts: list[bytes | bytearray | memoryview] = [b"", _uint(b"\xe7", timestamp_ms)]
+    for number, data in blocks:
+        head = _size(number) + b"\x00\x00\x80"  # track, relative time 0, key frame
+        parts += [b"\xa3" + _size(len(head) + len(data)) + head, data]
+    parts[0] = b"\x1f\x43\xb6\x75" + _size(sum(len(part) for part in parts))
+    return b"".join(parts)
 
 
 def frame_cluster(timestamp_ms: int, data: bytes) -> bytes:
