@@ -24,8 +24,9 @@ def share_mp4(binary: str, video: Path) -> Path | None:
     work = private_folder(video.parent, base_name(video), "sharing")
     try:
         temporary = work / f"{video.stem}.mp4"
-        command = [binary, "-hide_banner", "-nostdin", "-i", str(video), "-map", "0:m:title:_img", "-c", "copy", "-metadata:s:0", "handler_name=_img",
-                   "-movflags", "+faststart", "-use_editlist", "0", "-f", "mp4", str(temporary)]
+        command = [binary, "-hide_banner", "-nostdin", "-i", str(video), "-map", "0:m:title:_img", "-c", "copy",
+                   "-metadata:s:0", "handler_name=_img", "-movflags", "+faststart", "-use_editlist", "0", "-f", "mp4",
+                   str(temporary)]
         # no edit list: the last frame (its length unknown in the live .mkv) was cut by one, and every frame counts
         done = run_finishing(command, media_duration(binary, str(video)), video.stat().st_size, what=video.name)
         if done.problem or done.returncode != 0 or not temporary.exists() or not media_info(binary, str(temporary)).streams:
@@ -56,9 +57,10 @@ def finish_dataset(binary: str, paths: OutputPaths, files: list[Path], last: Pro
         return RecordingResult(None, 0.0, 0, 0, 0, 0, False, error or (
             "The scene sent no images of the chosen cameras and passes: check --cameras (the avatar ids your "
             "script creates) and --passes."))
-    shared = [mp4 for mp4 in (share_mp4(binary, video) for video in kept if share) if mp4 is not None]
-    if share and len(shared) < len(kept) and not error:
-        without = [v.name for v in kept if v.with_suffix(".mp4") not in shared]
+    copies = {video: share_mp4(binary, video) for video in kept} if share else {}
+    shared = [mp4 for mp4 in copies.values() if mp4 is not None]
+    without = [video.name for video, mp4 in copies.items() if mp4 is None]  # (an MP4 may be named NAME.a-1.mp4)
+    if without and not error:
         error = (f"No MP4 could be made of {', '.join(without)} (no _img frame, or the copy failed); the .mkv holds "
                  "every frame: `ffmpeg -i NAME.CAMERA.mkv -map 0:m:title:_img -c copy NAME.CAMERA.mp4` shares it.")
     found = contents(binary, str(kept[0]))

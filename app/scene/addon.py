@@ -20,6 +20,7 @@ from app.scene.protocol import MessageOut, write_event, write_frame, write_image
 
 DEPTH_PASSES = ("_depth", "_depth_simple")  # raw RGB bytes, not image files (TDWUtils.get_shaped_depth_pass)
 
+
 def _as_bytes(image: object) -> memoryview:
     """An image as TDW sent it, without a copy: a view into the build's reply (which nothing changes), written to the
     engine by app.scene.pipe_writer while the script goes on."""
