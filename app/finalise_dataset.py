@@ -37,7 +37,13 @@ def share_mp4(binary: str, video: Path) -> Path | None:
 
 
 def finish_dataset(binary: str, paths: OutputPaths, files: list[Path], last: Progress, error: str | None,
-                   made_folders: list[Path], share: bool = False) -> RecordingResult:
+                   made_folders: list[Path], nothing: str, resized: dict[str, int], share: bool = False) -> RecordingResult:
+    """Keep the cameras' files that hold frames (and their share copies); `nothing` says why when none does, and
+    `resized` counts each camera's frames left out because the scene changed its screen size."""
+    changed = ", ".join(f"{camera} ({n})" for camera, n in resized.items())
+    if changed and not error:  # told, as the files hold fewer frames than the scene rendered
+        error = (f"The scene changed its screen size while recording: frames at the new size were left out "
+                 f"of {changed}; set the size in the script's first frame (or --screen-size).")
     if paths.recording.exists() and not paths.recording.stat().st_size:
         paths.recording.unlink()
     unmark(paths.recording)
@@ -54,9 +60,7 @@ def finish_dataset(binary: str, paths: OutputPaths, files: list[Path], last: Pro
                 made.rmdir()
             except OSError:
                 break
-        return RecordingResult(None, 0.0, 0, 0, 0, 0, False, error or (
-            "The scene sent no images of the chosen cameras and passes: check --cameras (the avatar ids your "
-            "script creates) and --passes."))
+        return RecordingResult(None, 0.0, 0, 0, 0, 0, False, error or nothing)
     copies = {video: share_mp4(binary, video) for video in kept} if share else {}
     shared = [mp4 for mp4 in copies.values() if mp4 is not None]
     without = [video.name for video, mp4 in copies.items() if mp4 is None]  # (an MP4 may be named NAME.a-1.mp4)

@@ -33,7 +33,7 @@ from app.model.progress import Progress
 from app.model.region import Region
 from app.model.dataset import is_dataset, scene_cameras
 from app.model.settings import screen_size_of
-from app.model.status import RecordingResult, RecordingStatus
+from app.model.status import RecordingResult, RecordingStatus, nothing_recorded
 from app.output import OutputPaths, expand_folder, reserve
 from app.recovery import hold, release
 from app.scene.build_capture import BuildCapture, display_number
@@ -67,6 +67,7 @@ class Session:
         self.ended = threading.Event()  # the capture ended by itself (duration reached, scene over, failure)
         self._wake = threading.Event()  # ended, or a stop was requested: wakes wait()
         self._stopping = False  # set under _lock by stop(); no capture may start after it
+        self._stopped_by_user = False  # stop() came before the capture ended by itself (Stop, Ctrl+C, a batch's end)
         self.paths: OutputPaths | None = None
         self.recorder: Recorder | None = None
         self.scene: SceneRunner | None = None
@@ -362,6 +363,7 @@ class Session:
         paused_s = self._pauser.stop()  # a pause or resume under way finishes first
         with self._lock:
             self._stopping = True
+            self._stopped_by_user = not self.ended.is_set()
         self._watchdog.stop()
         elapsed = self._clock() - self._started_at
         if self._build_timer is not None:
@@ -385,16 +387,13 @@ class Session:
 
     def _finish(self, last: Progress) -> RecordingResult:
         assert self.paths is not None
+        nothing = nothing_recorded(self._stopped_by_user, dataset=isinstance(self.recorder, DatasetRecorder))
         if isinstance(self.recorder, DatasetRecorder):
-            resized = ", ".join(f"{camera} ({n})" for camera, n in self.recorder.resized.items())
-            if resized and not self._error:  # told, as the files hold fewer frames than the scene rendered
-                self._error = (f"The scene changed its screen size while recording: frames at the new size were left out "
-                               f"of {resized}; set the size in the script's first frame (or --screen-size).")
             return finish_dataset(self.plan.ffmpeg.path, self.paths, self.recorder.files(), last, self._error,
-                                  self._made_folders, share=self.plan.settings.share_mp4)
+                                  self._made_folders, nothing, self.recorder.resized, share=self.plan.settings.share_mp4)
         live = self.recorder.output if self.recorder is not None else self.paths.recording
         if isinstance(self.recorder, FrameSink) and self.recorder.frames_in == 0 and not self._error:
-            self._error = "The scene sent no images: give it a camera (avatar), or record the screen (video mode) instead."
+            self._error = nothing
         return finish(self.plan.settings, self.plan.ffmpeg.path, self.paths, live, last, self._error, self._made_folders,
                       self.audio.note if self.audio else "",
                       on_finalising=lambda percent: self._publish(state="finalising", finishing_pct=percent))

@@ -122,7 +122,8 @@ class Attempt:
         path = result.path
         done = result.error is None and path is not None and (ended_by_itself or not self.interrupted)
         cut = self.interrupted and self.ending.now_requested  # stopped now: the crash-safe file is kept on purpose
-        status = "done" if done else "interrupted" if self.interrupted and (result.error is None or cut) else "failed"
+        before_first = path is None and not ended_by_itself  # stopped before the scene's first image: nothing to keep
+        status = "done" if done else "interrupted" if self.interrupted and (result.error is None or cut or before_first) else "failed"
         error = result.error or (None if done else "Interrupted: the batch stopped before this job ended.")
         if not done and path is not None and path.exists():
             kept = move_aside(path, self.files.out)

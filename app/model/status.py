@@ -55,3 +55,13 @@ class RecordingResult:
         text = "\n".join([text, *(f"Saved {path}" for path in self.more)])
         text = f"{text}\n  {self.audio}" if self.audio else text
         return text if not self.error else f"{text}\n  {self.error}"
+
+
+def nothing_recorded(stopped_by_user: bool, dataset: bool) -> str:
+    """Why a frame-route recording holds no frame: a stop that came too early is not a scene without a camera."""
+    if stopped_by_user:
+        return "Stopped before the scene sent its first image: nothing was recorded."
+    if dataset:
+        return ("The scene sent no images of the chosen cameras and passes: check --cameras (the avatar ids your "
+                "script creates) and --passes.")
+    return "The scene sent no images: give it a camera (avatar), or record the screen (video mode) instead."

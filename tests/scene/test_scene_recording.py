@@ -89,6 +89,20 @@ def test_scene_without_a_camera_in_frame_mode_says_what_to_do(machine, scene_env
     assert not (tmp_path / "out").exists()  # nothing recorded: not even the folder made for it is left
 
 
+@pytest.mark.parametrize("passes", ["_img", "_img,_id"], ids=["one-file", "dataset"])
+def test_a_stop_before_the_scenes_first_image_says_so_not_that_the_scene_has_no_camera(no_orphans, machine, scene_env,
+                                                                                       tmp_path, passes):
+    """Ctrl+C (or Stop) while a script still loads its scene: nothing was recorded, and that is all there is to say."""
+    session = Session(plan(CaptureSettings(mode="video-frames", scene=str(SCENES / "streamed_scene.py"),
+                                           scene_args=["100000"], build=str(BUILD_PATH), output_dir=str(tmp_path / "out"),
+                                           connect_timeout=30, passes=passes), machine), env=scene_env)
+    session.start()
+    assert not session.wait(2)  # the scene runs (it sends no images) until it is stopped
+    result = session.stop()
+    assert (result.path, result.error) == (None, "Stopped before the scene sent its first image: nothing was recorded.")
+    assert not (tmp_path / "out").exists()
+
+
 def test_script_error_names_the_line_and_keeps_the_frames(no_orphans, machine, scene_env, tmp_path):
     _, result = run_scene(machine, scene_env, tmp_path, mode="video-frames", scene=str(SCENES / "crashing_scene.py"))
     assert result.error.startswith("The scene script failed at crashing_scene.py line 10: KeyError")
