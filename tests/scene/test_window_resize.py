@@ -97,7 +97,10 @@ def test_the_scene_waits_for_the_capture_at_each_resize_so_no_frame_is_lost(no_o
     # a grab while the build repaints its window at the new size shows parts of two pictures (not a lost frame)
     assert torn <= 6, (torn, str(numbers))
     missing = sorted(set(range(numbers[0], numbers[-1] + 1)) - set(numbers))
-    assert len(missing) <= 3, missing  # grab and render are not one clock: a stray miss, not 3 per resize
+    # grab and render are not one clock, so a loaded machine misses a stray frame anywhere; without the hold
+    # each restart lost the 3-4 frames in a row after its resize (at frames 30, 60 and 90)
+    after_resizes = {k: [n for n in missing if k <= n < k + 5] for k in (30, 60, 90)}
+    assert all(len(lost) <= 2 for lost in after_resizes.values()), (after_resizes, missing)
     assert numbers[-1] >= 118
 
 
