@@ -171,8 +171,9 @@ class ObsRecording:
         else:  # OBS 29 reports nonsense durations (hours) once SetVideoSettings has run: estimate instead
             seconds = self.elapsed()
             frames = int(round(seconds * self.fps))
+        # a count never goes back: a stray reading as OBS stops (seen: 0) is not the recording's length
         self.last = Progress(
-            frames=frames, fps=float(stats.get("activeFps", 0.0)), dropped=delta("outputSkippedFrames"),
+            frames=max(frames, self.last.frames), fps=float(stats.get("activeFps", 0.0)), dropped=delta("outputSkippedFrames"),
             duplicated=delta("renderSkippedFrames"), size_bytes=status.bytes,
             bitrate_kbps=status.bytes * 8 / 1000.0 / seconds if seconds > 0 else 0.0,
         )
