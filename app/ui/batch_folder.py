@@ -17,8 +17,10 @@ from PySide6.QtWidgets import (
 from app.batch.folder import build_from_folder
 from app.output import expand_folder
 from app.scene.build import default_build_path
-from app.model.settings import MAX_FPS
+from app.model.dataset import PASSES
+from app.model.settings import MAX_FPS, CaptureSettings
 from app.ui.background import Background
+from app.ui.dataset_fields import DatasetFields
 from app.ui.scene_panel import split_args
 from app.ui.widgets import ProblemLabel, add_item, browse_button, field_row
 from app.ui.worker import one_line
@@ -42,14 +44,12 @@ class FolderJobsBox(QGroupBox):
         self.args = QLineEdit(placeholderText="none", toolTip="Arguments given to every script, as in a shell")
         self.build = QLineEdit(placeholderText=f"{default_build_path()} (tdw's default)",
                                toolTip="The TDW build every job launches")
-        self.cameras = QLineEdit(placeholderText="the first that renders", toolTip="TDW frames: the avatars every job "
-                                 "records, all or a,b (each camera its own NAME.<camera>.mkv)")
-        self.passes = QLineEdit(placeholderText="_img", toolTip="TDW frames: the passes every job records, e.g. _img,_id,_depth")
+        self.dataset = DatasetFields(self, columns=len(PASSES))  # TDW frames only: cameras, passes, frame data and MP4s, as for one recording
         self.problem = ProblemLabel()
         self.make_button = QPushButton("Make job list", toolTip="One job per script, saved as a jobs file in the "
                                                                  "output folder, then loaded here")
         self.make_button.clicked.connect(self.make)
-        form = QFormLayout(self)
+        form = self._form = QFormLayout(self)
         form.addRow("Scripts folder", field_row(self.folder, browse_button(self.folder, "Folder of controller scripts",
                                                                          folder=True), problems=(self.problem,)))
         shared = QHBoxLayout()  # the defaults every job gets, on one line
@@ -59,14 +59,9 @@ class FolderJobsBox(QGroupBox):
                 shared.addWidget(QLabel(label))
             shared.addWidget(widget, stretch)
         form.addRow("Mode", shared)
-        dataset = QHBoxLayout()  # TDW frames only: a dataset per job (app.model.dataset)
-        dataset.addWidget(self.cameras, 1)
-        dataset.addSpacing(12)
-        dataset.addWidget(QLabel("Passes"))
-        dataset.addWidget(self.passes, 1)
-        form.addRow("Cameras", dataset)
-        self.mode.currentIndexChanged.connect(
-            lambda: form.setRowVisible(2, self.mode.currentData() == "video-frames"))
+        for label, row in self.dataset.rows:
+            form.addRow(label, row)
+        self.mode.currentIndexChanged.connect(self._show_dataset)
         form.addRow("TDW build", field_row(self.build, browse_button(self.build, "TDW build (TDW.x86_64)"),
                                            self.make_button))
 
@@ -76,9 +71,16 @@ class FolderJobsBox(QGroupBox):
         if problem:
             raise ValueError(problem)
         frames = self.mode.currentData() == "video-frames"
+        dataset = self.dataset.values() if frames else dict(cameras="", passes="", frame_data="", share_mp4=False)
         return {"mode": self.mode.currentData(), "fps": self.fps.value() or None, "args": args,
-                "build": self.build.text().strip(), "cameras": self.cameras.text().strip() if frames else "",
-                "passes": self.passes.text().strip() if frames else ""}
+                "build": self.build.text().strip(), "cameras": dataset["cameras"],
+                "passes": "" if dataset["passes"] == CaptureSettings.passes else dataset["passes"],  # the default: left out
+                "frame-data": dataset["frame_data"], "mp4": dataset["share_mp4"] or None}
+
+    def _show_dataset(self) -> None:
+        frames = self.mode.currentData() == "video-frames"
+        for _label, row in self.dataset.rows:
+            self._form.setRowVisible(row, frames)
 
     def make(self) -> None:
         """Write the jobs file off the GUI thread; `built` carries its path."""

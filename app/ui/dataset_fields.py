@@ -32,7 +32,8 @@ DATA_TIPS = {"camera": "each camera's matrices, every frame", "avatars": "each a
 class DatasetFields(QObject):
     changed = Signal()
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, columns: int = 3) -> None:
+        """`columns`: pass boxes per line (the Batch tab's box has width to spare and no height)."""
         super().__init__(parent)
         self.problems = {name: ProblemLabel() for name in ("cameras", "passes", "frame_data")}
         self.cameras = QComboBox(editable=True, minimumContentsLength=18,
@@ -48,8 +49,8 @@ class DatasetFields(QObject):
         grid = QGridLayout(passes)
         grid.setContentsMargins(0, 0, 0, 0)
         for index, box in enumerate(self.pass_boxes.values()):
-            grid.addWidget(box, index // 3, index % 3)
-        grid.addWidget(self.share, (len(self.pass_boxes) + 2) // 3, 0, 1, 3)
+            grid.addWidget(box, index // columns, index % columns)
+        grid.addWidget(self.share, (len(self.pass_boxes) + columns - 1) // columns, 0, 1, columns)
         data = QWidget()
         line = QHBoxLayout(data)
         line.setContentsMargins(0, 0, 0, 0)

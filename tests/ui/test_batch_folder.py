@@ -96,18 +96,28 @@ def test_a_folder_batch_of_tdw_frames_can_be_a_dataset_per_script(make_window, q
     window.tabs.setCurrentWidget(panel)
     fill_folder_box(panel, scene_folder(tmp_path / "scenes"))
     box = panel.from_folder
-    assert box.cameras.isVisible()  # TDW frames: cameras and passes can be chosen
-    box.cameras.setText("all")
-    box.passes.setText("_img,_id")
-    assert box.defaults()["cameras"] == "all" and box.defaults()["passes"] == "_img,_id"
+    fields = box.dataset  # the same choice as for one recording: cameras, pass and data boxes, an MP4 to share
+    assert fields.cameras.isVisible()  # TDW frames: cameras and passes can be chosen
+    fields.cameras.setCurrentText("all")
+    fields.pass_boxes["_id"].setChecked(True)
+    fields.data_boxes["camera"].setChecked(True)
+    fields.share.setChecked(True)
+    wanted = {"cameras": "all", "passes": "_img,_id", "frame-data": "camera", "mp4": True}
+    assert {key: box.defaults()[key] for key in wanted} == wanted
     box.mode.setCurrentIndex(box.mode.findData("video"))
-    assert not box.cameras.isVisible() and box.defaults()["passes"] == ""  # a screen recording has no passes
+    assert not fields.cameras.isVisible() and not fields.share.isVisible()
+    assert box.defaults()["passes"] == "" and box.defaults()["mp4"] is None  # a screen recording has no passes
     box.mode.setCurrentIndex(box.mode.findData("video-frames"))
     panel.out.setText(str(tmp_path / "out"))
     qtbot.mouseClick(box.make_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: (tmp_path / "out" / "jobs.toml").exists(), timeout=10000)
     defaults = tomllib.loads((tmp_path / "out" / "jobs.toml").read_text())["defaults"]
-    assert (defaults["cameras"], defaults["passes"]) == ("all", "_img,_id")
+    assert {key: defaults[key] for key in wanted} == wanted
+    # the tab loads the file it wrote: every job a dataset with its MP4s, read as `batch` reads it
+    qtbot.waitUntil(lambda: panel.loaded is not None, timeout=30000)
+    assert not any(panel.loaded["problems"].values()), panel.loaded["problems"]
+    assert [(j.settings.cameras, j.settings.passes, j.settings.frame_data, j.settings.share_mp4) for j in panel.jobs] \
+        == [("all", "_img,_id", "camera", True)] * 2
 
 
 def test_making_the_list_from_a_folder_without_scripts_says_so_under_the_folder(make_window, qtbot, tmp_path):
