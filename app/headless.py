@@ -23,6 +23,7 @@ import psutil
 
 from app.errors import RecorderError
 from app.processes import spawn, stop_tree
+from app.unix_socket import SHORT_ROOT, fits, temp_root, too_long
 
 DEFAULT_SIZE = (1280, 720)
 SINK = "tdw_recorder"
@@ -38,7 +39,8 @@ _OPENBOX_RC = """<?xml version="1.0"?>
 
 def _remove_stale_runtimes() -> None:
     """Remove runtime folders left by an app that was killed (-9): the kernel stopped its servers, not its files."""
-    for folder in Path(tempfile.gettempdir()).glob(f"{_PREFIX}*"):
+    roots = {Path(tempfile.gettempdir()), SHORT_ROOT}
+    for folder in (found for root in roots for found in root.glob(f"{_PREFIX}*")):
         try:
             owner = int((folder / "owner.pid").read_text())
         except (OSError, ValueError):
@@ -95,7 +97,11 @@ class Headless:
 
     def start(self) -> "Headless":
         _remove_stale_runtimes()
-        self.runtime = Path(tempfile.mkdtemp(prefix=_PREFIX))  # mode 0700, as PulseAudio wants
+        root = temp_root(f"{_PREFIX}{'x' * 8}/pulse/native")  # the sound server's socket must fit (unix_socket)
+        self.runtime = Path(tempfile.mkdtemp(prefix=_PREFIX, dir=root))  # mode 0700, as PulseAudio wants
+        if not fits(self.socket):
+            shutil.rmtree(self.runtime, ignore_errors=True)
+            raise RecorderError(f"{too_long(self.socket)}: set TMPDIR to a shorter folder (e.g. /tmp).")
         (self.runtime / "owner.pid").write_text(str(os.getpid()))
         try:
             self._start_x()

@@ -151,3 +151,20 @@ def test_servers_die_with_the_app_even_on_kill_9(tmp_path):
     assert len(runtimes) == 1  # its files outlive it (the kernel stops processes only)...
     Headless(base_env=bare_env()).start().stop()
     assert not runtimes[0].exists()  # ...until the next headless start clears them
+
+
+def test_a_long_tmpdir_still_gives_a_sound_server_that_answers(monkeypatch, tmp_path, no_orphans):
+    """A socket's path has 107 bytes at most: under a deep TMPDIR (a CI work tree, a test's folder) PulseAudio's
+    socket could not be made, and the recording failed with 'PulseAudio did not answer'. The servers' folder goes
+    to /tmp then."""
+    deep = tmp_path / ("a-deep-temporary-folder-" * 3)
+    deep.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    assert len(str(deep / "tdw-recorder-headless-12345678" / "pulse" / "native")) > 107
+    servers = Headless((320, 240), base_env=bare_env()).start()
+    try:
+        assert len(os.fsencode(str(servers.socket))) <= 107
+        assert PulseAudio(env=servers.env()).resolve("default") == "tdw_recorder.monitor"
+    finally:
+        servers.stop()
+    assert not servers.runtime.exists()

@@ -66,9 +66,22 @@ def finished_once(out: Path) -> Path:
     return out / files[0]
 
 
+def servers_of(pid: int, tmp: Path) -> list[Path]:
+    """The --headless servers' folders of this process: in its TMPDIR, or in /tmp when TMPDIR is too deep for a
+    socket (app/unix_socket.py)."""
+    found = []
+    for folder in [*tmp.glob("tdw-recorder-headless-*"), *Path("/tmp").glob("tdw-recorder-headless-*")]:
+        try:
+            if (folder / "owner.pid").read_text() == str(pid):
+                found.append(folder)
+        except OSError:  # not written yet, or removed just now
+            pass
+    return found
+
+
 def nothing_left(job: TerminalJob) -> None:
     assert job.descendants.alive() == [], "processes outlived the CLI"
-    assert list(job.tmp.iterdir()) == [], "temporary folders left behind"
+    assert list(job.tmp.iterdir()) == [] and servers_of(job.proc.pid, job.tmp) == [], "temporary folders left behind"
     assert "Traceback" not in job.said, job.said
 
 
@@ -155,8 +168,7 @@ def test_sigterm_before_the_recording_starts_unwinds(tmp_path, no_orphans):
     out = tmp_path / "out"
     job = TerminalJob(["record", "--headless", "--mode", "video", "--region", "0,0,320x240", "--out", str(out)],
                       tmp_path / "tmp")
-    job.wait_until(lambda: any(p.name.startswith("tdw-recorder-headless-") for p in job.tmp.iterdir()), 30,
-                   "private servers starting")
+    job.wait_until(lambda: servers_of(job.proc.pid, job.tmp), 30, "private servers starting")
     job.send(signal.SIGTERM)
     assert job.finish() == 130, job.said
     assert "stopped (SIGTERM)" in job.said

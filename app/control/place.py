@@ -13,17 +13,18 @@ import re
 import socket
 import stat
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
 from app.errors import RecorderError
+from app.unix_socket import fits, temp_root
 
 COMMANDS = ("start", "stop", "pause", "resume", "status")
 ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 SUFFIX = ".sock"
 MAX_LINE = 64 * 1024  # a request or a reply; anything longer is not ours
+PID_SIZED = "4194304"  # the longest pid Linux gives: the folder must hold a socket named by any of them
 
 
 UNSUPPORTED = ("tdw-recorder ctl needs Linux (a Unix socket whose peer's user the kernel tells): this recording "
@@ -45,11 +46,14 @@ def folder(env: Mapping[str, str] | None = None, create: bool = True) -> Folder:
     """The sockets' folder (made 0700 when `create`); a one-line RecorderError when it is not safely ours."""
     env = os.environ if env is None else env
     runtime = env.get("XDG_RUNTIME_DIR", "")
-    if runtime and Path(runtime).is_absolute():
-        place, note = Path(runtime) / "tdw-recorder", ""
+    place = Path(runtime) / "tdw-recorder"
+    if runtime and Path(runtime).is_absolute() and fits(socket_path(place, PID_SIZED)):
+        note = ""
     else:
-        place = Path(tempfile.gettempdir()) / f"tdw-recorder-{os.getuid()}"
-        note = f"XDG_RUNTIME_DIR is not set: the control socket is in {place} (a folder only you can open)."
+        private = f"tdw-recorder-{os.getuid()}"
+        place = temp_root(str(socket_path(Path(private), PID_SIZED))) / private
+        why = "is not set" if not runtime or not Path(runtime).is_absolute() else "is too long for a socket's path"
+        note = f"XDG_RUNTIME_DIR {why}: the control socket is in {place} (a folder only you can open)."
     if create:
         try:
             place.mkdir(mode=0o700, exist_ok=True)

@@ -19,6 +19,7 @@ from app.control.place import (
     COMMANDS, UNSUPPORTED, Folder, check_id, connect_error, decode, encode, folder, peer_uid, read_line, socket_path, supported,
 )
 from app.errors import RecorderError
+from app.unix_socket import fits, too_long
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,8 @@ class ControlServer:
             if _alive(self.path):
                 raise RecorderError(f"Another recorder already answers as {self.ident!r}: choose another --control-id.")
             self.path.unlink(missing_ok=True)
+        if not fits(self.path):
+            raise RecorderError(f"{too_long(self.path)}: choose a shorter --control-id.")
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         old = os.umask(0o177)  # born 0600: no moment when another user could connect
         try:
@@ -69,7 +72,7 @@ class ControlServer:
                 sock.bind(str(self.path))
         except OSError as exc:
             sock.close()
-            raise RecorderError(f"The control socket {self.path} cannot be made ({exc.strerror}).") from exc
+            raise RecorderError(f"The control socket {self.path} cannot be made ({exc.strerror or exc}).") from exc
         finally:
             os.umask(old)
         os.chmod(self.path, 0o600)
