@@ -57,6 +57,9 @@ class GuiProcess:
             if self.proc.poll() is not None:
                 break
             time.sleep(0.1)
+        if self.proc.poll() is None:  # a failed test leaves no window recording on (its children die with it)
+            self.proc.kill()
+            self.proc.wait(10)
         raise AssertionError(f"timed out waiting for {what}; the window said:\n{''.join(self.output)[-3000:]}")
 
     def last(self, event: str) -> dict | None:

@@ -119,19 +119,25 @@ class TerminalJob:
         deadline = time.monotonic() + timeout
         while not ready():
             if time.monotonic() > deadline or self.proc.poll() is not None and not ready():
-                raise AssertionError(f"no {what}; exit code {self.proc.poll()}; it said:\n{self.said[-3000:]}")
+                code = self.proc.poll()
+                self.kill()  # a failed test leaves no recording running on
+                raise AssertionError(f"no {what}; exit code {code}; it said:\n{self.said[-3000:]}")
             time.sleep(0.02)
 
     def wait_said(self, text: str, timeout: float = 15.0) -> None:
         self.wait_until(lambda: text in self.said, timeout, f"{text!r} on stderr")
 
+    def kill(self) -> None:
+        """The whole job at once (SIGKILL to its group), as a test that gives up on it must leave nothing running."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, 9)
+            self.proc.wait()
+
     def finish(self, timeout: float = 90.0) -> int:
         try:
             code = self.proc.wait(timeout)
         finally:
-            if self.proc.poll() is None:
-                os.killpg(self.proc.pid, 9)
-                self.proc.wait()
+            self.kill()
         for reader in self._readers:
             reader.join(10)
         return code
