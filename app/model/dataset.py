@@ -10,7 +10,7 @@ from __future__ import annotations
 PASSES = ("_img", "_id", "_category", "_mask", "_depth", "_depth_simple", "_normals", "_flow", "_albedo")
 DEPTH_PASSES = ("_depth", "_depth_simple")  # raw RGB bytes from the build, rows bottom-up: not image files
 FRAME_DATA = ("camera", "avatars", "objects", "collisions")  # what --frame-data adds to each row (docs/frames.md)
-FORMAT_VERSION = 1  # of NAME.frames.jsonl
+FORMAT_VERSION = 2  # of NAME.frames.jsonl (docs/frames.md, "Versions")
 
 
 def split(text: str) -> list[str]:

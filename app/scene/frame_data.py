@@ -62,7 +62,8 @@ def read(kinds: tuple[str, ...], resp: list[bytes]) -> tuple[dict, dict[str, dic
             touch = EnvironmentCollision(item)
             shared.setdefault("environment_collisions", []).append({
                 "object": touch.get_object_id(), "state": touch.get_state(), "floor": touch.get_floor()})
-    for kind, key in (("avatars", "avatars"), ("collisions", "collisions"), ("collisions", "environment_collisions")):
-        if kind in kinds:
-            shared.setdefault(key, {} if key == "avatars" else [])  # present (empty) in every row asked for
+    if "avatars" in kinds:
+        shared.setdefault("avatars", {})
+    # A frame with no collision has no collision keys (format 2): an empty list in the rows that open a file fixed the
+    # column's type for Arrow's JSON reader (Ray Data), which then failed on the first collision a megabyte later.
     return shared, per_camera
