@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pandas
@@ -19,10 +21,13 @@ ROOT = Path(__file__).resolve().parents[2]
 SCENE = ROOT / "tests" / "support" / "scenes" / "late_objects.py"
 LATE, FRAMES = 1300, 1340  # about 1.6 MB of rows before the objects arrive (two cameras, frame data)
 
+# Ray's own folder, private: a local Ray writes its session and this machine's address under /tmp/ray, where the
+# batch's Ray client (tests/batch) would find them and connect to this one instead of its own head.
 RAY_READS = """
 import json, sys
 import ray
-ray.init(num_cpus=1, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+ray.init(num_cpus=1, include_dashboard=False, logging_level="ERROR", log_to_driver=False, _temp_dir=sys.argv[2],
+         _node_ip_address="127.0.0.1")
 ray.data.DataContext.get_current().enable_progress_bars = False
 rows = ray.data.read_json(sys.argv[1]).take_all()
 print(json.dumps({"rows": len(rows), "frames": [int(r["frame"]) for r in rows],
@@ -68,11 +73,17 @@ def test_pandas_reads_every_row_in_one_call(frames_file):
     assert with_collisions["collisions"].iloc[0][0]["state"] in ("enter", "stay", "exit")
 
 
-def test_ray_data_reads_every_row_in_one_call(frames_file):
+def test_ray_data_reads_every_row_in_one_call(frames_file, tmp_path):
     rows = rows_of(frames_file)
+    home = tmp_path / "home"  # Ray keeps a token under ~/.ray
+    home.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
-    done = subprocess.run([sys.executable, "-c", RAY_READS, str(frames_file)], env=env, capture_output=True, text=True,
-                          timeout=180)
+    ray_folder = Path(tempfile.mkdtemp(prefix="ray-", dir="/tmp"))  # short: Ray's socket paths must fit
+    try:
+        done = subprocess.run([sys.executable, "-c", RAY_READS, str(frames_file), str(ray_folder)],
+                              env=dict(env, HOME=str(home)), capture_output=True, text=True, timeout=180)
+    finally:
+        shutil.rmtree(ray_folder, ignore_errors=True)
     assert done.returncode == 0, done.stderr[-3000:]
     read = json.loads(done.stdout.strip().splitlines()[-1])
     assert read["rows"] == len(rows) and read["frames"] == [r["frame"] for r in rows]
