@@ -108,6 +108,8 @@ CASES: list[tuple[str, list[str], str]] = [
     ("frame-data-without-dataset", [*SCENE, "--frame-data", "camera"], "choose --cameras or --passes too"),
     ("mp4-without-dataset", [*SCENE, "--mp4"], "one camera's _img alone is already NAME.mp4"),
     ("mp4-without-img", [*SCENE, "--cameras", "all", "--passes", "_id", "--mp4"], "add it to --passes"),
+    ("lossless-screen", ["--lossless"], "--lossless keeps TDW's own frames exactly (--mode video-frames with a scene)"),
+    ("lossless-hardware", [*SCENE, "--lossless", "--encoder", "h264_vaapi"], "--lossless encodes with libx264rgb"),
     # other numbers and words
     ("duration-negative", ["--duration", "-1"], "Duration -1 s is out of range: use 0.1 to 86400 seconds (24 hours)"),
     ("duration-huge", ["--duration", "1e12"], "Duration 1e+12 s is out of range: use 0.1 to 86400 seconds"),  # ffmpeg: 1e+12

@@ -33,6 +33,7 @@ AUTO_ORDER = {
     "win32": ("h264_nvenc", "h264_qsv", "h264_amf", "h264_mf"),
     "darwin": ("h264_videotoolbox",),
 }
+LOSSLESS_ENCODER = "libx264rgb"  # --lossless: H.264 that keeps RGB (players of the High 4:4:4 profile: ffmpeg, mpv, VLC)
 # x264's preset names (what --preset takes) as each hardware family names its speed/quality trade-off
 _NVENC_PRESET = {"ultrafast": "p1", "superfast": "p2", "veryfast": "p3", "faster": "p4", "fast": "p4",
                  "medium": "p5", "slow": "p6", "slower": "p7", "veryslow": "p7"}
@@ -68,6 +69,8 @@ def setup(enc: Encoding, gop: int, device: str | None = None) -> EncoderSetup:
     number where it has one on the same 0-51 scale: nvenc -cq, VA-API -qp, QSV -global_quality, AMF -qp)."""
     name, crf, preset = enc.video_codec, int(enc.crf), enc.preset
     out: dict[str, Any] = {"vcodec": name, "g": gop}
+    if enc.lossless:  # RGB in, RGB out: no conversion to YUV, whose rounding alone would change pixels
+        return EncoderSetup(output={**out, "vcodec": LOSSLESS_ENCODER, "preset": preset, "qp": 0, "pix_fmt": "rgb24"})
     if name in SOFTWARE_ENCODERS or name == AUTO:  # auto is resolved by the plan; the software line is its fallback
         return EncoderSetup(output={**out, "vcodec": "libx264" if name == AUTO else name, "preset": preset, "crf": crf,
                                     "pix_fmt": enc.pixel_format})

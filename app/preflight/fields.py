@@ -146,6 +146,12 @@ def encoding(s: CaptureSettings) -> Iterable[Problem]:
     if s.wants_video and s.encoding.video_codec not in ENCODERS:
         yield Problem("encoder", f"Encoder {s.encoding.video_codec!r} is unknown: use auto, libx264 or one of "
                                  f"{', '.join(e for e in ENCODERS if e not in (AUTO, *SOFTWARE_ENCODERS))}.")
+    elif s.encoding.lossless and s.mode != "video-frames":
+        yield Problem("encoder", "--lossless keeps TDW's own frames exactly (--mode video-frames with a scene): a screen "
+                                 "capture is never the build's pixels. Leave out --lossless, or record the scene's frames.")
+    elif s.encoding.lossless and (s.encoding.video_codec not in (AUTO, "libx264") or s.backend != "ffmpeg"):
+        yield Problem("encoder", "--lossless encodes with libx264rgb in the ffmpeg backend: leave --encoder at libx264 "
+                                 "and --backend at ffmpeg, or leave out --lossless.")
     elif s.wants_video and s.encoding.video_codec not in (AUTO, "libx264") and s.backend != "ffmpeg":
         yield Problem("encoder", f"The {s.backend} backend encodes with its own settings: choose the encoder libx264 "
                                  "(or auto), or the ffmpeg backend for a hardware encoder.")

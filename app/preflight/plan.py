@@ -129,6 +129,12 @@ def _encoder(settings: CaptureSettings, binary: str, listed: frozenset[str], pro
     """`auto` resolved by a (cached) test encode; a hardware encoder asked for by name is tested the same way, so
     one this machine cannot run is refused in words before anything starts."""
     enc = settings.encoding
+    if enc.lossless:
+        if encoders.LOSSLESS_ENCODER not in listed:
+            problems.append(Problem("encoder", f"This ffmpeg has no {encoders.LOSSLESS_ENCODER} encoder, which --lossless "
+                                               "needs: use the embedded ffmpeg (leave --ffmpeg out) or leave out --lossless."))
+        return encoders.Choice(replace(enc, video_codec="libx264"),
+                               f"Encoder: {encoders.LOSSLESS_ENCODER}, lossless (every pixel of _img as the build sent it).")
     if enc.video_codec in encoders.SOFTWARE_ENCODERS + (AUTO,):
         return encoders.choose(binary, listed, enc, settings.platform)
     result = encoders.probe(binary, [enc.video_codec])[enc.video_codec]

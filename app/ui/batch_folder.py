@@ -71,11 +71,13 @@ class FolderJobsBox(QGroupBox):
         if problem:
             raise ValueError(problem)
         frames = self.mode.currentData() == "video-frames"
-        dataset = self.dataset.values() if frames else dict(cameras="", passes="", frame_data="", share_mp4=False)
+        dataset = self.dataset.values() if frames else dict(cameras="", passes="", frame_data="", share_mp4=False,
+                                                            lossless=False)
         return {"mode": self.mode.currentData(), "fps": self.fps.value() or None, "args": args,
                 "build": self.build.text().strip(), "cameras": dataset["cameras"],
                 "passes": "" if dataset["passes"] == CaptureSettings.passes else dataset["passes"],  # the default: left out
-                "frame-data": dataset["frame_data"], "mp4": dataset["share_mp4"] or None}
+                "frame-data": dataset["frame_data"], "mp4": dataset["share_mp4"] or None,
+                "lossless": dataset["lossless"] or None}
 
     def _show_dataset(self) -> None:
         frames = self.mode.currentData() == "video-frames"

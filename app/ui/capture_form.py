@@ -223,14 +223,16 @@ class CaptureForm(QWidget):
 
     def settings(self) -> CaptureSettings:
         mode = self.mode_value()
+        scene = self.scene.values()
+        lossless = scene.pop("lossless")  # the dataset's box, an encoding choice
         return replace(
             self._base, mode=mode, backend=self.backend.currentData() or "ffmpeg", region=self.region.region_text(),
-            fps=float(self.fps.value()), **self.scene.values(),
+            fps=float(self.fps.value()), **scene,
             audio=self._audio_value(mode), more_audio=[self.audio2.currentData()] if self._two_tracks(mode) else [],
             output_dir=self.folder.text().strip(), name_pattern=self.name.text().strip(),
             duration=self.duration.value() or None, finalise=self.finalise.isChecked(), draw_mouse=self.draw_mouse.isChecked(),
             encoding=replace(self._base.encoding, video_codec=self.extras.encoder_value(), crf=self.crf.value(), preset=self.preset.currentData(),
-                             container=self.container.currentData()),
+                             container=self.container.currentData(), lossless=lossless),
             obs=self.obs_settings(),
         )
 
@@ -260,7 +262,7 @@ class CaptureForm(QWidget):
         self.audio2.clear()  # refilled below with the loaded choice
         self._fill_sources(self._sources)
         self.scene.load(settings.scene, list(settings.scene_args), settings.build, settings.screen_size, settings.keep_frames,
-                        settings.cameras, settings.passes, settings.frame_data, settings.share_mp4)
+                        settings.cameras, settings.passes, settings.frame_data, settings.share_mp4, settings.encoding.lossless)
         self.region.load(settings.region, scene=bool(settings.scene))
         self.folder.setText(settings.output_dir)
         self.name.setText(settings.name_pattern)

@@ -1,6 +1,6 @@
 """The window's dataset choice for TDW's own frames: which cameras (avatars), which passes, what data per frame, and
-an MP4 of each camera to share (the CLI's --cameras, --passes, --frame-data and --mp4; app.model.dataset says what
-each means).
+an MP4 of each camera to share, and `_img` lossless (the CLI's --cameras, --passes, --frame-data, --mp4 and --lossless;
+app.model.dataset says what each means).
 
 Cameras are only known once a scene has run, so the list offers "the first that renders", "all", and then each
 camera seen in this window's last recording of a scene; any avatar id can be typed.
@@ -45,12 +45,18 @@ class DatasetFields(QObject):
         self.data_boxes = {name: QCheckBox(name, toolTip=DATA_TIPS.get(name, "")) for name in FRAME_DATA}
         self.share = QCheckBox("Also an MP4 of each camera's _img, to share", toolTip=(
             "NAME.<camera>.mp4 beside each NAME.<camera>.mkv: its _img track copied, not re-encoded (--mp4)"))
+        self.lossless = QCheckBox("Lossless _img", toolTip=(
+            "_img as lossless H.264 in RGB: every pixel as the build sent it; files several times larger (--lossless)"))
         passes = QWidget()
         grid = QGridLayout(passes)
         grid.setContentsMargins(0, 0, 0, 0)
         for index, box in enumerate(self.pass_boxes.values()):
             grid.addWidget(box, index // columns, index % columns)
-        grid.addWidget(self.share, (len(self.pass_boxes) + columns - 1) // columns, 0, 1, columns)
+        options = QHBoxLayout()
+        options.addWidget(self.share)
+        options.addWidget(self.lossless)
+        options.addStretch(1)
+        grid.addLayout(options, (len(self.pass_boxes) + columns - 1) // columns, 0, 1, columns)
         data = QWidget()
         line = QHBoxLayout(data)
         line.setContentsMargins(0, 0, 0, 0)
@@ -63,27 +69,29 @@ class DatasetFields(QObject):
             ("Frame data", field_row(data, problems=(self.problems["frame_data"],))),
         ]
         self.cameras.currentTextChanged.connect(self._edited)
-        for box in (*self.pass_boxes.values(), *self.data_boxes.values(), self.share):
+        for box in (*self.pass_boxes.values(), *self.data_boxes.values(), self.share, self.lossless):
             box.toggled.connect(self._edited)
 
     def values(self) -> dict:
-        """The dataset fields of CaptureSettings."""
+        """The dataset fields of CaptureSettings (`lossless` belongs to its Encoding)."""
         return dict(cameras=self.cameras.currentText().strip(),
                     passes=",".join(name for name, box in self.pass_boxes.items() if box.isChecked()),
                     frame_data=",".join(name for name, box in self.data_boxes.items() if box.isChecked()),
-                    share_mp4=self.share.isChecked())
+                    share_mp4=self.share.isChecked(), lossless=self.lossless.isChecked())
 
-    def load(self, cameras: str, passes: str, frame_data: str, share_mp4: bool = False) -> None:
-        for widget in (self.cameras, *self.pass_boxes.values(), *self.data_boxes.values(), self.share):
+    def load(self, cameras: str, passes: str, frame_data: str, share_mp4: bool = False, lossless: bool = False) -> None:
+        widgets = (self.cameras, *self.pass_boxes.values(), *self.data_boxes.values(), self.share, self.lossless)
+        for widget in widgets:
             widget.blockSignals(True)
         self.cameras.setCurrentText(cameras)
         self.share.setChecked(share_mp4)
+        self.lossless.setChecked(lossless)
         chosen, data = split(passes), split(frame_data)
         for name, box in self.pass_boxes.items():
             box.setChecked(name in chosen)
         for name, box in self.data_boxes.items():
             box.setChecked(name in data)
-        for widget in (self.cameras, *self.pass_boxes.values(), *self.data_boxes.values(), self.share):
+        for widget in widgets:
             widget.blockSignals(False)
 
     def offer_cameras(self, names: list[str]) -> None:

@@ -100,7 +100,8 @@ class ScenePanel(QGroupBox):
     def values(self) -> dict:
         """The scene fields of `CaptureSettings` (a dataset's only with a scene's own frames: the rows show then)."""
         frames = bool(self.kind.currentData()) and self._mode == "video-frames"
-        dataset = self.dataset.values() if frames else dict(cameras="", passes="_img", frame_data="", share_mp4=False)
+        dataset = self.dataset.values() if frames else dict(cameras="", passes="_img", frame_data="", share_mp4=False,
+                                                            lossless=False)
         return dict(scene=self.scene(), scene_args=split_args(self.args.text())[0], build=self.build.text().strip(),
                     screen_size=self.screen_size.currentText().strip(), keep_frames=self.keep_frames.text().strip(),
                     **dataset)
@@ -116,9 +117,10 @@ class ScenePanel(QGroupBox):
         return problems
 
     def load(self, scene: str, args: list[str], build: str, screen_size: str, keep_frames: str,
-             cameras: str = "", passes: str = "_img", frame_data: str = "", share_mp4: bool = False) -> None:
+             cameras: str = "", passes: str = "_img", frame_data: str = "", share_mp4: bool = False,
+             lossless: bool = False) -> None:
         self.blockSignals(True)
-        self.dataset.load(cameras, passes, frame_data, share_mp4)
+        self.dataset.load(cameras, passes, frame_data, share_mp4, lossless)
         if scene.startswith("demo:"):
             select_data(self.kind, "demo")
             name = scene.split(":", 1)[1]

@@ -108,3 +108,10 @@ def test_doctor_lists_the_hardware_encoders_it_tested(machine, tmp_path):
     assert check.optional and not check.ok  # informational: libx264 records anyway
     assert check.detail.startswith("tested h264_nvenc, h264_vaapi, h264_qsv, hevc_nvenc, hevc_vaapi, hevc_qsv: none works")
     assert check.detail.endswith("libx264 encodes (--encoder auto picks libx264)")
+
+
+@pytest.mark.parametrize("codec", ["libx264", "auto"])
+def test_lossless_is_libx264rgb_at_qp_0_in_rgb_whatever_the_crf(codec):
+    cmd = frame_pipe_command("ff", "o.mkv", Encoding(video_codec=codec, crf=23, lossless=True), 30, "png")
+    pairs = {cmd[i]: cmd[i + 1] for i in range(len(cmd) - 1) if cmd[i].startswith("-")}
+    assert (pairs["-vcodec"], pairs["-qp"], pairs["-pix_fmt"]) == ("libx264rgb", "0", "rgb24") and "-crf" not in cmd

@@ -246,3 +246,23 @@ def test_mp4_shares_each_cameras_img_exactly_as_its_track(tmp_path, quiet_env):
         assert [s["codec_name"] for s in streams(tmp_path / f"sh.{camera}.mp4")] == ["h264"]
         shared, kept = decoded(tmp_path / f"sh.{camera}.mp4", 0), decoded(tmp_path / f"sh.{camera}.mkv", 1)
         assert len(shared) >= 5 and np.array_equal(shared, kept)  # the _img track (second here), copied
+
+
+@pytest.mark.parametrize("cameras, passes, made", [("all", "_img,_id", "ll.b.mkv"), ("b", "_img", "ll.mp4")],
+                         ids=["dataset", "one-camera"])
+def test_lossless_img_is_every_pixel_the_build_sent(tmp_path, quiet_env, cameras, passes, made):
+    """--lossless: the `_img` track decodes to exactly the pictures the build sent, here the very PNGs the script's
+    own ImageCapture saved of camera b (H.264 in RGB; yuv420p alone would change every colour edge)."""
+    from PIL import Image
+
+    out = tmp_path / "out"
+    done = cli("record", "--scene", str(SCENE), "--mode", "video-frames", "--cameras", cameras, "--passes", passes,
+               "--lossless", "--build", str(BUILD_PATH), "--screen-size", f"{W}x{H}", "--out", str(out), "--name", "ll",
+               "--", "8", str(tmp_path / "user"), env=quiet_env)
+    assert done.returncode == 0, done.stderr
+    assert "Encoder: libx264rgb, lossless" in done.stdout + done.stderr
+    sent = [np.array(Image.open(path).convert("RGB")) for path in sorted((tmp_path / "user" / "b").glob("img_*.png"))]
+    recorded = decoded(out / made, 0)
+    assert len(recorded) == len(sent) >= 8
+    for index, (picture, original) in enumerate(zip(recorded, sent)):
+        assert np.array_equal(picture, original), f"frame {index}: {np.count_nonzero(picture != original)} values differ"

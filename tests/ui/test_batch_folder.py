@@ -102,11 +102,13 @@ def test_a_folder_batch_of_tdw_frames_can_be_a_dataset_per_script(make_window, q
     fields.pass_boxes["_id"].setChecked(True)
     fields.data_boxes["camera"].setChecked(True)
     fields.share.setChecked(True)
-    wanted = {"cameras": "all", "passes": "_img,_id", "frame-data": "camera", "mp4": True}
+    fields.lossless.setChecked(True)
+    wanted = {"cameras": "all", "passes": "_img,_id", "frame-data": "camera", "mp4": True, "lossless": True}
     assert {key: box.defaults()[key] for key in wanted} == wanted
     box.mode.setCurrentIndex(box.mode.findData("video"))
     assert not fields.cameras.isVisible() and not fields.share.isVisible()
     assert box.defaults()["passes"] == "" and box.defaults()["mp4"] is None  # a screen recording has no passes
+    assert box.defaults()["lossless"] is None
     box.mode.setCurrentIndex(box.mode.findData("video-frames"))
     panel.out.setText(str(tmp_path / "out"))
     qtbot.mouseClick(box.make_button, Qt.LeftButton)
@@ -116,8 +118,8 @@ def test_a_folder_batch_of_tdw_frames_can_be_a_dataset_per_script(make_window, q
     # the tab loads the file it wrote: every job a dataset with its MP4s, read as `batch` reads it
     qtbot.waitUntil(lambda: panel.loaded is not None, timeout=30000)
     assert not any(panel.loaded["problems"].values()), panel.loaded["problems"]
-    assert [(j.settings.cameras, j.settings.passes, j.settings.frame_data, j.settings.share_mp4) for j in panel.jobs] \
-        == [("all", "_img,_id", "camera", True)] * 2
+    assert [(j.settings.cameras, j.settings.passes, j.settings.frame_data, j.settings.share_mp4, j.settings.encoding.lossless)
+            for j in panel.jobs] == [("all", "_img,_id", "camera", True, True)] * 2
 
 
 def test_making_the_list_from_a_folder_without_scripts_says_so_under_the_folder(make_window, qtbot, tmp_path):

@@ -24,8 +24,10 @@ def test_the_dataset_rows_show_for_tdw_frames_and_record_a_camera_per_file_with_
         fields.pass_boxes[name].setChecked(True)
     fields.data_boxes["camera"].setChecked(True)
     fields.share.setChecked(True)
+    fields.lossless.setChecked(True)
     s = window.form.settings()
     assert (s.cameras, s.passes, s.frame_data, s.share_mp4) == ("all", "_img,_id,_depth", "camera", True)
+    assert s.encoding.lossless
     record_until_it_ends(window, qtbot)
     assert window.message.property("kind") == "success", window.message.label.text()
     out = window.form.settings().output_dir
@@ -34,8 +36,9 @@ def test_the_dataset_rows_show_for_tdw_frames_and_record_a_camera_per_file_with_
     stem = mkv[: -len(".a.mkv")]
     assert f"{stem}.frames.jsonl" in files
     assert f"Saved {mkv}, with {stem}.frames.jsonl, {stem}.a.mp4 (" in window.message.label.text()  # every file
-    titles = [stream["tags"]["title"] for stream in probe(Path(out) / mkv)["streams"]]
-    assert titles == ["_img", "_id", "_depth"]
+    streams = probe(Path(out) / mkv)["streams"]
+    assert [stream["tags"]["title"] for stream in streams] == ["_img", "_id", "_depth"]
+    assert (streams[0]["codec_name"], streams[0]["pix_fmt"]) == ("h264", "gbrp")  # lossless: RGB kept, not yuv420p
     shared = probe(Path(out) / f"{stem}.a.mp4")  # the camera's picture alone, to share
     assert [s["codec_name"] for s in shared["streams"]] == ["h264"] and shared["format"]["format_name"].startswith("mov")
     assert "a" in [fields.cameras.itemText(i) for i in range(fields.cameras.count())]  # offered from now on
@@ -45,6 +48,7 @@ def test_the_dataset_rows_show_for_tdw_frames_and_record_a_camera_per_file_with_
     again = make_window(first_run=False)  # remembered
     s = again.form.settings()
     assert (s.cameras, s.passes, s.frame_data, s.share_mp4) == ("all", "_img,_id,_depth", "camera", True)
+    assert s.encoding.lossless
 
 
 def test_cameras_seen_in_a_recording_are_offered(make_window):
