@@ -28,9 +28,12 @@ def test_the_encoder_runs_below_the_scene_and_encodes_every_queued_frame(tmp_pat
     while not recorder.pids():  # ffmpeg starts on the writer thread, on the first frame
         assert time.monotonic() < deadline, "ffmpeg never started"
         time.sleep(0.02)
-    [pid] = recorder.pids()  # ffmpeg under its one-signal shell
+    [pid] = recorder.pids()  # ffmpeg under its one-signal shell, which may not have started it yet
     tree = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
-    assert any("ffmpeg" in p.name() for p in tree)
+    while not any("ffmpeg" in p.name() for p in tree):
+        assert time.monotonic() < deadline, f"no ffmpeg under {[p.name() for p in tree]}"
+        time.sleep(0.02)
+        tree = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
     ours = os.getpriority(os.PRIO_PROCESS, 0)
     assert {p.nice() for p in tree} == {min(ours + ENCODER_NICENESS, 19)}
     recorder.stop()
