@@ -28,6 +28,7 @@ from app.unix_socket import SHORT_ROOT, fits, temp_root, too_long
 DEFAULT_SIZE = (1280, 720)
 SINK = "tdw_recorder"
 _PREFIX = "tdw-recorder-headless-"
+_SOCKET = Path("pulse", "native")  # the sound server's socket, in the runtime folder
 _OPENBOX_RC = """<?xml version="1.0"?>
 <openbox_config xmlns="http://openbox.org/3.4/rc">
   <theme><name>tdw-recorder</name></theme>
@@ -79,7 +80,7 @@ class Headless:
 
     @property
     def socket(self) -> Path:
-        return self.runtime / "pulse" / "native"
+        return self.runtime / _SOCKET
 
     def env(self) -> dict[str, str]:
         """The caller's environment pointed at the private servers (and nowhere else)."""
@@ -97,11 +98,11 @@ class Headless:
 
     def start(self) -> "Headless":
         _remove_stale_runtimes()
-        root = temp_root(f"{_PREFIX}{'x' * 8}/pulse/native")  # the sound server's socket must fit (unix_socket)
+        deepest = Path(f"{_PREFIX}{'x' * 8}", _SOCKET)  # mkdtemp adds 8 characters; the socket must fit (unix_socket)
+        root = temp_root(str(deepest))
+        if not fits(root / deepest):
+            raise RecorderError(f"{too_long(root / deepest)}: set TMPDIR to a shorter folder (e.g. /tmp).")
         self.runtime = Path(tempfile.mkdtemp(prefix=_PREFIX, dir=root))  # mode 0700, as PulseAudio wants
-        if not fits(self.socket):
-            shutil.rmtree(self.runtime, ignore_errors=True)
-            raise RecorderError(f"{too_long(self.socket)}: set TMPDIR to a shorter folder (e.g. /tmp).")
         (self.runtime / "owner.pid").write_text(str(os.getpid()))
         try:
             self._start_x()

@@ -47,12 +47,13 @@ def folder(env: Mapping[str, str] | None = None, create: bool = True) -> Folder:
     env = os.environ if env is None else env
     runtime = env.get("XDG_RUNTIME_DIR", "")
     place = Path(runtime) / "tdw-recorder"
-    if runtime and Path(runtime).is_absolute() and fits(socket_path(place, PID_SIZED)):
+    usable = bool(runtime) and Path(runtime).is_absolute()
+    if usable and fits(socket_path(place, PID_SIZED)):
         note = ""
     else:
         private = f"tdw-recorder-{os.getuid()}"
         place = temp_root(str(socket_path(Path(private), PID_SIZED))) / private
-        why = "is not set" if not runtime or not Path(runtime).is_absolute() else "is too long for a socket's path"
+        why = "is too long for a socket's path" if usable else "is not set"
         note = f"XDG_RUNTIME_DIR {why}: the control socket is in {place} (a folder only you can open)."
     if create:
         try:

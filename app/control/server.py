@@ -61,7 +61,8 @@ class ControlServer:
                 raise RecorderError(f"Another recorder already answers as {self.ident!r}: choose another --control-id.")
             self.path.unlink(missing_ok=True)
         if not fits(self.path):
-            raise RecorderError(f"{too_long(self.path)}: choose a shorter --control-id.")
+            raise RecorderError(f"{too_long(self.path)}: choose a shorter --control-id, or set XDG_RUNTIME_DIR to a "
+                                "shorter folder.")
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         old = os.umask(0o177)  # born 0600: no moment when another user could connect
         try:
