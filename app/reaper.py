@@ -10,19 +10,27 @@ watched as `app.processes.stop_session` does (its tree, its session and group, w
 exits. When the recorder has ended every scene itself, nothing is watched: it closes the pipe and the guard exits
 (the next scene starts another). Linux only
 (elsewhere the guard is not started and nothing changes).
+
+A program that must be asked to finish its file, not killed, is watched as a `process` (a JSON line: its pid, a
+command that asks it to finish, how long that may take, a folder to remove afterwards): an OBS we started dies at
+once on SIGTERM and takes the frames still in its encoder with it, so the recorder starts it without a death
+signal and the guard, at the recorder's death, runs `python -m app.obs.orphan` (StopRecord over its websocket,
+until the MKV is closed), then stops OBS as `app.processes.stop_leader` does and removes its private config.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import threading
 from typing import IO
 
-from app.processes import child_env, stop_session
+from app.processes import child_env, stop_leader, stop_session
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +66,25 @@ class _Guard:
                                       stdout=subprocess.DEVNULL, start_new_session=True, close_fds=True)
         self._pipe = self._proc.stdin
 
+    def running(self) -> bool:
+        """Start the guard if it is not running yet; whether it runs (so a child may be left to it)."""
+        if not sys.platform.startswith("linux"):
+            return False
+        with self._lock:
+            if self._pipe is None:
+                try:
+                    self._start()
+                except OSError as exc:
+                    log.warning("the process guard could not start (%s)", exc)
+                    return False
+            return self._proc is not None and self._proc.poll() is None
+
     def watch_session(self, pid: int, marker: tuple[str, str]) -> None:
         self._send(f"session {pid} {marker[0]} {marker[1]}")
+        self._watched.add(pid)
+
+    def watch_process(self, pid: int, finish: list[str], timeout: float, remove: str | None) -> None:
+        self._send("process " + json.dumps({"pid": pid, "finish": finish, "timeout": timeout, "remove": remove}))
         self._watched.add(pid)
 
     def forget(self, pid: int) -> None:
@@ -86,6 +111,17 @@ def watch_session(pid: int, marker: tuple[str, str]) -> None:
     _guard.watch_session(pid, marker)
 
 
+def running() -> bool:
+    """Whether the guard runs (started now if need be): only then may a child be started without a death signal."""
+    return _guard.running()
+
+
+def watch_process(pid: int, finish: list[str], timeout: float, remove: str | None = None) -> None:
+    """If this process dies first, have the guard run `finish` (up to `timeout` s), then stop `pid` (alone first,
+    then what is left of its tree) and remove the folder `remove`."""
+    _guard.watch_process(pid, finish, timeout, remove)
+
+
 def forget(pid: int) -> None:
     """The session of `pid` was ended by this process: the guard no longer watches it."""
     _guard.forget(pid)
@@ -95,15 +131,34 @@ def main() -> int:
     for sig in (signal.SIGINT, signal.SIGHUP):  # the terminal's signals are for the recorder, which tells us
         signal.signal(sig, signal.SIG_IGN)
     watched: dict[int, tuple[str, str]] = {}
+    processes: dict[int, dict] = {}
     for line in sys.stdin:
         words = line.split()
         if len(words) == 4 and words[0] == "session":
             watched[int(words[1])] = (words[2], words[3])
+        elif words[:1] == ["process"]:
+            entry = json.loads(line.split(maxsplit=1)[1])
+            processes[int(entry["pid"])] = entry
         elif len(words) == 2 and words[0] == "forget":
             watched.pop(int(words[1]), None)
+            processes.pop(int(words[1]), None)
+    for pid, entry in processes.items():  # first: the files they write are finished while their sources still run
+        finish_process(pid, entry["finish"], float(entry["timeout"]), entry.get("remove"))
     for pid, marker in watched.items():  # the recorder is gone and left these running
         stop_session(pid, marker, timeout=5)
     return 0
+
+
+def finish_process(pid: int, finish: list[str], timeout: float, remove: str | None) -> None:
+    """Ask `pid` to finish (its own command), then stop it and its tree, then remove its folder."""
+    if finish:
+        try:
+            subprocess.run(finish, timeout=timeout, stdin=subprocess.DEVNULL, env=child_env(), check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            log.warning("could not ask process %s to finish (%s): stopping it", pid, exc)
+    stop_leader(pid, timeout=5)
+    if remove:
+        shutil.rmtree(remove, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -20,6 +21,7 @@ from typing import Callable, TYPE_CHECKING
 from app.model.progress import Progress
 from app.model.region import Region
 from app.capture.obs_common import ObsRecorderBase, free_reserved_name, settle_output
+from app import reaper
 from app.errors import RecorderError
 from app.obs.client import connect, wait_for_port
 from app.obs.config import (COLLECTION, PROFILE, SCENE, Crop, RecordingSetup, Websocket, free_port, new_password,
@@ -27,6 +29,7 @@ from app.obs.config import (COLLECTION, PROFILE, SCENE, Crop, RecordingSetup, We
 from app.obs.install import (find_obs, listening_pid, needs_software_gl, not_installed_message, private_env,
                              running_obs)
 from app.obs.launched import LaunchedObs
+from app.obs.orphan import STOP_TIMEOUT as ORPHAN_STOP_TIMEOUT
 from app.obs.recording import POLL_S, ObsRecording, Watcher
 from app.model.plan import RecordingPlan
 
@@ -50,6 +53,7 @@ class ObsLaunchRecorder(ObsRecorderBase):
         self._websocket: Websocket | None = None
         self._shared_port = False
         self._file_since: float | None = None
+        self._guarded = False  # the process guard finishes OBS's recording if we are killed
 
     # -- start ----------------------------------------------------------------------------------
     def start(self, on_progress: Callable[[Progress], None], on_ended: Callable[[str | None], None]) -> None:
@@ -98,8 +102,15 @@ class ObsLaunchRecorder(ObsRecorderBase):
             if s.obs.port:  # if that profile's OBS has its websocket on: a graceful stop and OBS's own figures
                 websocket = Websocket(int(s.obs.port), s.obs.resolve_password(self._env))
         free_reserved_name(self._reserved, self.output)
-        self.obs = LaunchedObs(binary, *names, env, self._workdir / "obs-output.log", platform=s.platform)
+        # our own OBS, with our websocket: if we are killed, the guard stops its recording (a signal loses its end)
+        self._guarded = websocket is not None and not chosen and reaper.running()
+        self.obs = LaunchedObs(binary, *names, env, self._workdir / "obs-output.log", platform=s.platform,
+                               die_with_us=not self._guarded)
         self.obs.start()
+        if self._guarded and self.obs.pid is not None:
+            config = self._workdir / ".config" / "obs-studio"
+            reaper.watch_process(self.obs.pid, [sys.executable, "-m", "app.obs.orphan", str(config)],
+                                 ORPHAN_STOP_TIMEOUT + 5, str(self._workdir))
         self._websocket = websocket
         self._shared_port = chosen  # the user's profile: its port may be another OBS's (ours is fresh, its password too)
 
@@ -220,6 +231,8 @@ class ObsLaunchRecorder(ObsRecorderBase):
         self._drop_connection()
         if self.obs is not None:
             self.obs.stop(timeout=2.0 if stalled else 10.0)  # a frozen OBS cannot close its file anyway
+            if self._guarded and self.obs.pid is not None:
+                reaper.forget(self.obs.pid)
         self.output = settle_output(reported, self.output)
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)  # the private config, password included

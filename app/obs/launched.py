@@ -9,6 +9,7 @@ StopRecord, done by the caller) -> SIGTERM to OBS alone -> wait for the helper -
 from __future__ import annotations
 
 import logging
+import signal
 import subprocess
 import sys
 import threading
@@ -29,7 +30,7 @@ MUXER_NAMES = ("obs-ffmpeg-mux", "obs-ffmpeg-mux.exe")
 class LaunchedObs:
     def __init__(self, binary: str, profile: str, collection: str, scene: str, env: Mapping[str, str],
                  log_path: Path, *, start_recording: bool = True, platform: str = sys.platform,
-                 hide_windows: bool = True) -> None:
+                 hide_windows: bool = True, die_with_us: bool = True) -> None:
         self.command = launch_command(binary, profile, collection, scene, platform, start_recording)
         self._env = child_env(env)  # OBS and xdotool: the OBS password is never theirs (OBS has it in its own config)
         self._platform = platform
@@ -38,6 +39,8 @@ class LaunchedObs:
         self.proc: subprocess.Popen | None = None
         self._halt = threading.Event()
         self._muxer: psutil.Process | None = None
+        # False when the process guard (app.reaper) finishes its recording if we die: a death signal would kill it first
+        self._death_signal = signal.SIGTERM if die_with_us else 0
         self.started_at = 0.0
 
     @property
@@ -50,7 +53,7 @@ class LaunchedObs:
     def start(self) -> None:
         with open(self.log_path, "wb") as sink:
             self.proc = spawn(self.command.argv, cwd=self.command.cwd, env=self._env, stdin=subprocess.DEVNULL,
-                              stdout=sink, stderr=subprocess.STDOUT)
+                              stdout=sink, stderr=subprocess.STDOUT, death_signal=self._death_signal)
         self.started_at = time.monotonic()
         log.info("OBS started (pid %s): %s", self.proc.pid, " ".join(self.command.argv))
         if self._hide:

@@ -52,10 +52,14 @@ def finished_by_the_next_start(config, env, live, out, reported) -> None:
 def test_kill_9_of_the_window_recording_with_obs_launch(env, anim_window, tmp_path):
     anim_window("GUI Kill OBS Launch", 320, 240, 100, 80)
     config, out = window_settings(tmp_path, "obs-launch")
-    reported, left = record_then_kill(config, env, "status", REPORTED, timeout=120)
+    temp = tmp_path / "temp"  # where the window puts OBS's private config (its websocket password among it)
+    temp.mkdir()
+    reported, left = record_then_kill(config, dict(env, TMPDIR=str(temp)), "status", REPORTED, timeout=120)
     assert left == [], f"processes the window started (OBS among them) survived it: {left}"
     [live] = unfinished(out)
-    assert playable_frames(live) >= 0.95 * reported, "OBS's MKV lost more than 5 % of what the window reported"
+    # the guard had OBS stop its recording (a signal would lose what its encoder still held: 1 s on a busy machine)
+    assert playable_frames(live) >= reported, "OBS's MKV lost frames the window had reported"
+    assert list(temp.glob("tdwrec-obs-*")) == [], "OBS's private config (with its password) was left behind"
     finished_by_the_next_start(config, env, live, out, reported)
 
 
