@@ -48,13 +48,8 @@ RESIZE_WAIT_S = 2.0  # a size the window never takes (the screen is smaller) hol
 
 
 class Session:
-    def __init__(
-        self,
-        plan: RecordingPlan,
-        on_status: Callable[[RecordingStatus], None] | None = None,
-        env: dict[str, str] | None = None,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, plan: RecordingPlan, on_status: Callable[[RecordingStatus], None] | None = None,
+                 env: dict[str, str] | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         self.plan = plan
         self._on_status = on_status or (lambda _s: None)
         self._env = env
@@ -271,6 +266,8 @@ class Session:
                 "was stopped.")
 
     def _release_scene(self) -> None:
+        if self._frame_limit is not None:
+            self._frame_limit.count_from(time.time())  # frames + sound: the first image is shown from now
         if self.scene is not None:
             self.scene.release()
 

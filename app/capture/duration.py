@@ -2,7 +2,8 @@
 
 The frame route counts frames: duration x the scene's framerate frames is a video of that length whatever the
 simulation's speed. Frames stamped with the wall clock (frames + sound) count wall-clock seconds from the first
-frame, as the sound does; the build's own file is timed by the session from its first bytes.
+frame, as the sound does (from when the sound flowed: the first frame waits for it, and is shown from then); the
+build's own file is timed by the session from its first bytes.
 """
 
 from __future__ import annotations
@@ -17,6 +18,11 @@ class FrameLimit:
     frames: int = 0  # frames taken so far
     first_time: float | None = None  # wall-clock time of the first stamped frame
     full: bool = False  # the recording has what it asked for: end it
+
+    def count_from(self, wall: float) -> None:
+        """Count stamped frames' seconds from `wall`: the first image waited there for the sound, restamped so."""
+        if self.first_time is not None:
+            self.first_time = wall
 
     def take(self, fps: float, arrived: float | None) -> bool:
         """True if this frame belongs in the recording; sets `full` once the last one has been taken."""

@@ -5,12 +5,12 @@ warn about): a scene that renders slower than its framerate would, at 1/fps per 
 ahead of the sound. Here each frame keeps the wall-clock time at which it reached the controller (stamped by
 the add-on), goes to ffmpeg wrapped in Matroska with that time (app.ffmpeg.matroska), and ffmpeg records
 the sound in the same run, stamped with the same clock. The live file is the usual crash-safe Matroska
-holding both streams; the picture has a variable frame rate, one video frame per rendered frame.
+holding both streams; the picture has a variable frame rate, one video frame per rendered frame. The scene
+waits after its first image until the sound flows; that image is stamped with the time it was let go.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -57,33 +57,37 @@ class TimedFramePipeRecorder(FramePipeRecorder):
         self.meter.start()
         return FfmpegProcess(self.command, on_progress=self._progress, on_exit=self._exited, env=self._env)
 
-    def _started(self) -> None:
-        threading.Thread(target=self._wait_until_listening, name="frames-audio-open", daemon=True).start()
-
     def _wait_until_listening(self, timeout: float = LISTEN_TIMEOUT_S) -> None:
-        """Tell the session once ffmpeg's recording stream is open: from then on the sound is captured.
+        """Return once the sound flows into ffmpeg: the scene waits after its first image until then.
 
-        ffmpeg opens the sound after the first frame, and muxes nothing before x264 has a few frames (so its
-        progress cannot say it): the scene waits after its first image until the sound server shows our stream.
+        ffmpeg opens the sound first and reads the frames' pipe only once PulseAudio has sent its first block
+        (app.ffmpeg.commands.timed_frames_command): our header left in the pipe means the sound is not flowing yet.
+        A sound stream that merely shows on the server is not enough: its first block comes 0.5-2 s later, and a
+        scene let go then lost that much of its sound (a 2 s recording kept none). Where the pipe cannot be
+        measured, the stream showing on the sound server has to do.
         """
         assert self._proc is not None and self._proc.pid is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self._proc.running():
-            if with_descendants([self._proc.pid]) & recording_processes(self._env):  # ffmpeg may run under a guard
+            unread = self._proc.unread_input()
+            if unread == 0 or (unread is None and with_descendants([self._proc.pid]) & recording_processes(self._env)):
                 self.listening = True
-                break
-            time.sleep(0.05)
-        self._on_listening()
+                return
+            time.sleep(0.02)
 
     def _payload(self, data: bytes, arrived: float | None) -> bytes:
+        if not self._header_sent:  # the first image: the header goes alone, then the sound is waited for
+            self._header_sent = True
+            assert self._proc is not None
+            self._proc.write(stream_header(self._ext, *image_size(self._ext, data)))
+            self._proc.flush()
+            self._wait_until_listening()
+            arrived = None  # the scene waited since it rendered this image: it is shown from now on, with the sound
+            self._on_listening()
         # Times must rise: two frames in the same millisecond (or a stamp missing) take the next one.
         ms = max(int(round((arrived if arrived is not None else self._clock()) * 1000)), self._last_ms + 1)
         self._last_ms = ms
-        cluster = frame_cluster(ms, data)
-        if self._header_sent:
-            return cluster
-        self._header_sent = True
-        return stream_header(self._ext, *image_size(self._ext, data)) + cluster
+        return frame_cluster(ms, data)
 
     def _progress(self, stats: Progress) -> None:
         self._on_progress(self._with_level(stats))

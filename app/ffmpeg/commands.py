@@ -243,9 +243,13 @@ def timed_frames_command(binary: str, out_path: str, enc: Encoding, fps: float, 
     Every frame keeps its own time (-fps_mode passthrough) and the sound is stamped with the same wall clock
     (see audio_input), kept as is by -copyts: picture and sound line up even when the scene runs slower than
     its framerate. The frames' end (stdin closed) ends the file (-shortest).
+
+    The sound input comes FIRST: ffmpeg opens its inputs in order, and opening PulseAudio returns with its first
+    block (0.5-2 s after the stream appears, from an idle sink), so once ffmpeg reads the frames' pipe the sound
+    flows (app.capture.timed_frames waits for that before the scene goes on). As on the screen route, the
+    sound is the file's first stream.
     """
-    # No probing: ffmpeg would wait for several frames to guess a frame rate (there is none: each has its time),
-    # and the sound input opens only once this one is.
+    # No probing: ffmpeg would wait for several frames to guess a frame rate (there is none: each has its time).
     frames = ffmpeg.input("pipe:0", f="matroska", probesize=32, analyzeduration=0, fpsprobesize=0,
                           thread_queue_size=LIVE_QUEUE)
     shift = {"itsoffset": f"{audio_offset:.3f}"} if audio_offset else {}
@@ -254,9 +258,10 @@ def timed_frames_command(binary: str, out_path: str, enc: Encoding, fps: float, 
     coder = encoder_setup(enc, 2 * max(int(round(fps)), 1))
     opts = dict(_container_flags(enc), **coder.output, fps_mode="passthrough", acodec=enc.audio_codec, copyts=None,
                 shortest=None, **WALL_CLOCK_VIDEO, **{"b:a": enc.audio_bitrate})
-    streams = [coder.apply(frames), meter_filters(audio, levels_path) if levels_path else audio]
+    streams = [meter_filters(audio, levels_path) if levels_path else audio, coder.apply(frames)]
     return _command(binary, ffmpeg.output(*streams, _path(out_path), **opts), overwrite=True,
                     global_args=coder.global_args)
+
 
 
 def finalise_command(binary: str, recording: str, final_path: str) -> list[str]:

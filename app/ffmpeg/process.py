@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import array
 import collections
 import logging
 import subprocess
 import threading
 import time
 from typing import Callable, Sequence
+
+try:  # POSIX: how much of the frame route's pipe ffmpeg has read
+    import fcntl
+    import termios
+except ImportError:  # pragma: no cover - Windows
+    fcntl = termios = None  # type: ignore[assignment]
 
 from app.ffmpeg.progress import ProgressParser
 from app.model.progress import Progress
@@ -112,6 +119,27 @@ class FfmpegProcess:
             return True
         except (BrokenPipeError, OSError, ValueError):
             return False
+
+    def flush(self) -> bool:
+        """Send what write() still holds in its buffer (a small write, such as a header, may wait there)."""
+        if self.proc is None or self.proc.stdin is None or self.proc.stdin.closed:
+            return False
+        try:
+            self.proc.stdin.flush()
+            return True
+        except (BrokenPipeError, OSError, ValueError):
+            return False
+
+    def unread_input(self) -> int | None:
+        """Bytes written to ffmpeg's stdin that it has not read yet (None when that cannot be told)."""
+        if self.proc is None or self.proc.stdin is None or self.proc.stdin.closed or termios is None:
+            return None
+        try:
+            waiting = array.array("i", [0])
+            fcntl.ioctl(self.proc.stdin.fileno(), termios.FIONREAD, waiting)  # a pipe counts its bytes at either end
+            return int(waiting[0])
+        except (OSError, ValueError):
+            return None
 
     def finish_input(self, timeout: float = 60.0) -> int | None:
         """End of the piped input: ffmpeg encodes what it has, closes the file and exits."""

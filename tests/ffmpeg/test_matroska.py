@@ -48,14 +48,15 @@ def test_timed_frames_command():
     cmd = timed_frames_command("ffmpeg", "/r/o.recording.mkv", Encoding(), 30, "sink.monitor", levels_path="/t/lv.txt")
     assert cmd == [
         "ffmpeg", "-hide_banner", "-loglevel", "error", "-nostats", "-progress", "pipe:1", "-stats_period", "0.5", "-y",
-        "-f", "matroska", "-analyzeduration", "0", "-fpsprobesize", "0", "-probesize", "32", "-thread_queue_size", "1024",
-        "-i", "pipe:0",
+        # the sound first: ffmpeg reads the frames' pipe only once PulseAudio sends (what the recorder waits for)
         "-f", "pulse", "-fragment_size", "1920", "-thread_queue_size", "1024", "-use_wallclock_as_timestamps", "1",
         "-i", "sink.monitor",
-        "-filter_complex", "[1]aresample=async=100[s0];"
+        "-f", "matroska", "-analyzeduration", "0", "-fpsprobesize", "0", "-probesize", "32", "-thread_queue_size", "1024",
+        "-i", "pipe:0",
+        "-filter_complex", "[0]aresample=async=100[s0];"
         "[s0]astats=measure_overall=Peak_level:measure_perchannel=none:metadata=1:reset=5[s1];"
         "[s1]ametadata=direct=1:file=/t/lv.txt:key=lavfi.astats.Overall.Peak_level:mode=print[s2]",
-        "-map", "0", "-map", "[s2]", "-f", "matroska", "-acodec", "aac", "-b:a", "192k",
+        "-map", "[s2]", "-map", "1", "-f", "matroska", "-acodec", "aac", "-b:a", "192k",
         "-cluster_size_limit", "1000000", "-cluster_time_limit", "500", "-copyts", "-crf", "18",
         "-enc_time_base:v", "1:1000", "-flush_packets", "1",
         "-fps_mode", "passthrough", "-g", "60", "-pix_fmt", "yuv420p", "-preset", "veryfast", "-shortest",

@@ -267,8 +267,19 @@ def test_duration_ends_frames_with_sound_by_the_wall_clock(no_orphans, machine, 
     _, result = run_scene(machine, scene_env, tmp_path, mode="video-frames", audio="default", duration=2,
                           scene="demo:moving_object", scene_args=["100000"])
     assert result.error is None and result.finalised
-    # the picture's length (the sound of an idle sink starts late: PulseAudio stalls its first 1-2 s)
-    assert 1.7 <= float(stream(probe(result.path), "video")["duration"]) <= 2.6
+    info = probe(result.path)
+    video, audio = stream(info, "video"), stream(info, "audio")
+    assert 1.7 <= float(video["duration"]) <= 2.6  # the picture's length
+    # the sound covers the picture from its first frame: the scene waited until PulseAudio really sent (an idle
+    # sink's first block comes 0.5-2 s after its stream opens: it went on too early and kept almost no sound)
+    assert float(audio["start_time"]) <= float(video["start_time"]) + 0.1
+    assert float(audio["duration"]) >= 0.9 * float(video["duration"])
+    # and the picture moves from its start: the first image is shown from when the sound flowed, not frozen
+    # through the wait (it held a second or more, and a wait longer than --duration left a 1-frame video)
+    times = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "frame=pts_time",
+                            "-of", "csv=p=0", str(result.path)], capture_output=True, text=True, check=True).stdout.split()
+    first, second = (float(t.strip(",")) for t in times[:2])
+    assert second - first < 0.5, times[:3]
 
 
 def test_duration_ends_the_builds_own_recording(no_orphans, machine, scene_env, tmp_path):
