@@ -263,7 +263,6 @@ def timed_frames_command(binary: str, out_path: str, enc: Encoding, fps: float, 
                     global_args=coder.global_args)
 
 
-
 def finalise_command(binary: str, recording: str, final_path: str) -> list[str]:
     """Remux the crash-safe recording to a normal MP4 that starts playing before it is fully read."""
     stream = ffmpeg.input(_path(recording))

@@ -9,7 +9,6 @@ passes through a command line.
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 
@@ -17,8 +16,6 @@ from app.errors import RecorderError
 from app.obs.client import connect
 from app.obs.config import read_ini
 from app.obs.recording import ObsRecording
-
-log = logging.getLogger(__name__)
 
 STOP_TIMEOUT = 20.0  # the muxer closes the file within a second unloaded; a swamped 2-core machine takes longer
 
