@@ -124,6 +124,7 @@ def test_an_x11_window_recorded_under_wayland_is_not_black(wayland_env, tmp_path
     saved = Path(done.stdout.split("Saved ", 1)[1].split("\n", 1)[0])
     video = stream(probe(saved), "video")
     assert video is not None and (video["width"], video["height"]) == (320, 240)
-    red, green, blue = _mean_rgb(saved)
+    # the window flashes #f0f0f0 for one of every 30 paints (a frame of it can be the one sampled): the darkest of three
+    red, green, blue = min((_mean_rgb(saved, at) for at in (0.4, 0.9, 1.4)), key=sum)
     # the window's background is #202040 with a yellow box: far from black, blue above red
     assert red + green + blue > 60 and blue >= red, (red, green, blue)
