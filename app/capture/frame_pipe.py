@@ -82,9 +82,6 @@ class FramePipeRecorder:
         return FfmpegProcess(self.command, on_progress=self._progress, on_exit=self._exited, env=self._env,
                              niceness=ENCODER_NICENESS)
 
-    def _started(self) -> None:
-        """ffmpeg is running (a hook for subclasses)."""
-
     def _payload(self, data: bytes, arrived: float | None) -> bytes:
         """What goes down ffmpeg's stdin for one frame: here the image file itself."""
         return data
@@ -100,7 +97,6 @@ class FramePipeRecorder:
                 self._lock.notify_all()
             self._on_ended(f"ffmpeg could not start ({exc.strerror or exc}): check the ffmpeg setting.")
             return
-        self._started()
         while True:
             with self._lock:
                 while not self._queue and not self._closed:

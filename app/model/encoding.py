@@ -23,4 +23,4 @@ class Encoding:
     audio_codec: str = "aac"
     audio_bitrate: str = "192k"
     container: str = "mkv"  # crash-safe recording container: "mkv" or "mp4" (fragmented)
-    lossless: bool = False  # TDW's own `_img` frames as lossless H.264 in RGB (libx264rgb, qp 0): every pixel the build's
+    lossless: bool = False  # TDW's own `_img` frames as lossless H.264 in RGB (libx264rgb, qp 0): every pixel as the build sent it

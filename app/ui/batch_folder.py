@@ -20,7 +20,7 @@ from app.scene.build import default_build_path
 from app.model.dataset import PASSES
 from app.model.settings import MAX_FPS, CaptureSettings
 from app.ui.background import Background
-from app.ui.dataset_fields import DatasetFields
+from app.ui.dataset_fields import DatasetFields, nothing_chosen
 from app.ui.scene_panel import split_args
 from app.ui.widgets import ProblemLabel, add_item, browse_button, field_row
 from app.ui.worker import one_line
@@ -71,8 +71,7 @@ class FolderJobsBox(QGroupBox):
         if problem:
             raise ValueError(problem)
         frames = self.mode.currentData() == "video-frames"
-        dataset = self.dataset.values() if frames else dict(cameras="", passes="", frame_data="", share_mp4=False,
-                                                            lossless=False)
+        dataset = self.dataset.values() if frames else nothing_chosen(passes="")
         return {"mode": self.mode.currentData(), "fps": self.fps.value() or None, "args": args,
                 "build": self.build.text().strip(), "cameras": dataset["cameras"],
                 "passes": "" if dataset["passes"] == CaptureSettings.passes else dataset["passes"],  # the default: left out

@@ -29,6 +29,11 @@ DATA_TIPS = {"camera": "each camera's matrices, every frame", "avatars": "each a
              "objects": "every object's position and rotation, every frame", "collisions": "the collisions of that frame"}
 
 
+def nothing_chosen(passes: str) -> dict:
+    """The dataset fields of CaptureSettings where no dataset is offered (not a scene's own frames)."""
+    return dict(cameras="", passes=passes, frame_data="", share_mp4=False, lossless=False)
+
+
 class DatasetFields(QObject):
     changed = Signal()
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLineEdit, QWid
 from app.errors import Problem
 from app.scene.build import default_build_path
 from app.scene.runner import demos
-from app.ui.dataset_fields import DatasetFields
+from app.ui.dataset_fields import DatasetFields, nothing_chosen
 from app.ui.widgets import ProblemLabel, add_item, browse_button, field_row, select_data
 
 SCREEN_SIZES = ("640x360", "1280x720", "1920x1080")
@@ -100,8 +100,7 @@ class ScenePanel(QGroupBox):
     def values(self) -> dict:
         """The scene fields of `CaptureSettings` (a dataset's only with a scene's own frames: the rows show then)."""
         frames = bool(self.kind.currentData()) and self._mode == "video-frames"
-        dataset = self.dataset.values() if frames else dict(cameras="", passes="_img", frame_data="", share_mp4=False,
-                                                            lossless=False)
+        dataset = self.dataset.values() if frames else nothing_chosen(passes="_img")
         return dict(scene=self.scene(), scene_args=split_args(self.args.text())[0], build=self.build.text().strip(),
                     screen_size=self.screen_size.currentText().strip(), keep_frames=self.keep_frames.text().strip(),
                     **dataset)
